@@ -1,0 +1,1 @@
+"""The judge and the reporter: reminders, dashboards, signed logs, the catalog and demo data."""

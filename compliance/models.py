@@ -1,0 +1,1 @@
+"""Reminders, dashboards and signed logs arrive with their issues."""

@@ -1,0 +1,1 @@
+"""The facts about machines: locations, equipment, status history and, later, maintenance."""

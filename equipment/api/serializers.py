@@ -1,0 +1,104 @@
+from rest_framework import serializers
+
+from imaging_ops.models import Site
+from imaging_ops.scoping import ScopedRelatedField
+from imaging_ops.vocabulary import Modality
+
+from ..models import Equipment, EquipmentStatus, EquipmentStatusChange, Location
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    site = ScopedRelatedField(queryset=Site.objects.all())
+
+    class Meta:
+        model = Location
+        fields = ["id", "site", "building", "room", "area_class", "secured_storage"]
+
+    def validate_site(self, site):
+        if self.instance is not None and site.pk != self.instance.site_id:
+            raise serializers.ValidationError("A location cannot move to another site.")
+        return site
+
+
+class EquipmentSerializer(serializers.ModelSerializer):
+    site = ScopedRelatedField(queryset=Site.objects.all())
+    location = ScopedRelatedField(queryset=Location.objects.all(), allow_null=True, required=False)
+    modalities = serializers.ListField(
+        child=serializers.ChoiceField(choices=Modality.choices),
+        required=False,
+        help_text="Ordered DICOM codes; the first is the primary modality.",
+    )
+    modality = serializers.CharField(read_only=True, help_text="The primary modality.")
+    status = serializers.CharField(
+        read_only=True,
+        help_text="Read-only here: change it with POST /api/v1/equipment/{id}/status/.",
+    )
+    adopt_in_service = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="On create, managers only: the equipment is already in clinical use.",
+    )
+    adoption_reason = serializers.CharField(write_only=True, required=False, allow_blank=True)
+
+    class Meta:
+        model = Equipment
+        fields = [
+            "id",
+            "site",
+            "location",
+            "asset_tag",
+            "name",
+            "category",
+            "modality",
+            "modalities",
+            "manufacturer",
+            "model",
+            "serial_number",
+            "status",
+            "created_at",
+            "updated_at",
+            "adopt_in_service",
+            "adoption_reason",
+        ]
+        # Uniqueness and the location's site are checked by the service, with field errors.
+        validators = []
+
+    def to_internal_value(self, data):
+        if "status" in data:
+            raise serializers.ValidationError(
+                {
+                    "status": [
+                        "Status is not edited here: POST a status and reason to "
+                        "/api/v1/equipment/{id}/status/."
+                    ]
+                }
+            )
+        return super().to_internal_value(data)
+
+    def validate_site(self, site):
+        if self.instance is not None and site.pk != self.instance.site_id:
+            raise serializers.ValidationError("Equipment cannot move to another site here.")
+        return site
+
+    def validate(self, attrs):
+        if self.instance is not None and (
+            attrs.get("adopt_in_service") or attrs.get("adoption_reason")
+        ):
+            raise serializers.ValidationError(
+                {"adopt_in_service": "Adoption in service happens only when equipment is created."}
+            )
+        return attrs
+
+
+class StatusChangeRequestSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=EquipmentStatus.choices)
+    reason = serializers.CharField()
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.display_name", read_only=True)
+
+    class Meta:
+        model = EquipmentStatusChange
+        fields = ["id", "kind", "from_status", "to_status", "reason", "actor", "changed_at"]

@@ -1,0 +1,65 @@
+"""One FilterSet per model, shared by the list pages and the API."""
+
+import django_filters
+from django.db.models import Q
+
+from imaging_ops.models import Site
+from imaging_ops.scoping import scope
+from imaging_ops.vocabulary import AreaClass, Modality
+
+from .models import Category, Equipment, EquipmentStatus, Location
+
+
+def _scoped(model):
+    def queryset(request):
+        if request is None:
+            return model.objects.none()
+        return scope(model.objects.all(), request.user)
+
+    return queryset
+
+
+def _scoped_locations(request):
+    if request is None:
+        return Location.objects.none()
+    return scope(Location.objects.select_related("site"), request.user)
+
+
+class EquipmentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    site = django_filters.ModelChoiceFilter(queryset=_scoped(Site))
+    modality = django_filters.ChoiceFilter(
+        choices=Modality.choices, method="with_modality", label="Modality"
+    )
+    status = django_filters.ChoiceFilter(choices=EquipmentStatus.choices)
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    location = django_filters.ModelChoiceFilter(queryset=_scoped_locations)
+
+    class Meta:
+        model = Equipment
+        fields = ["q", "site", "modality", "status", "category", "location"]
+
+    def search(self, queryset, name, value):
+        """Asset tag, serial number, name or model containing the words typed."""
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(asset_tag__icontains=word)
+                | Q(serial_number__icontains=word)
+                | Q(name__icontains=word)
+                | Q(model__icontains=word)
+            )
+        return queryset
+
+    def with_modality(self, queryset, name, value):
+        """Equipment with this modality anywhere in its list (a PET/CT is found under CT too)."""
+        return queryset.filter(modalities__icontains=f'"{value}"')
+
+
+class LocationFilter(django_filters.FilterSet):
+    site = django_filters.ModelChoiceFilter(queryset=_scoped(Site))
+    area_class = django_filters.ChoiceFilter(choices=AreaClass.choices)
+    secured_storage = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Location
+        fields = ["site", "area_class", "secured_storage"]

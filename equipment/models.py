@@ -1,0 +1,137 @@
+"""Locations, equipment and the history of each machine's status."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from imaging_ops.models import Site
+from imaging_ops.vocabulary import AreaClass, Modality
+
+
+class Location(models.Model):
+    """A room in a building of a site, with its area class and whether it is secured storage."""
+
+    scope_path = "site"
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="locations")
+    building = models.CharField(max_length=100)
+    room = models.CharField(max_length=100)
+    area_class = models.CharField(
+        max_length=20, choices=AreaClass.choices, default=AreaClass.UNRESTRICTED
+    )
+    secured_storage = models.BooleanField(
+        default=False, help_text="Radioactive material stored here is secured against removal."
+    )
+
+    class Meta:
+        ordering = ["site", "building", "room"]
+        constraints = [
+            models.UniqueConstraint(
+                "site",
+                Lower("building"),
+                Lower("room"),
+                name="unique_room_per_site",
+                violation_error_message="This site already has that room in that building.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.building} / {self.room}"
+
+
+class Category(models.TextChoices):
+    IMAGING_SYSTEM = "imaging_system", "Imaging system"
+    RADIATION_INSTRUMENT = "radiation_instrument", "Radiation measurement instrument"
+    QA_INSTRUMENT = "qa_instrument", "QA instrument"
+    SEALED_SOURCE = "sealed_source", "Sealed source"
+    LASER = "laser", "Laser"
+    OTHER = "other", "Other"
+
+
+class EquipmentStatus(models.TextChoices):
+    AWAITING_ACCEPTANCE = "awaiting_acceptance", "Awaiting acceptance"
+    IN_SERVICE = "in_service", "In service"
+    OUT_OF_SERVICE = "out_of_service", "Out of service"
+    RETIRED = "retired", "Retired"
+    DISPOSED = "disposed", "Disposed"
+
+
+class Equipment(models.Model):
+    """A piece of equipment at a site. Its status changes only through the status service."""
+
+    scope_path = "site"
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="equipment")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="equipment"
+    )
+    asset_tag = models.CharField(max_length=50)
+    name = models.CharField(max_length=200)
+    category = models.CharField(
+        max_length=30, choices=Category.choices, default=Category.IMAGING_SYSTEM
+    )
+    # The ordered list of DICOM modality codes; the first is the primary, kept in `modality`.
+    modalities = models.JSONField(default=list, blank=True)
+    modality = models.CharField(
+        max_length=5, choices=Modality.choices, blank=True, db_index=True, editable=False
+    )
+    manufacturer = models.CharField(max_length=200, blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    serial_number = models.CharField(max_length=100, blank=True)
+    status = models.CharField(
+        max_length=30,
+        choices=EquipmentStatus.choices,
+        default=EquipmentStatus.AWAITING_ACCEPTANCE,
+        editable=False,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "equipment"
+        ordering = ["site", "asset_tag"]
+        constraints = [
+            models.UniqueConstraint(
+                "site",
+                Lower("asset_tag"),
+                name="unique_asset_tag_per_site",
+                violation_error_message="This site already has equipment with that asset tag.",
+            )
+        ]
+        indexes = [models.Index(fields=["site", "asset_tag"], name="equipment_site_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.asset_tag} — {self.name}"
+
+
+class StatusChangeKind(models.TextChoices):
+    CHANGE = "change", "Status change"
+    ADOPTION = "adoption", "Adopted in service"
+
+
+class EquipmentStatusChange(models.Model):
+    """One change of a machine's status: who, when, from what, to what, and why."""
+
+    scope_path = "equipment__site"
+
+    equipment = models.ForeignKey(
+        Equipment, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    kind = models.CharField(
+        max_length=20, choices=StatusChangeKind.choices, default=StatusChangeKind.CHANGE
+    )
+    from_status = models.CharField(max_length=30, choices=EquipmentStatus.choices, blank=True)
+    to_status = models.CharField(max_length=30, choices=EquipmentStatus.choices)
+    reason = models.TextField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["equipment", "-changed_at"], name="status_change_history")]
+
+    def __str__(self) -> str:
+        return f"{self.equipment.asset_tag}: {self.from_status or '—'} → {self.to_status}"

@@ -1,0 +1,222 @@
+"""Pages for equipment and locations. Every write goes through equipment.services."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from imaging_ops.permissions import Action, can, sites_where
+from imaging_ops.scoping import scope
+from imaging_ops.views_base import ScopedMixin, add_service_errors
+
+from . import services
+from .filters import EquipmentFilter, LocationFilter
+from .forms import EquipmentForm, LocationForm, StatusChangeForm
+from .models import Equipment, Location
+
+PAGE_SIZE = 50
+
+
+class EquipmentListView(ScopedMixin, ListView):
+    model = Equipment
+    template_name = "equipment/equipment_list.html"
+    context_object_name = "equipment_list"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        queryset = super().get_queryset().select_related("site", "location")
+        self.filterset = EquipmentFilter(self.request.GET, queryset=queryset, request=self.request)
+        return self.filterset.qs.order_by("site__code", "asset_tag")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["may_create"] = bool(_sites_where_user_edits(self.request.user))
+        return context
+
+
+def _sites_where_user_edits(user):
+    return sites_where(user, Action.EDIT_EQUIPMENT) if not user.is_superuser else {True}
+
+
+class EquipmentDetailView(ScopedMixin, DetailView):
+    model = Equipment
+    template_name = "equipment/equipment_detail.html"
+    context_object_name = "equipment"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("site", "location")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        equipment = self.object
+        user = self.request.user
+        context["history"] = equipment.status_changes.select_related("actor")[:100]
+        allowed = [
+            status
+            for status in services.allowed_transitions(equipment)
+            if can(user, services.ACTION_FOR_STATUS[status], equipment.site_id)
+        ]
+        context["status_form"] = kwargs.get("status_form") or (
+            StatusChangeForm(allowed=allowed) if allowed else None
+        )
+        context["may_edit"] = can(user, Action.EDIT_EQUIPMENT, equipment.site_id)
+        return context
+
+
+class EquipmentStatusView(ScopedMixin, View):
+    """POST: change the status with a reason; errors are shown on the equipment page."""
+
+    def post(self, request, pk):
+        equipment = get_object_or_404(
+            scope(Equipment.objects.select_related("site", "location"), request.user), pk=pk
+        )
+        form = StatusChangeForm(request.POST, allowed=services.allowed_transitions(equipment))
+        if form.is_valid():
+            try:
+                services.change_equipment_status(
+                    equipment=equipment,
+                    to=form.cleaned_data["status"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request, f"{equipment.asset_tag} is now {equipment.get_status_display()}."
+                )
+                return redirect("equipment:detail", pk=equipment.pk)
+        view = EquipmentDetailView()
+        view.setup(request, pk=pk)
+        view.object = equipment
+        context = view.get_context_data(object=equipment, status_form=form)
+        return render(request, view.template_name, context, status=400)
+
+
+class EquipmentFormView(ScopedMixin, View):
+    """Create (no pk) or edit (pk) equipment with field-level errors."""
+
+    template_name = "equipment/equipment_form.html"
+
+    def _equipment(self, pk):
+        if pk is None:
+            return None
+        return get_object_or_404(scope(Equipment.objects.all(), self.request.user), pk=pk)
+
+    def _render(self, form, equipment, status=200):
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "equipment": equipment},
+            status=status,
+        )
+
+    def get(self, request, pk=None):
+        equipment = self._equipment(pk)
+        initial = EquipmentForm.initial_for(equipment) if equipment else {}
+        if equipment is None and "site" in request.GET:
+            initial["site"] = request.GET["site"]
+        form = EquipmentForm(initial=initial, user=request.user, equipment=equipment)
+        return self._render(form, equipment)
+
+    def post(self, request, pk=None):
+        equipment = self._equipment(pk)
+        initial = EquipmentForm.initial_for(equipment) if equipment else None
+        form = EquipmentForm(request.POST, initial=initial, user=request.user, equipment=equipment)
+        if form.is_valid():
+            try:
+                if equipment is None:
+                    equipment = services.create_equipment(
+                        actor=request.user, **form.service_fields()
+                    )
+                    messages.success(request, f"Added {equipment.asset_tag}.")
+                else:
+                    services.update_equipment(
+                        actor=request.user, equipment=equipment, **form.service_fields()
+                    )
+                    messages.success(request, f"Saved {equipment.asset_tag}.")
+                return redirect("equipment:detail", pk=equipment.pk)
+            except ValidationError as exc:
+                add_service_errors(form, exc, {"modalities": "primary_modality"})
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+                return self._render(form, equipment, status=403)
+        return self._render(form, equipment, status=400)
+
+
+class LocationListView(ScopedMixin, ListView):
+    model = Location
+    template_name = "equipment/location_list.html"
+    context_object_name = "locations"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        queryset = (
+            super()
+            .get_queryset()
+            .select_related("site")
+            .annotate(equipment_count=Count("equipment"))
+        )
+        self.filterset = LocationFilter(self.request.GET, queryset=queryset, request=self.request)
+        return self.filterset.qs.order_by("site__code", "building", "room")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["may_create"] = bool(_sites_where_user_edits(self.request.user))
+        return context
+
+
+class LocationFormView(ScopedMixin, View):
+    template_name = "equipment/location_form.html"
+
+    def _location(self, pk):
+        if pk is None:
+            return None
+        return get_object_or_404(scope(Location.objects.all(), self.request.user), pk=pk)
+
+    def _render(self, form, location, status=200):
+        return render(
+            self.request, self.template_name, {"form": form, "location": location}, status=status
+        )
+
+    def get(self, request, pk=None):
+        location = self._location(pk)
+        initial = {}
+        if location is not None:
+            initial = {
+                "site": location.site_id,
+                "building": location.building,
+                "room": location.room,
+                "area_class": location.area_class,
+                "secured_storage": location.secured_storage,
+            }
+        return self._render(
+            LocationForm(initial=initial, user=request.user, location=location), location
+        )
+
+    def post(self, request, pk=None):
+        location = self._location(pk)
+        initial = {"site": location.site_id} if location else None
+        form = LocationForm(request.POST, initial=initial, user=request.user, location=location)
+        if form.is_valid():
+            data = {k: form.cleaned_data[k] for k in services.LOCATION_FIELDS}
+            try:
+                if location is None:
+                    location = services.create_location(
+                        actor=request.user, site=form.cleaned_data["site"], **data
+                    )
+                else:
+                    services.update_location(actor=request.user, location=location, **data)
+                messages.success(request, f"Saved {location}.")
+                return redirect(reverse("equipment:locations"))
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+                return self._render(form, location, status=403)
+        return self._render(form, location, status=400)

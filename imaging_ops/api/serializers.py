@@ -1,0 +1,40 @@
+from django.contrib.auth import authenticate
+from rest_framework import serializers
+
+from ..models import Site
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+    def validate(self, attrs):
+        user = authenticate(
+            self.context["request"], username=attrs["username"], password=attrs["password"]
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                "Unable to sign in with that username and password.", code="authorization"
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Site
+        fields = [
+            "id",
+            "code",
+            "name",
+            "time_zone",
+            "clinical_days",
+            "opens_at",
+            "closes_at",
+            "address",
+        ]

@@ -1,0 +1,48 @@
+"""The periodic-task table: one row a task, each overridable or disabled from the environment.
+
+`BEAT_<NAME>_SECONDS` sets a row's interval (0 disables it). Every entry expires before its next
+run, so a worker that falls behind skips stale runs instead of piling them up.
+"""
+
+from dataclasses import dataclass
+
+from .env import env_int
+
+
+@dataclass(frozen=True)
+class BeatEntry:
+    name: str
+    task: str
+    seconds: int
+
+    @property
+    def env_name(self) -> str:
+        return f"BEAT_{self.name.upper().replace('-', '_')}_SECONDS"
+
+
+BEAT_TABLE = (BeatEntry(name="heartbeat", task="imaging_ops.tasks.heartbeat", seconds=60),)
+
+
+def entry_seconds(entry: BeatEntry) -> int:
+    return env_int(entry.env_name, entry.seconds, minimum=0)
+
+
+def build_beat_schedule(table=BEAT_TABLE) -> dict:
+    """Celery's `beat_schedule` from the table, leaving out disabled rows."""
+    schedule = {}
+    for entry in table:
+        seconds = entry_seconds(entry)
+        if seconds == 0:
+            continue
+        schedule[entry.name] = {
+            "task": entry.task,
+            "schedule": float(seconds),
+            # Expire just before the next run is due.
+            "options": {"expires": max(1.0, seconds * 0.9)},
+        }
+    return schedule
+
+
+def heartbeat_seconds() -> int:
+    """The heartbeat's interval, or 0 when it is disabled."""
+    return next(entry_seconds(e) for e in BEAT_TABLE if e.name == "heartbeat")

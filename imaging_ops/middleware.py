@@ -1,0 +1,23 @@
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from .authority import account_may_act
+
+
+class AccountMayActMiddleware:
+    """Ends the session of an account that may no longer act (deactivated, locked, expired)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not request.path.startswith("/api/"):
+            allowed, why = account_may_act(user, timezone.now())
+            if not allowed:
+                logout(request)
+                messages.error(request, why)
+                return redirect("login")
+        return self.get_response(request)

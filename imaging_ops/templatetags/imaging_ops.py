@@ -1,0 +1,26 @@
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced, for pagination links."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
+
+
+STATUS_BADGES = {
+    "awaiting_acceptance": "text-bg-info",
+    "in_service": "text-bg-success",
+    "out_of_service": "text-bg-danger",
+    "retired": "text-bg-secondary",
+    "disposed": "text-bg-dark",
+}
+
+
+@register.inclusion_tag("includes/status_badge.html")
+def status_badge(status: str, label: str):
+    return {"label": label, "css": STATUS_BADGES.get(status, "text-bg-light")}

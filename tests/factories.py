@@ -1,0 +1,81 @@
+"""Factories for every model the tests build, in one place."""
+
+from datetime import date, timedelta
+
+import factory
+from django.utils import timezone
+
+from equipment.models import Category, Equipment, Location
+from imaging_ops.models import Site, SiteMembership, User
+from imaging_ops.vocabulary import AreaClass, Role
+
+PASSWORD = "correct horse battery staple"
+
+
+def days_from_today(days: int) -> date:
+    return timezone.localdate() + timedelta(days=days)
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"S{n:03d}")
+    name = factory.LazyAttribute(lambda o: f"Site {o.code}")
+    time_zone = "America/New_York"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"person{n}")
+    full_name = factory.Faker("name")
+    credentials = "RT(R)"
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SiteMembership
+
+    user = factory.SubFactory(UserFactory)
+    site = factory.SubFactory(SiteFactory)
+    role = Role.TECHNICIAN
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    site = factory.SubFactory(SiteFactory)
+    building = "Main"
+    room = factory.Sequence(lambda n: f"Room {n}")
+    area_class = AreaClass.UNRESTRICTED
+
+
+class EquipmentFactory(factory.django.DjangoModelFactory):
+    """Equipment as it stands after creation (awaiting acceptance), for setting up tests."""
+
+    class Meta:
+        model = Equipment
+
+    site = factory.SubFactory(SiteFactory)
+    location = factory.LazyAttribute(lambda o: LocationFactory(site=o.site))
+    asset_tag = factory.Sequence(lambda n: f"EQ-{n:05d}")
+    name = "CT scanner"
+    category = Category.IMAGING_SYSTEM
+    modalities = factory.LazyFunction(lambda: ["CT"])
+    modality = factory.LazyAttribute(lambda o: o.modalities[0] if o.modalities else "")
+    manufacturer = "Siemens"
+    model = "SOMATOM"
+    serial_number = factory.Sequence(lambda n: f"SN{n:06d}")

@@ -1,0 +1,1 @@
+"""People's qualifications: courses, requirements, training records, who may do what."""
