@@ -3,9 +3,16 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imaging_ops.settings")
 
 app = Celery("imaging_ops")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _first_heartbeat(sender, **kwargs):
+    """Queue a heartbeat as soon as a worker starts, so /health/ need not wait a whole interval."""
+    sender.app.send_task("imaging_ops.tasks.heartbeat")
