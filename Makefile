@@ -35,10 +35,11 @@ lint: $(VENV)/.dev
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest --validation-report docs/validation.md
 
+# Scale data on PostgreSQL (BENCH_DATABASE_URL), built once; e.g. `make bench BENCH_ARGS=--rebuild`.
 bench: $(VENV)/.dev | var
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

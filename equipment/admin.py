@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from imaging_ops.admin import NoDeleteAdmin
 
+from . import acceptance_admin  # noqa: F401  (registers the acceptance note admins)
 from .models import Equipment, EquipmentStatusChange, Location
 
 

@@ -4,11 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from imaging_ops.audit_mixin import RegulatedModel
 from imaging_ops.models import Site
 from imaging_ops.vocabulary import AreaClass, Modality
 
 
-class Location(models.Model):
+class Location(RegulatedModel):
     """A room in a building of a site, with its area class and whether it is secured storage."""
 
     scope_path = "site"
@@ -56,8 +57,10 @@ class EquipmentStatus(models.TextChoices):
     DISPOSED = "disposed", "Disposed"
 
 
-class Equipment(models.Model):
+class Equipment(RegulatedModel):
     """A piece of equipment at a site. Its status changes only through the status service."""
+
+    audit_exempt_fields = frozenset({"modality", "updated_at"})
 
     scope_path = "site"
 
@@ -110,7 +113,7 @@ class StatusChangeKind(models.TextChoices):
     ADOPTION = "adoption", "Adopted in service"
 
 
-class EquipmentStatusChange(models.Model):
+class EquipmentStatusChange(RegulatedModel):
     """One change of a machine's status: who, when, from what, to what, and why."""
 
     scope_path = "equipment__site"
@@ -135,3 +138,6 @@ class EquipmentStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.equipment.asset_tag}: {self.from_status or '—'} → {self.to_status}"
+
+
+from .acceptance import AcceptanceNote, AcceptanceNoteVersion, AcceptanceOutcome  # noqa: E402, F401

@@ -3,9 +3,9 @@
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
+from imaging_ops.audit import regulated_transaction
 from imaging_ops.permissions import FULL, Action, require
 from imaging_ops.vocabulary import AreaClass, Modality
 
@@ -98,7 +98,7 @@ def create_location(
         secured_storage=secured_storage,
     )
     _validate_location(location)
-    with transaction.atomic():
+    with regulated_transaction(actor=actor):
         location.save()
     return location
 
@@ -112,7 +112,7 @@ def update_location(*, actor, location: Location, **changes) -> Location:
         setattr(location, field, value.strip() if isinstance(value, str) else value)
     _require_location_edit(actor, location.site_id, location.area_class)
     _validate_location(location)
-    with transaction.atomic():
+    with regulated_transaction(actor=actor):
         location.save()
     return location
 
@@ -200,7 +200,7 @@ def create_equipment(
     )
     _validate_equipment(equipment)
     now = timezone.now()
-    with transaction.atomic():
+    with regulated_transaction(actor=actor):
         equipment.save()
         if adopt_in_service:
             _write_status(
@@ -231,7 +231,7 @@ def update_equipment(*, actor, equipment: Equipment, **changes) -> Equipment:
         setattr(equipment, field, value.strip() if isinstance(value, str) else value)
     _require_equipment_edit(actor, equipment.site_id, equipment.category)
     _validate_equipment(equipment)
-    with transaction.atomic():
+    with regulated_transaction(actor=actor):
         equipment.save()
     return equipment
 
@@ -263,8 +263,10 @@ def _write_status(equipment, *, to, reason, actor, now: datetime, kind=StatusCha
         actor=actor,
         changed_at=now,
     )
-    Equipment.objects.filter(pk=equipment.pk).update(status=to, updated_at=now)
     equipment.status = to
+    equipment.updated_at = now
+    equipment._audit_reason = reason
+    equipment.save(update_fields=["status", "updated_at"])
     return change
 
 
@@ -274,14 +276,18 @@ def change_equipment_status(
     """Move equipment to a new status along the transition table, with a reason, or refuse."""
     if to not in S.values:
         raise ValidationError({"status": f"“{to}” is not a status."})
-    require(actor, ACTION_FOR_STATUS[to], equipment.site_id)
+    action = ACTION_FOR_STATUS.get(to)  # None for awaiting acceptance: the table refuses it
+    if action == Action.EDIT_EQUIPMENT:
+        # Retiring and disposing are edits: the RSO's limited grant covers sealed sources only.
+        _require_equipment_edit(actor, equipment.site_id, equipment.category)
+    elif action is not None:
+        require(actor, action, equipment.site_id)
     if not (reason or "").strip():
         raise ValidationError({"reason": "Give a reason for the status change."})
     now = timezone.now()
-    with transaction.atomic():
+    with regulated_transaction(actor=actor):
         # Lock the row so two people changing the status at once cannot both pass the table.
         current = Equipment.objects.select_for_update().get(pk=equipment.pk)
-        equipment.status = current.status
         if to not in TRANSITIONS[current.status]:
             raise ValidationError(
                 {
@@ -293,4 +299,7 @@ def change_equipment_status(
             blockers = return_to_service_blockers(current)
             if blockers:
                 raise ValidationError({"status": blockers})
-        return _write_status(equipment, to=to, reason=reason.strip(), actor=actor, now=now)
+        change = _write_status(current, to=to, reason=reason.strip(), actor=actor, now=now)
+    equipment.status = current.status
+    equipment.updated_at = current.updated_at
+    return change

@@ -14,3 +14,31 @@ urlpatterns = [
     path("locations/new/", views.LocationFormView.as_view(), name="location_create"),
     path("locations/<int:pk>/edit/", views.LocationFormView.as_view(), name="location_edit"),
 ]
+
+# Acceptance notes (equipment/acceptance_views.py).
+from . import acceptance_views as acceptance  # noqa: E402
+
+urlpatterns += [
+    path(
+        "<int:pk>/acceptance/new/",
+        acceptance.AcceptanceCreateView.as_view(),
+        name="acceptance_create",
+    ),
+    path(
+        "acceptance/<int:pk>/", acceptance.AcceptanceDetailView.as_view(), name="acceptance_detail"
+    ),
+    path(
+        "acceptance/<int:pk>/edit/", acceptance.AcceptanceEditView.as_view(), name="acceptance_edit"
+    ),
+    path(
+        "acceptance/<int:pk>/amend/",
+        acceptance.AcceptanceAmendView.as_view(),
+        name="acceptance_amend",
+    ),
+    path(
+        "acceptance/<int:pk>/void/", acceptance.AcceptanceVoidView.as_view(), name="acceptance_void"
+    ),
+    path(
+        "acceptance/<int:pk>/sign/", acceptance.AcceptanceSignView.as_view(), name="acceptance_sign"
+    ),
+]

@@ -10,9 +10,11 @@ from django.views.generic import DetailView, ListView
 
 from imaging_ops.permissions import Action, can, sites_where
 from imaging_ops.scoping import scope
+from imaging_ops.selectors import history_for
 from imaging_ops.views_base import ScopedMixin, add_service_errors
 
 from . import services
+from .acceptance_views import acceptance_section
 from .filters import EquipmentFilter, LocationFilter
 from .forms import EquipmentForm, LocationForm, StatusChangeForm
 from .models import Equipment, Location
@@ -64,6 +66,8 @@ class EquipmentDetailView(ScopedMixin, DetailView):
             StatusChangeForm(allowed=allowed) if allowed else None
         )
         context["may_edit"] = can(user, Action.EDIT_EQUIPMENT, equipment.site_id)
+        context.update(acceptance_section(user, equipment))
+        context["audit_history"] = history_for(equipment)
         return context
 
 
@@ -180,9 +184,12 @@ class LocationFormView(ScopedMixin, View):
         return get_object_or_404(scope(Location.objects.all(), self.request.user), pk=pk)
 
     def _render(self, form, location, status=200):
-        return render(
-            self.request, self.template_name, {"form": form, "location": location}, status=status
-        )
+        context = {
+            "form": form,
+            "location": location,
+            "audit_history": history_for(location) if location else None,
+        }
+        return render(self.request, self.template_name, context, status=status)
 
     def get(self, request, pk=None):
         location = self._location(pk)

@@ -7,7 +7,17 @@ class ImagingOpsConfig(AppConfig):
     verbose_name = "Imaging Ops"
 
     def ready(self):
+        from django.contrib.auth import signals
+
+        from . import security
         from .api import schema  # noqa: F401 - registers the OpenAPI authentication schemes
+
+        # Sign-in, sign-out and failed sign-in (login page and API token alike) are audited.
+        signals.user_logged_in.connect(security.on_user_logged_in, dispatch_uid="audit_login")
+        signals.user_logged_out.connect(security.on_user_logged_out, dispatch_uid="audit_logout")
+        signals.user_login_failed.connect(
+            security.on_user_login_failed, dispatch_uid="audit_login_failed"
+        )
 
 
 class ImagingOpsAdminConfig(AdminConfig):

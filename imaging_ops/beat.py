@@ -20,7 +20,11 @@ class BeatEntry:
         return f"BEAT_{self.name.upper().replace('-', '_')}_SECONDS"
 
 
-BEAT_TABLE = (BeatEntry(name="heartbeat", task="imaging_ops.tasks.heartbeat", seconds=60),)
+BEAT_TABLE = (
+    BeatEntry(name="heartbeat", task="imaging_ops.tasks.heartbeat", seconds=60),
+    # Once a day the audit chain's head leaves the database by email, as an anchor.
+    BeatEntry(name="audit_anchor", task="imaging_ops.tasks.send_audit_anchor", seconds=86400),
+)
 
 
 def entry_seconds(entry: BeatEntry) -> int:
@@ -37,8 +41,8 @@ def build_beat_schedule(table=BEAT_TABLE) -> dict:
         schedule[entry.name] = {
             "task": entry.task,
             "schedule": float(seconds),
-            # Expire just before the next run is due.
-            "options": {"expires": max(1.0, seconds * 0.9)},
+            # Expire before the next run is due (also at a one-second interval).
+            "options": {"expires": seconds * 0.9},
         }
     return schedule
 

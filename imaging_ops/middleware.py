@@ -1,8 +1,11 @@
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from .audit_context import audit_context
 from .authority import account_may_act
 
 
@@ -21,3 +24,23 @@ class AccountMayActMiddleware:
                 messages.error(request, why)
                 return redirect("login")
         return self.get_response(request)
+
+
+class AuditContextMiddleware:
+    """Events written during a request carry its user, address and a request id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        request.request_id = request_id
+        with audit_context(
+            actor_name="anonymous",
+            user_getter=lambda: request.user,
+            address=request.META.get("REMOTE_ADDR") or None,
+            request_id=request_id,
+        ):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response

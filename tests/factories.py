@@ -79,3 +79,22 @@ class EquipmentFactory(factory.django.DjangoModelFactory):
     manufacturer = "Siemens"
     model = "SOMATOM"
     serial_number = factory.Sequence(lambda n: f"SN{n:06d}")
+
+
+def acceptance_note(*, actor, equipment=None, now=None, **content):
+    """An acceptance note made through its service (version 1, unsigned), by `actor`."""
+    from equipment.acceptance import AcceptanceOutcome
+    from equipment.acceptance_services import create_acceptance_note
+
+    membership = actor.memberships.first()
+    equipment = equipment or EquipmentFactory(site=membership.site)
+    content = {
+        "accepted_on": date(2026, 3, 2),
+        "summary": "Acceptance tests passed; unit ready for clinical use.",
+        "tests_performed": "Manufacturer's acceptance protocol; physicist's CT acceptance survey.",
+        "outcome": AcceptanceOutcome.ACCEPTED,
+        **content,
+    }
+    return create_acceptance_note(
+        actor=actor, equipment=equipment, now=now or timezone.now(), **content
+    )

@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 from imaging_ops.models import Site
@@ -65,7 +67,8 @@ class EquipmentSerializer(serializers.ModelSerializer):
         validators = []
 
     def to_internal_value(self, data):
-        if "status" in data:
+        # Only a JSON object can name fields; anything else gets DRF's "expected a dictionary".
+        if isinstance(data, Mapping) and "status" in data:
             raise serializers.ValidationError(
                 {
                     "status": [

@@ -52,7 +52,9 @@ class EquipmentViewSet(ScopedViewSet):
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        data.pop("site", None)
+        # Create-only fields: a PUT fills adopt_in_service with its default.
+        for field in ("site", "adopt_in_service", "adoption_reason"):
+            data.pop(field, None)
         serializer.instance = services.update_equipment(
             actor=self.request.user, equipment=serializer.instance, **data
         )

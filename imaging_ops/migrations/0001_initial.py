@@ -54,14 +54,14 @@ class Migration(migrations.Migration):
                     models.CharField(
                         default="America/New_York",
                         max_length=64,
-                        validators=[imaging_ops.models.validate_time_zone],
+                        validators=[imaging_ops.models.sites.validate_time_zone],
                     ),
                 ),
                 (
                     "clinical_days",
                     models.JSONField(
-                        default=imaging_ops.models.default_clinical_days,
-                        validators=[imaging_ops.models.validate_clinical_days],
+                        default=imaging_ops.models.sites.default_clinical_days,
+                        validators=[imaging_ops.models.sites.validate_clinical_days],
                     ),
                 ),
                 ("opens_at", models.TimeField(default="07:00")),
@@ -184,7 +184,7 @@ class Migration(migrations.Migration):
                 ),
             ],
             managers=[
-                ("objects", imaging_ops.models.ImagingOpsUserManager()),
+                ("objects", imaging_ops.models.people.ImagingOpsUserManager()),
             ],
         ),
         migrations.CreateModel(

@@ -24,3 +24,11 @@ STATUS_BADGES = {
 @register.inclusion_tag("includes/status_badge.html")
 def status_badge(status: str, label: str):
     return {"label": label, "css": STATUS_BADGES.get(status, "text-bg-light")}
+
+
+@register.filter
+def change_rows(event):
+    """(field, old, new) rows of an audit event, for the history tables."""
+    from imaging_ops.selectors import change_rows as rows
+
+    return rows(event)

@@ -6,11 +6,12 @@ Idempotent: rows that exist (by site code, username, room, asset tag) are left a
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils import timezone
 
 from equipment import services
 from equipment.models import Category, Equipment, EquipmentStatus, Location
+from imaging_ops.audit import regulated_transaction
+from imaging_ops.audit_context import audit_actor
 from imaging_ops.models import Site, SiteIdentifier, SiteMembership, User
 from imaging_ops.vocabulary import AreaClass, IdentifierKind, Role
 
@@ -94,7 +95,7 @@ class Command(BaseCommand):
     help = "Create demo sites, people and equipment (idempotent)."
 
     def handle(self, *args, **options):
-        with transaction.atomic():
+        with audit_actor("manage.py seed_demo"), regulated_transaction():
             sites = {spec["code"]: self._site(spec) for spec in SITES}
             users = {row[0]: self._person(row, sites) for row in PEOPLE}
             created = 0

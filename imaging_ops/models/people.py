@@ -1,0 +1,106 @@
+"""People, their per-site roles, API tokens and the worker heartbeat."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+from ..audit_mixin import RegulatedModel, RegulatedQuerySet
+from ..vocabulary import Role
+from .sites import Site
+
+
+class ImagingOpsUserManager(UserManager.from_queryset(RegulatedQuerySet)):
+    def get_by_natural_key(self, username):
+        return self.get(username__iexact=username)
+
+
+class User(RegulatedModel, AbstractUser):
+    """A person. Usernames are never reused: people are deactivated, never deleted."""
+
+    audit_exempt_fields = frozenset({"last_login", "locked_until"})
+    audit_redacted_fields = frozenset({"password"})
+
+    full_name = models.CharField(max_length=200, blank=True)
+    credentials = models.CharField(
+        max_length=100, blank=True, help_text="As printed after the name, e.g. RT(R)(M) or DABR."
+    )
+    employee_id = models.CharField(max_length=50, blank=True)
+    home_site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="home_users"
+    )
+    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ImagingOpsUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="username_unique_ignoring_case",
+                violation_error_message="That username is taken.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        name = self.full_name or self.get_full_name() or self.username
+        return f"{name}, {self.credentials}" if self.credentials else name
+
+
+class SiteMembership(RegulatedModel):
+    """One role of one person at one site. A person may hold several roles at a site."""
+
+    scope_path = "site"
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_trainee = models.BooleanField(default=False)
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="Last day of access (required for inspectors)."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["site", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "site", "role"],
+                name="one_membership_per_role",
+                violation_error_message="This person already holds that role at this site.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.INSPECTOR) | models.Q(expires_on__isnull=False),
+                name="inspector_access_expires",
+                violation_error_message="An inspector's access needs an expiry date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: {self.get_role_display()} at {self.site.code}"
+
+
+class ApiToken(models.Model):
+    """An expiring API token. Only a hash is stored; the key is shown once, when issued."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"API token of {self.user.username}, expires {self.expires_at:%Y-%m-%d %H:%M} UTC"
+
+
+class Heartbeat(models.Model):
+    """When a periodic task last ran in a worker; /health/ reads it."""
+
+    name = models.CharField(max_length=50, unique=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at.isoformat()}"
