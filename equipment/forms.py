@@ -106,7 +106,8 @@ class StatusChangeForm(forms.Form):
 
     def __init__(self, *args, allowed: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [
+        # No status is preselected: the person chooses one on purpose.
+        self.fields["status"].choices = [("", "Choose…")] + [
             (value, label) for value, label in EquipmentStatus.choices if value in allowed
         ]
 

@@ -66,6 +66,24 @@ def _require_equipment_edit(actor, site, category: str) -> None:
         raise PermissionDenied("As radiation safety officer you manage sealed sources only.")
 
 
+def may_edit_location(user, location: Location) -> bool:
+    """Whether the pages should offer to edit this location (the same rule the service holds)."""
+    try:
+        _require_location_edit(user, location.site_id, location.area_class)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def may_edit_equipment(user, equipment: Equipment) -> bool:
+    """Whether the pages should offer to edit this equipment (the same rule the service holds)."""
+    try:
+        _require_equipment_edit(user, equipment.site_id, equipment.category)
+    except PermissionDenied:
+        return False
+    return True
+
+
 # --- locations -----------------------------------------------------------------------------
 
 

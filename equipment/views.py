@@ -65,7 +65,7 @@ class EquipmentDetailView(ScopedMixin, DetailView):
         context["status_form"] = kwargs.get("status_form") or (
             StatusChangeForm(allowed=allowed) if allowed else None
         )
-        context["may_edit"] = can(user, Action.EDIT_EQUIPMENT, equipment.site_id)
+        context["may_edit"] = services.may_edit_equipment(user, equipment)
         context.update(acceptance_section(user, equipment))
         context["audit_history"] = history_for(equipment)
         return context
@@ -121,6 +121,10 @@ class EquipmentFormView(ScopedMixin, View):
 
     def get(self, request, pk=None):
         equipment = self._equipment(pk)
+        if equipment is None and not _sites_where_user_edits(request.user):
+            raise PermissionDenied("You are not allowed to add equipment at any of your sites.")
+        if equipment is not None and not services.may_edit_equipment(request.user, equipment):
+            raise PermissionDenied("You are not allowed to edit this equipment.")
         initial = EquipmentForm.initial_for(equipment) if equipment else {}
         if equipment is None and "site" in request.GET:
             initial["site"] = request.GET["site"]
@@ -172,6 +176,8 @@ class LocationListView(ScopedMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
         context["may_create"] = bool(_sites_where_user_edits(self.request.user))
+        for location in context["locations"]:
+            location.may_edit = services.may_edit_location(self.request.user, location)
         return context
 
 
@@ -193,6 +199,10 @@ class LocationFormView(ScopedMixin, View):
 
     def get(self, request, pk=None):
         location = self._location(pk)
+        if location is None and not _sites_where_user_edits(request.user):
+            raise PermissionDenied("You are not allowed to add locations at any of your sites.")
+        if location is not None and not services.may_edit_location(request.user, location):
+            raise PermissionDenied("You are not allowed to edit this location.")
         initial = {}
         if location is not None:
             initial = {

@@ -306,7 +306,7 @@ def test_a_technician_takes_equipment_out_of_service_from_the_detail_page(signed
 def test_a_technician_is_not_offered_retirement(signed_in, tech, fleet):
     form = signed_in(tech).get(detail(fleet["ct"])).context["status_form"]
 
-    assert [value for value, _ in form.fields["status"].choices] == ["out_of_service"]
+    assert [value for value, _ in form.fields["status"].choices if value] == ["out_of_service"]
 
 
 def test_an_inspector_gets_no_status_form(signed_in, inspector, fleet):
@@ -688,3 +688,31 @@ def test_the_admin_cannot_edit_equipment_status(signed_in, fleet):
 
     assert response.status_code == 200
     assert "status" not in response.context["adminform"].form.fields
+
+
+def test_the_status_form_preselects_nothing(signed_in, tech, fleet):
+    form = signed_in(tech).get(detail(fleet["ct"])).context["status_form"]
+    assert form.fields["status"].choices[0] == ("", "Choose…")
+    assert form["status"].value() in (None, "")
+
+
+def test_a_technician_cannot_open_the_add_equipment_form(signed_in, tech):
+    response = signed_in(tech).get("/equipment/new/")
+    assert response.status_code == 403
+    assert "not allowed to add equipment" in response.content.decode()
+
+
+def test_an_rso_is_offered_to_edit_restricted_areas_only(client, rso, site_a):
+    from imaging_ops.vocabulary import AreaClass
+    from tests import factories
+
+    hot_lab = factories.LocationFactory(
+        site=site_a, room="Hot lab", area_class=AreaClass.RESTRICTED
+    )
+    ct_room = factories.LocationFactory(site=site_a, room="CT 1")
+    client.force_login(rso)
+    page = client.get("/equipment/locations/")
+    offered = {loc.pk: loc.may_edit for loc in page.context["locations"]}
+    assert offered == {hot_lab.pk: True, ct_room.pk: False}
+    assert client.get(f"/equipment/locations/{hot_lab.pk}/edit/").status_code == 200
+    assert client.get(f"/equipment/locations/{ct_room.pk}/edit/").status_code == 403
