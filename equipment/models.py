@@ -8,6 +8,8 @@ from imaging_ops.audit_mixin import RegulatedModel
 from imaging_ops.models import Site
 from imaging_ops.vocabulary import AreaClass, Modality
 
+from .radionuclides import ActivityUnit, Radionuclide
+
 
 class Location(RegulatedModel):
     """A room in a building of a site, with its area class and whether it is secured storage."""
@@ -49,6 +51,11 @@ class Category(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class MaintenanceStrategy(models.TextChoices):
+    MANUFACTURER = "manufacturer", "Manufacturer's recommendations"
+    ALTERNATIVE = "alternative", "Alternative equipment maintenance (AEM)"
+
+
 class EquipmentStatus(models.TextChoices):
     AWAITING_ACCEPTANCE = "awaiting_acceptance", "Awaiting acceptance"
     IN_SERVICE = "in_service", "In service"
@@ -88,6 +95,29 @@ class Equipment(RegulatedModel):
         editable=False,
         db_index=True,
     )
+    software_version = models.CharField(max_length=100, blank=True)
+    installed_on = models.DateField(null=True, blank=True)
+    accepted_on = models.DateField(null=True, blank=True)
+    high_risk = models.BooleanField(
+        default=False, help_text="Failure could cause serious injury or death (TJC EC.02.04.01)."
+    )
+    maintenance_strategy = models.CharField(
+        max_length=20,
+        choices=MaintenanceStrategy.choices,
+        default=MaintenanceStrategy.MANUFACTURER,
+    )
+    has_maintenance_history = models.BooleanField(
+        default=False, help_text="Maintenance history exists on which an alternative plan can rest."
+    )
+    warranty_ends_on = models.DateField(null=True, blank=True)
+    contract_ends_on = models.DateField(null=True, blank=True)
+    vendor = models.CharField(max_length=200, blank=True, help_text="Service vendor.")
+    contract_reference = models.CharField(max_length=100, blank=True)
+    # Sealed sources only.
+    radionuclide = models.CharField(max_length=10, choices=Radionuclide.choices, blank=True)
+    reference_activity = models.DecimalField(max_digits=16, decimal_places=6, null=True, blank=True)
+    activity_unit = models.CharField(max_length=4, choices=ActivityUnit.choices, blank=True)
+    reference_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -39,16 +39,27 @@ ACTION_FOR_STATUS = {
 }
 
 LOCATION_FIELDS = ("building", "room", "area_class", "secured_storage")
-EQUIPMENT_FIELDS = (
-    "location",
-    "asset_tag",
-    "name",
-    "category",
-    "modalities",
+# The descriptive facts about a machine: everything but its site, identity rules and status.
+DETAIL_FIELDS = (
     "manufacturer",
     "model",
     "serial_number",
+    "software_version",
+    "installed_on",
+    "accepted_on",
+    "high_risk",
+    "maintenance_strategy",
+    "has_maintenance_history",
+    "warranty_ends_on",
+    "contract_ends_on",
+    "vendor",
+    "contract_reference",
+    "radionuclide",
+    "reference_activity",
+    "activity_unit",
+    "reference_date",
 )
+EQUIPMENT_FIELDS = ("location", "asset_tag", "name", "category", "modalities", *DETAIL_FIELDS)
 
 
 # --- permissions with object conditions ----------------------------------------------------
@@ -189,13 +200,18 @@ def create_equipment(
     category: str = Category.IMAGING_SYSTEM,
     modalities=(),
     location: Location | None = None,
-    manufacturer: str = "",
-    model: str = "",
-    serial_number: str = "",
     adopt_in_service: bool = False,
     adoption_reason: str = "",
+    **details,
 ) -> Equipment:
-    """New equipment awaits acceptance, unless a manager adopts it in service with a reason."""
+    """New equipment awaits acceptance, unless a manager adopts it in service with a reason.
+
+    `details` are any of DETAIL_FIELDS (manufacturer, model, serial number, dates, strategy,
+    sealed-source facts, ...).
+    """
+    unknown = set(details) - set(DETAIL_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field is not known."))
     _require_equipment_edit(actor, site, category)
     if adopt_in_service:
         require(actor, Action.ADOPT_IN_SERVICE, site)
@@ -212,9 +228,10 @@ def create_equipment(
         category=category,
         modalities=codes,
         modality=codes[0] if codes else "",
-        manufacturer=manufacturer.strip(),
-        model=model.strip(),
-        serial_number=serial_number.strip(),
+        **{
+            field: value.strip() if isinstance(value, str) else value
+            for field, value in details.items()
+        },
     )
     _validate_equipment(equipment)
     now = timezone.now()
