@@ -44,6 +44,10 @@ class User(RegulatedModel, AbstractUser):
     def __str__(self) -> str:
         return self.display_name
 
+    def audit_site_id(self) -> int | None:
+        """Events about a person belong to their home site, so its managers can find them."""
+        return self.home_site_id
+
     @property
     def display_name(self) -> str:
         name = self.full_name or self.get_full_name() or self.username
