@@ -9,12 +9,14 @@ from imaging_ops.audit import regulated_transaction
 from imaging_ops.permissions import FULL, Action, require
 from imaging_ops.vocabulary import AreaClass, Modality
 
+from .decay import site_today
 from .models import (
     Category,
     Equipment,
     EquipmentStatus,
     EquipmentStatusChange,
     Location,
+    MaintenanceStrategy,
     StatusChangeKind,
 )
 
@@ -60,6 +62,25 @@ DETAIL_FIELDS = (
     "reference_date",
 )
 EQUIPMENT_FIELDS = ("location", "asset_tag", "name", "category", "modalities", *DETAIL_FIELDS)
+SEALED_SOURCE_FIELDS = ("radionuclide", "reference_activity", "activity_unit", "reference_date")
+
+# Why alternative equipment maintenance (AEM) is refused, in the words the form shows.
+AEM_REFUSED_IMAGING = (
+    "Alternative maintenance is not allowed for imaging and radiologic equipment "
+    "(CMS S&C 14-07); follow the manufacturer's schedule."
+)
+AEM_REFUSED_LASER = (
+    "Alternative maintenance is not allowed for lasers (CMS S&C 14-07); "
+    "follow the manufacturer's schedule."
+)
+AEM_REFUSED_NO_HISTORY = (
+    "Alternative maintenance needs a maintenance history to base the plan on; equipment without "
+    "one follows the manufacturer's schedule (CMS S&C 14-07)."
+)
+SECURED_STORAGE_REQUIRED = (
+    "A sealed source must be kept at a secured-storage location (10 CFR 20.1801): choose a room "
+    "marked as secured storage."
+)
 
 
 # --- permissions with object conditions ----------------------------------------------------
@@ -107,6 +128,24 @@ def _validate_location(location: Location) -> None:
     if clash.exists():
         raise ValidationError({"room": "This site already has that room in that building."})
     location.full_clean(exclude=["site"], validate_constraints=False)
+    if location.pk and not location.secured_storage:
+        sources = list(
+            _sources_kept_at(location).order_by("asset_tag").values_list("asset_tag", flat=True)
+        )
+        if sources:
+            raise ValidationError(
+                {
+                    "secured_storage": f"Sealed sources are kept here ({', '.join(sources)}); "
+                    "move them to another secured room first (10 CFR 20.1801)."
+                }
+            )
+
+
+def _sources_kept_at(location: Location):
+    """The sealed sources at a location that must stay secured: all but disposed ones."""
+    return Equipment.objects.filter(location=location, category=Category.SEALED_SOURCE).exclude(
+        status=S.DISPOSED
+    )
 
 
 def create_location(
@@ -169,6 +208,20 @@ def clean_modalities(value) -> list[str]:
     return codes
 
 
+def _cleaned(field: str, value):
+    """Text trimmed; a blank date or number (an empty cell, say) stored as no value."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not value and field in NULLABLE_FIELDS:
+            return None
+    return value
+
+
+NULLABLE_FIELDS = frozenset(
+    f.name for f in Equipment._meta.concrete_fields if f.null and not f.is_relation
+)
+
+
 def _validate_equipment(equipment: Equipment) -> None:
     errors: dict[str, list[str]] = {}
     equipment.asset_tag = (equipment.asset_tag or "").strip()
@@ -187,8 +240,71 @@ def _validate_equipment(equipment: Equipment) -> None:
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
+    # The rules read parsed values only: a field that did not parse keeps that error alone.
+    invalid = frozenset(errors)
+    for rule in (_maintenance_errors, _date_errors, _sealed_source_errors):
+        for field, message in rule(equipment, invalid).items():
+            errors.setdefault(field, [message])
     if errors:
         raise ValidationError(errors)
+
+
+def _maintenance_errors(equipment: Equipment, invalid: frozenset[str]) -> dict[str, str]:
+    """Alternative maintenance (AEM) only where CMS S&C 14-07 allows it."""
+    if equipment.maintenance_strategy != MaintenanceStrategy.ALTERNATIVE or (
+        "has_maintenance_history" in invalid
+    ):
+        return {}
+    if equipment.category == Category.IMAGING_SYSTEM or equipment.modalities:
+        return {"maintenance_strategy": AEM_REFUSED_IMAGING}
+    if equipment.category == Category.LASER:
+        return {"maintenance_strategy": AEM_REFUSED_LASER}
+    if not equipment.has_maintenance_history:
+        return {"maintenance_strategy": AEM_REFUSED_NO_HISTORY}
+    return {}
+
+
+def _date_errors(equipment: Equipment, invalid: frozenset[str]) -> dict[str, str]:
+    installed, accepted = equipment.installed_on, equipment.accepted_on
+    if invalid & {"installed_on", "accepted_on"}:
+        return {}
+    if installed and accepted and accepted < installed:
+        return {
+            "accepted_on": f"Acceptance cannot come before installation "
+            f"(installed on {installed:%Y-%m-%d})."
+        }
+    return {}
+
+
+def _sealed_source_errors(equipment: Equipment, invalid: frozenset[str]) -> dict[str, str]:
+    """A sealed source carries its certified reference and is kept in secured storage; other
+    equipment carries no sealed-source facts."""
+    if equipment.category != Category.SEALED_SOURCE:
+        return {
+            field: "Only sealed sources have a radionuclide, reference activity and reference "
+            "date; clear this or choose the category “Sealed source”."
+            for field in SEALED_SOURCE_FIELDS
+            if getattr(equipment, field) not in (None, "")
+        }
+    errors = {}
+    if not equipment.radionuclide:
+        errors["radionuclide"] = "Choose the radionuclide of this sealed source."
+    # Blank may arrive as "" (an import's empty cell) as well as None.
+    if equipment.reference_activity in (None, ""):
+        errors["reference_activity"] = "Give the activity on the source's certificate."
+    elif "reference_activity" not in invalid and equipment.reference_activity <= 0:
+        errors["reference_activity"] = "The reference activity must be greater than zero."
+    if not equipment.activity_unit:
+        errors["activity_unit"] = "Choose the unit of the reference activity (Bq or Ci family)."
+    if equipment.reference_date in (None, ""):
+        errors["reference_date"] = "Give the date of the certified reference activity."
+    elif "reference_date" not in invalid and equipment.reference_date > site_today(equipment.site):
+        errors["reference_date"] = "The reference date cannot be in the future."
+    if equipment.status != S.DISPOSED and not (
+        equipment.location is not None and equipment.location.secured_storage
+    ):
+        errors["location"] = SECURED_STORAGE_REQUIRED
+    return errors
 
 
 def create_equipment(
@@ -228,10 +344,7 @@ def create_equipment(
         category=category,
         modalities=codes,
         modality=codes[0] if codes else "",
-        **{
-            field: value.strip() if isinstance(value, str) else value
-            for field, value in details.items()
-        },
+        **{field: _cleaned(field, value) for field, value in details.items()},
     )
     _validate_equipment(equipment)
     now = timezone.now()
@@ -263,7 +376,7 @@ def update_equipment(*, actor, equipment: Equipment, **changes) -> Equipment:
         changes["modalities"] = clean_modalities(changes["modalities"])
         equipment.modality = changes["modalities"][0] if changes["modalities"] else ""
     for field, value in changes.items():
-        setattr(equipment, field, value.strip() if isinstance(value, str) else value)
+        setattr(equipment, field, _cleaned(field, value))
     _require_equipment_edit(actor, equipment.site_id, equipment.category)
     _validate_equipment(equipment)
     with regulated_transaction(actor=actor):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.EquipmentStatusView.as_view(), name="status"),
     path("locations/", views.LocationListView.as_view(), name="locations"),
     path("locations/new/", views.LocationFormView.as_view(), name="location_create"),
+    path("locations/<int:pk>/", views.LocationDetailView.as_view(), name="location_detail"),
     path("locations/<int:pk>/edit/", views.LocationFormView.as_view(), name="location_edit"),
 ]
 
@@ -41,4 +42,20 @@ urlpatterns += [
     path(
         "acceptance/<int:pk>/sign/", acceptance.AcceptanceSignView.as_view(), name="acceptance_sign"
     ),
+]
+
+# QR labels (equipment/label_views.py); the stable address /e/<site>/<tag>/ is in imaging_ops/urls.
+from . import label_views  # noqa: E402
+
+urlpatterns += [
+    path("labels/", label_views.ListLabelsView.as_view(), name="labels"),
+    path("<int:pk>/labels/", label_views.EquipmentLabelView.as_view(), name="labels_one"),
+]
+
+# CSV export and import (equipment/import_views.py).
+from . import import_views  # noqa: E402
+
+urlpatterns += [
+    path("export/", import_views.equipment_export, name="export"),
+    path("import/", import_views.EquipmentImportView.as_view(), name="import"),
 ]

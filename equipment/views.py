@@ -2,7 +2,9 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -15,6 +17,7 @@ from imaging_ops.views_base import ScopedMixin, add_service_errors
 
 from . import services
 from .acceptance_views import acceptance_section
+from .decay import source_activity
 from .filters import EquipmentFilter, LocationFilter
 from .forms import EquipmentForm, LocationForm, StatusChangeForm
 from .models import Equipment, Location
@@ -66,6 +69,7 @@ class EquipmentDetailView(ScopedMixin, DetailView):
             StatusChangeForm(allowed=allowed) if allowed else None
         )
         context["may_edit"] = services.may_edit_equipment(user, equipment)
+        context["activity"] = source_activity(equipment)
         context.update(acceptance_section(user, equipment))
         context["audit_history"] = history_for(equipment)
         return context
@@ -181,6 +185,37 @@ class LocationListView(ScopedMixin, ListView):
         return context
 
 
+class LocationDetailView(ScopedMixin, DetailView):
+    """A room: its facts, what stands in it (paginated, with status) and its audit history."""
+
+    model = Location
+    template_name = "equipment/location_detail.html"
+    context_object_name = "location"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("site")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        location = self.object
+        paginator = Paginator(location.equipment.order_by("asset_tag"), PAGE_SIZE)
+        try:
+            page = paginator.page(self.request.GET.get("page") or 1)
+        except InvalidPage as exc:
+            raise Http404("There is no such page of equipment here.") from exc
+        context.update(
+            {
+                "paginator": paginator,
+                "page_obj": page,
+                "is_paginated": page.has_other_pages(),
+                "equipment_list": page.object_list,
+                "may_edit": services.may_edit_location(self.request.user, location),
+                "audit_history": history_for(location),
+            }
+        )
+        return context
+
+
 class LocationFormView(ScopedMixin, View):
     template_name = "equipment/location_form.html"
 
@@ -230,7 +265,7 @@ class LocationFormView(ScopedMixin, View):
                 else:
                     services.update_location(actor=request.user, location=location, **data)
                 messages.success(request, f"Saved {location}.")
-                return redirect(reverse("equipment:locations"))
+                return redirect(reverse("equipment:location_detail", args=[location.pk]))
             except ValidationError as exc:
                 add_service_errors(form, exc)
             except PermissionDenied as exc:

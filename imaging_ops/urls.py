@@ -8,8 +8,9 @@ from rest_framework.routers import DefaultRouter
 
 from equipment.api.acceptance import AcceptanceNoteViewSet
 from equipment.api.views import EquipmentViewSet, LocationViewSet
+from equipment.label_views import equipment_by_tag
 
-from . import notification_views, password_views, people_views
+from . import notification_views, password_views, people_views, site_views
 from .accounts import LoginView
 from .api.audit import AuditEventViewSet
 from .api.notifications import NotificationViewSet
@@ -17,6 +18,33 @@ from .api.views import SiteViewSet, TokenView
 from .audit_views import audit_export, audit_search
 from .health import health
 from .home import home
+
+# The pages of one site for its managers: its people and its settings.
+SITE_PAGES = [
+    path("people/", people_views.SitePeopleView.as_view(), name="site_people"),
+    path("people/invite/", people_views.InvitePersonView.as_view(), name="invite_person"),
+    path("people/<int:pk>/", people_views.PersonAtSiteView.as_view(), name="person_at_site"),
+    path("people/<int:pk>/roles/", people_views.AddRoleView.as_view(), name="add_role"),
+    path(
+        "people/<int:pk>/invitation/",
+        people_views.ResendInvitationView.as_view(),
+        name="resend_invitation",
+    ),
+    path("roles/<int:pk>/", people_views.MembershipView.as_view(), name="update_membership"),
+    path(
+        "roles/<int:pk>/deactivate/",
+        people_views.DeactivateMembershipView.as_view(),
+        name="deactivate_membership",
+    ),
+    path("settings/", site_views.SiteSettingsView.as_view(), name="site_settings"),
+    path("closures/", site_views.AddClosureView.as_view(), name="add_closure"),
+    path("identifiers/new/", site_views.IdentifierFormView.as_view(), name="identifier_create"),
+    path(
+        "identifiers/<int:pk>/edit/",
+        site_views.IdentifierFormView.as_view(),
+        name="identifier_edit",
+    ),
+]
 
 router = DefaultRouter()
 router.register("sites", SiteViewSet, basename="site")
@@ -61,8 +89,13 @@ urlpatterns = [
     path(
         "people/<int:pk>/unlock/", people_views.UnlockAccountView.as_view(), name="unlock_account"
     ),
+    path("people/", people_views.PeopleIndexView.as_view(), name="people_index"),
+    path("sites/", site_views.SiteSettingsIndexView.as_view(), name="site_settings_index"),
+    path("sites/<slug:site_code>/", include(SITE_PAGES)),
     path("health/", health, name="health"),
     path("equipment/", include("equipment.urls")),
+    # The stable address printed on QR labels; the tag may hold slashes and spaces.
+    path("e/<str:site_code>/<path:asset_tag>/", equipment_by_tag, name="equipment_stable"),
     path("audit/", audit_search, name="audit"),
     path("audit/export.csv", audit_export, name="audit-export"),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),

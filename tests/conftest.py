@@ -1,8 +1,9 @@
 """Shared test setup: service markers, named people at two sites, and an API client.
 
-Tests that need PostgreSQL, Redis or Chromium carry `needs_postgres`, `needs_redis` or
-`needs_browser`. Outside CI they skip when the service is missing, and pytest's summary counts
-the skips; with CI=true a missing service fails the test instead.
+Tests that need PostgreSQL, Redis, Chromium or poppler-utils carry `needs_postgres`,
+`needs_redis`, `needs_browser` or `needs_poppler`. Outside CI they skip when the service is
+missing, and pytest's summary counts the skips; with CI=true a missing service fails the test
+instead.
 """
 
 import os
@@ -56,10 +57,18 @@ def _browser_missing() -> str | None:
     return None
 
 
+def _poppler_missing() -> str | None:
+    missing = [tool for tool in ("pdftoppm", "pdftotext") if not shutil.which(tool)]
+    if missing:
+        return f"needs poppler-utils ({', '.join(missing)}): apt-get install poppler-utils"
+    return None
+
+
 SERVICE_CHECKS = {
     "needs_postgres": _postgres_missing,
     "needs_redis": _redis_missing,
     "needs_browser": _browser_missing,
+    "needs_poppler": _poppler_missing,
 }
 
 

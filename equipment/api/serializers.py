@@ -1,11 +1,14 @@
 from collections.abc import Mapping
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from imaging_ops.models import Site
 from imaging_ops.scoping import ScopedRelatedField
 from imaging_ops.vocabulary import Modality
 
+from ..decay import significant, source_activity
 from ..models import Equipment, EquipmentStatus, EquipmentStatusChange, Location
 
 
@@ -42,6 +45,13 @@ class EquipmentSerializer(serializers.ModelSerializer):
         help_text="On create, managers only: the equipment is already in clinical use.",
     )
     adoption_reason = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    current_activity_bq = serializers.SerializerMethodField(
+        help_text="Sealed sources: today's activity at the site in becquerel, by decay from the "
+        "reference activity (6 significant figures); null for other equipment."
+    )
+    current_activity_display = serializers.SerializerMethodField(
+        help_text="The same in both unit systems, e.g. “7.21 MBq (194.9 µCi)”."
+    )
 
     class Meta:
         model = Equipment
@@ -57,6 +67,22 @@ class EquipmentSerializer(serializers.ModelSerializer):
             "manufacturer",
             "model",
             "serial_number",
+            "software_version",
+            "installed_on",
+            "accepted_on",
+            "high_risk",
+            "maintenance_strategy",
+            "has_maintenance_history",
+            "warranty_ends_on",
+            "contract_ends_on",
+            "vendor",
+            "contract_reference",
+            "radionuclide",
+            "reference_activity",
+            "activity_unit",
+            "reference_date",
+            "current_activity_bq",
+            "current_activity_display",
             "status",
             "created_at",
             "updated_at",
@@ -78,6 +104,23 @@ class EquipmentSerializer(serializers.ModelSerializer):
                 }
             )
         return super().to_internal_value(data)
+
+    def _activity(self, equipment):
+        # "Now" is read once per response; each source decays to its own site's today.
+        if not hasattr(equipment, "_current_activity"):
+            now = self.context.setdefault("now", timezone.now())
+            equipment._current_activity = source_activity(equipment, now=now)
+        return equipment._current_activity
+
+    @extend_schema_field(serializers.DecimalField(max_digits=40, decimal_places=6, allow_null=True))
+    def get_current_activity_bq(self, equipment) -> str | None:
+        activity = self._activity(equipment)
+        return None if activity is None else str(significant(activity.becquerel))
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_current_activity_display(self, equipment) -> str | None:
+        activity = self._activity(equipment)
+        return None if activity is None else activity.current
 
     def validate_site(self, site):
         if self.instance is not None and site.pk != self.instance.site_id:

@@ -1,15 +1,20 @@
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from imaging_ops.api.base import ScopedViewSet
 from imaging_ops.scoping import scope
 
-from .. import services
+from .. import csv_import, csv_io, services
 from ..filters import EquipmentFilter, LocationFilter
 from ..models import Equipment, Location
+from .csv_schema import IMPORT_REPORT, IMPORT_REQUEST, CSVRenderer
 from .serializers import (
     EquipmentSerializer,
     LocationSerializer,
@@ -73,3 +78,34 @@ class EquipmentViewSet(ScopedViewSet):
             actor=request.user,
         )
         return Response(StatusChangeSerializer(change).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(filters=True, responses={(200, "text/csv"): OpenApiTypes.STR})
+    @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
+    def export(self, request):
+        """The filtered list as CSV, streamed: the columns the import takes, plus status."""
+        queryset = self.filter_queryset(self.get_queryset())
+        return csv_io.export_response(queryset, filters=request.query_params)
+
+    @extend_schema(request={"multipart/form-data": IMPORT_REQUEST}, responses={200: IMPORT_REPORT})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_csv(self, request):
+        """Import a CSV like the export's; answers a report of every row (400 if unreadable)."""
+        if not csv_io.may_import(request.user):
+            raise PermissionDenied("You are not allowed to create and edit equipment anywhere.")
+        form = csv_io.ImportForm(request.data, request.FILES)
+        if not form.is_valid():
+            errors = {
+                ("non_field_errors" if name == "__all__" else name): list(messages)
+                for name, messages in form.errors.items()
+            }
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            report = csv_import.import_equipment(actor=request.user, **form.options())
+        except csv_io.FileError as exc:
+            return Response({"file": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(report.as_dict())

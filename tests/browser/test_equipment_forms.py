@@ -35,7 +35,7 @@ def test_edit_form_shows_what_is_stored_and_saves_it_unchanged(
     page.get_by_role("button", name="Save changes").click()
 
     expect(page.get_by_role("status")).to_have_text("Saved PETCT-1.")
-    details = page.locator("dl")
+    details = page.locator("dl#identity")
     expect(details).to_contain_text("PT, CT")
     expect(details).to_contain_text("Nuclear Medicine / PET/CT")
 

@@ -60,6 +60,7 @@ def test_no_page_scrolls_sideways_on_a_phone(phone_page, live_server, sign_in, m
         ("equipment create form", "/equipment/new/"),
         ("equipment edit form", f"/equipment/{equipment.pk}/edit/"),
         ("locations list", "/equipment/locations/"),
+        ("location page", f"/equipment/locations/{location.pk}/"),
         ("location create form", "/equipment/locations/new/"),
         ("location edit form", f"/equipment/locations/{location.pk}/edit/"),
     ]:

@@ -7,9 +7,18 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import F
 
-from equipment.models import Category, Equipment, EquipmentStatusChange, Location
-from imaging_ops.models import Site, SiteIdentifier, SiteMembership, User
+from compliance.management.commands import seed_demo
+from equipment.decay import source_activity
+from equipment.models import (
+    Category,
+    Equipment,
+    EquipmentStatusChange,
+    Location,
+    MaintenanceStrategy,
+)
+from imaging_ops.models import AuditEvent, Site, SiteIdentifier, SiteMembership, User
 from imaging_ops.vocabulary import AreaClass, Role
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +140,135 @@ def test_a_rerun_leaves_a_changed_password_alone(seeded):
     call_command("seed_demo", stdout=StringIO())
 
     assert authenticate(username="tech", password="a new and private password") is not None
+
+
+# --- a believable department at each site ----------------------------------------------------
+
+
+def department(site) -> list[Equipment]:
+    return list(Equipment.objects.filter(site=site).select_related("location"))
+
+
+def test_each_site_has_a_whole_imaging_department(seeded):
+    for site in Site.objects.all():
+        units = department(site)
+        names = {e.name for e in units}
+        modalities = [e.modalities for e in units if e.category == Category.IMAGING_SYSTEM]
+
+        for wanted in (["CT"], ["MR"], ["DX"], ["RF"], ["MG"], ["US"], ["NM"], ["PT", "CT"]):
+            assert wanted in modalities, (site.code, wanted)
+        assert {"MRI 1.5 T", "MRI 3 T", "Gamma camera", "Dose calibrator"} <= names
+        assert sum(e.name.startswith("Survey meter") for e in units) >= 2
+        assert {"Electrometer", "kV meter"} <= names
+        assert sum("phantom" in e.name.lower() for e in units) >= 3
+
+
+def test_the_sealed_sources_sit_in_a_restricted_secured_hot_lab_with_their_certificates(seeded):
+    for site in Site.objects.all():
+        sources = [e for e in department(site) if e.category == Category.SEALED_SOURCE]
+
+        assert {s.radionuclide for s in sources} >= {"Cs-137", "Co-57", "Ge-68"}
+        for source in sources:
+            assert source.location.room == "Hot lab"
+            assert source.location.area_class == AreaClass.RESTRICTED
+            assert source.location.secured_storage
+            activity = source_activity(source)
+            assert activity is not None and activity.becquerel > 0, source.asset_tag
+
+
+def test_a_cs_137_reference_source_has_a_realistic_activity(seeded):
+    cs137 = Equipment.objects.filter(radionuclide="Cs-137").first()
+
+    assert (cs137.reference_activity, cs137.activity_unit) == (200, "uCi")
+
+
+def test_high_risk_marks_ct_mr_pet_ct_and_fluoroscopy(seeded):
+    for unit in Equipment.objects.all():
+        expected = unit.category == Category.IMAGING_SYSTEM and bool(
+            set(unit.modalities) & {"CT", "MR", "RF"}
+        )
+        assert unit.high_risk is expected, unit.asset_tag
+
+
+def test_the_registry_facts_are_filled_as_a_department_keeps_them(seeded):
+    scanners = Equipment.objects.filter(category=Category.IMAGING_SYSTEM)
+
+    assert all(e.software_version and e.vendor and e.installed_on for e in scanners)
+    assert all(e.warranty_ends_on for e in scanners)
+    adopted = scanners.exclude(status="awaiting_acceptance")
+    assert all(e.accepted_on and e.accepted_on >= e.installed_on for e in adopted)
+    assert Equipment.objects.exclude(contract_reference="").count() >= 30
+    aem = Equipment.objects.filter(maintenance_strategy=MaintenanceStrategy.ALTERNATIVE)
+    assert aem.exists()
+    assert all(e.category == Category.QA_INSTRUMENT and e.has_maintenance_history for e in aem)
+
+
+def test_a_second_run_changes_nothing_at_all(seeded):
+    events = AuditEvent.objects.count()
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+
+    assert AuditEvent.objects.count() == events
+    assert "(0 new, 0 completed)" in out.getvalue()
+
+
+# --- a database seeded by an earlier version ---------------------------------------------------
+
+
+@pytest.fixture
+def seeded_by_an_earlier_version(monkeypatch):
+    """What the first version of seed_demo left: no registry facts, no Ge-68 phantom, and
+    sources without certificates (written directly: today's service would refuse them)."""
+    earlier = [
+        spec for spec in seed_demo.EQUIPMENT if not spec[0].startswith(("SRC", "PH3", "PH4"))
+    ]
+    with monkeypatch.context() as patch:
+        patch.setattr(seed_demo, "EQUIPMENT", earlier)
+        patch.setattr(seed_demo, "registry_details", lambda suffix, today: {})
+        call_command("seed_demo", stdout=StringIO())
+    for site in Site.objects.all():
+        hot_lab = Location.objects.get(site=site, room="Hot lab")
+        for suffix, name in (("SRC1", "Cs-137 vial source"), ("SRC2", "Co-57 flood source")):
+            factories.EquipmentFactory(
+                site=site,
+                location=hot_lab,
+                asset_tag=f"{site.code}-{suffix}",
+                name=name,
+                category=Category.SEALED_SOURCE,
+                modalities=[],
+            )
+
+
+def test_a_rerun_completes_an_earlier_versions_rows_without_duplicating_them(
+    seeded_by_an_earlier_version,
+):
+    out = StringIO()
+
+    call_command("seed_demo", stdout=out)
+
+    assert Equipment.objects.count() == 2 * len(seed_demo.EQUIPMENT)
+    ct = Equipment.objects.get(asset_tag="MAIN-CT1")
+    assert ct.software_version and ct.high_risk and ct.installed_on
+    cs137 = Equipment.objects.get(asset_tag="MAIN-SRC1")
+    assert (cs137.radionuclide, cs137.reference_activity) == ("Cs-137", 200)
+    assert Equipment.objects.get(asset_tag="NORTH-SRC3").radionuclide == "Ge-68"
+    events = AuditEvent.objects.count()
+    call_command("seed_demo", stdout=StringIO())
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_rerun_leaves_a_demo_row_edited_into_another_shape_alone(seeded):
+    """GIVEN someone moved a source out of the hot lab and cleared its certificate,
+    WHEN seed_demo runs again, THEN it says so, changes nothing there, and does not fail."""
+    source = Equipment.objects.get(asset_tag="MAIN-SRC2")
+    source.location = Location.objects.get(site=source.site, room="QA store")
+    source.reference_activity = None
+    source.save()
+    err = StringIO()
+
+    call_command("seed_demo", stdout=StringIO(), stderr=err)
+
+    assert "MAIN-SRC2 left as it is" in err.getvalue()
+    source.refresh_from_db()
+    assert source.reference_activity is None

@@ -500,6 +500,9 @@ def test_a_technician_gets_403_on_create(as_user, tech, site_a):
 @pytest.mark.req("11.10(d)")
 def test_the_rso_creates_a_sealed_source_but_not_a_scanner(as_user, rso, site_a, fleet):
     api = as_user(rso)
+    hot_lab = factories.LocationFactory(
+        site=site_a, area_class=AreaClass.RESTRICTED, secured_storage=True
+    )
 
     source = api.post(
         EQUIPMENT,
@@ -509,7 +512,11 @@ def test_the_rso_creates_a_sealed_source_but_not_a_scanner(as_user, rso, site_a,
             name="Cs-137",
             category="sealed_source",
             modalities=[],
-            location=fleet["nm_room"].pk,
+            location=hot_lab.pk,
+            radionuclide="Cs-137",
+            reference_activity="200",
+            activity_unit="uCi",
+            reference_date="2024-01-15",
         ),
         format="json",
     )

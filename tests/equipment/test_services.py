@@ -1,5 +1,8 @@
 """The equipment services: every write to locations and equipment, and the status table."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -61,6 +64,20 @@ def new_equipment(actor, site, **fields):
     fields.setdefault("name", "CT scanner")
     fields.setdefault("modalities", ["CT"])
     return services.create_equipment(actor=actor, site=site, **fields)
+
+
+def source_facts(site) -> dict:
+    """What a sealed source needs: its certificate's facts and a room with secured storage."""
+    hot_lab = factories.LocationFactory(
+        site=site, area_class=AreaClass.RESTRICTED, secured_storage=True
+    )
+    return {
+        "location": hot_lab,
+        "radionuclide": "Cs-137",
+        "reference_activity": Decimal("200"),
+        "activity_unit": "uCi",
+        "reference_date": date(2024, 1, 15),
+    }
 
 
 def refused_fields(excinfo) -> set[str]:
@@ -329,7 +346,9 @@ def test_nobody_creates_equipment_at_a_site_where_they_hold_no_role(physicist, s
 
 @pytest.mark.req("11.10(d)")
 def test_the_rso_creates_a_sealed_source_but_no_other_equipment(rso, site_a):
-    source = new_equipment(rso, site_a, category=Category.SEALED_SOURCE, modalities=[])
+    source = new_equipment(
+        rso, site_a, category=Category.SEALED_SOURCE, modalities=[], **source_facts(site_a)
+    )
 
     assert source.category == Category.SEALED_SOURCE
     for category in (Category.IMAGING_SYSTEM, Category.QA_INSTRUMENT, Category.LASER):
@@ -340,7 +359,11 @@ def test_the_rso_creates_a_sealed_source_but_no_other_equipment(rso, site_a):
 @pytest.mark.req("11.10(d)")
 def test_the_rso_edits_a_sealed_source_but_cannot_turn_it_into_something_else(rso, site_a):
     source = factories.EquipmentFactory(
-        site=site_a, category=Category.SEALED_SOURCE, modalities=[], name="Cs-137"
+        site=site_a,
+        category=Category.SEALED_SOURCE,
+        modalities=[],
+        name="Cs-137",
+        **source_facts(site_a),
     )
 
     services.update_equipment(actor=rso, equipment=source, name="Cs-137 vial")

@@ -1,15 +1,22 @@
-"""Demo data for a first look: two sites, their people and a department's worth of equipment.
+"""Demo data for a first look: two sites, their people and a believable imaging department at
+each — scanners, instruments, phantoms and sealed sources in a secured hot lab — with the
+registry's facts (software, dates, warranties, service contracts, high risk, maintenance
+strategy, certified source activities) filled in as a biomed department would have them.
 
-Idempotent: rows that exist (by site code, username, room, asset tag) are left as they are.
+Idempotent: rows that exist (by site code, username, room, asset tag) are not created again.
+Equipment made by an earlier version of this command, before the registry had those facts, gets
+its blank facts filled through the equipment service; nothing already filled is overwritten.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from equipment import services
-from equipment.models import Category, Equipment, EquipmentStatus, Location
+from equipment.models import Category, Equipment, EquipmentStatus, Location, MaintenanceStrategy
 from imaging_ops.audit import regulated_transaction
 from imaging_ops.audit_context import audit_actor
 from imaging_ops.models import Site, SiteIdentifier, SiteMembership, User
@@ -85,9 +92,53 @@ EQUIPMENT = [
     ("KV1", "kV meter", Category.QA_INSTRUMENT, ["DX", "RF", "MG"], "RaySafe", "X2", "QA store"),
     ("PH1", "ACR CT phantom", Category.QA_INSTRUMENT, ["CT"], "Sun Nuclear", "Gammex 464", "QA store"),
     ("PH2", "ACR MRI phantom", Category.QA_INSTRUMENT, ["MR"], "JM Specialty", "ACR large phantom", "QA store"),
+    ("PH3", "ACR mammography phantom", Category.QA_INSTRUMENT, ["MG"], "Sun Nuclear", "Gammex 156", "QA store"),
+    ("PH4", "Ultrasound QA phantom", Category.QA_INSTRUMENT, ["US"], "CIRS", "Model 040GSE", "QA store"),
     ("SRC1", "Cs-137 vial source", Category.SEALED_SOURCE, [], "Eckert & Ziegler", "Vial 200 µCi", "Hot lab"),
     ("SRC2", "Co-57 flood source", Category.SEALED_SOURCE, [], "Eckert & Ziegler", "MED3709", "Hot lab"),
+    ("SRC3", "Ge-68 cylinder phantom", Category.SEALED_SOURCE, [], "Eckert & Ziegler", "PET cylinder 20 cm", "Hot lab"),
 ]
+
+# The registry's facts per tag suffix: software version, installed on, warranty in years,
+# service vendor and contract prefix (None: no contract), high risk (TJC: CT, MR, PET/CT and
+# fluoroscopy), and whether the unit follows alternative maintenance with a history behind it.
+# suffix: (software, installed, warranty years, vendor, contract, high risk, AEM)
+REGISTRY = {
+    "CT1": ("syngo CT VA40A-SP2", date(2021, 9, 13), 1, "Siemens Healthineers", "SH-PM", True, False),
+    "CT2": ("Revolution EVO 23MW15.5", date(2019, 2, 4), 1, "GE HealthCare", "GEHC-AP", True, False),
+    "MR15": ("syngo MR XA51", date(2022, 5, 16), 2, "Siemens Healthineers", "SH-PM", True, False),
+    "MR30": ("R5.9.1", date(2020, 11, 2), 1, "Philips", "PH-RS", True, False),
+    "DX1": ("ImageView 5.7.412", date(2018, 6, 25), 1, "Carestream", "CS-SVC", False, False),
+    "DX2": ("AMX Navigate 1.2.3", date(2023, 3, 6), 2, "GE HealthCare", "GEHC-AP", False, False),
+    "RF1": ("syngo VF12", date(2020, 1, 20), 1, "Siemens Healthineers", "SH-PM", True, False),
+    "MG1": ("1.11.1", date(2021, 3, 8), 1, "Hologic", "HOL-SP", False, False),
+    "MG2": ("Pristina 1.3.2", date(2023, 10, 2), 2, "GE HealthCare", "GEHC-AP", False, False),
+    "US1": ("R3.2.1", date(2022, 8, 1), 2, "GE HealthCare", "GEHC-AP", False, False),
+    "US2": ("9.0.5", None, 2, "Philips", None, False, False),
+    "NM1": ("Xeleris 4.1", date(2017, 10, 9), 1, "GE HealthCare", "GEHC-AP", False, False),
+    "PETCT": ("syngo MI VG80", date(2022, 1, 10), 1, "Siemens Healthineers", "SH-PM", True, False),
+    "DC1": ("3.1.4", date(2019, 4, 1), 1, "Capintec", "CAP-CAL", False, False),
+    "SM1": ("", date(2016, 7, 11), 1, "Ludlum Measurements", "LUD-CAL", False, False),
+    "SM2": ("", date(2020, 2, 3), 1, "Fluke Biomedical", "FLK-CAL", False, False),
+    "EM1": ("Ocean Next 1.3", date(2018, 9, 17), 1, "RTI Group", "RTI-CAL", False, True),
+    "KV1": ("RaySafe View 2.6", date(2021, 6, 14), 2, "RaySafe", "RS-CAL", False, False),
+    "PH1": ("", date(2015, 5, 4), 0, "", None, False, False),
+    "PH2": ("", date(2015, 5, 4), 0, "", None, False, False),
+    "PH3": ("", date(2019, 8, 19), 0, "", None, False, False),
+    "PH4": ("", date(2022, 8, 1), 0, "", None, False, False),
+    "SRC1": ("", date(2019, 5, 20), 0, "Eckert & Ziegler", None, False, False),
+    "SRC2": ("", None, 0, "Eckert & Ziegler", None, False, False),
+    "SRC3": ("", None, 0, "Eckert & Ziegler", None, False, False),
+}
+
+# Certified activities: suffix -> (radionuclide, activity, unit, reference date or days ago).
+# The Co-57 flood and the Ge-68 phantom are replaced about yearly, so their certificates are
+# recent; the Cs-137 reference source lasts decades.
+SOURCES = {
+    "SRC1": ("Cs-137", Decimal("200"), "uCi", date(2019, 5, 1)),
+    "SRC2": ("Co-57", Decimal("10"), "mCi", 120),
+    "SRC3": ("Ge-68", Decimal("74"), "MBq", 200),
+}
 # fmt: on
 
 
@@ -98,16 +149,20 @@ class Command(BaseCommand):
         with audit_actor("manage.py seed_demo"), regulated_transaction():
             sites = {spec["code"]: self._site(spec) for spec in SITES}
             users = {row[0]: self._person(row, sites) for row in PEOPLE}
-            created = 0
+            created = filled = 0
+            today = timezone.localdate()
             for site in sites.values():
                 rooms = {room[1]: self._location(site, room, users["manager"]) for room in ROOMS}
                 for spec in EQUIPMENT:
-                    created += self._equipment(site, spec, rooms, users["manager"])
+                    details = registry_details(spec[0], today)
+                    new, completed = self._equipment(site, spec, rooms, details, users["manager"])
+                    created += new
+                    filled += completed
         total = Equipment.objects.filter(site__in=sites.values()).count()
         self.stdout.write(
             f"Demo data ready: {len(sites)} sites, {total} pieces of equipment "
-            f"({created} new). Demo users {', '.join(users)} sign in with the password "
-            f"'{DEMO_PASSWORD}'."
+            f"({created} new, {filled} completed). Demo users {', '.join(users)} sign in with "
+            f"the password '{DEMO_PASSWORD}'."
         )
 
     def _site(self, spec) -> Site:
@@ -157,11 +212,13 @@ class Command(BaseCommand):
             secured_storage=secured,
         )
 
-    def _equipment(self, site, spec, rooms, actor) -> int:
+    def _equipment(self, site, spec, rooms, details, actor) -> tuple[int, int]:
+        """(1, 0) when created, (0, 1) when an earlier version's row was completed."""
         suffix, name, category, modalities, manufacturer, model, room = spec
         tag = f"{site.code}-{suffix}"
-        if Equipment.objects.filter(site=site, asset_tag=tag).exists():
-            return 0
+        existing = Equipment.objects.filter(site=site, asset_tag=tag).first()
+        if existing is not None:
+            return 0, self._fill_blanks(existing, details, actor)
         equipment = services.create_equipment(
             actor=actor,
             site=site,
@@ -175,6 +232,7 @@ class Command(BaseCommand):
             serial_number=f"SN-{site.code}-{suffix}-{len(name):03d}",
             adopt_in_service=suffix != "US2",
             adoption_reason="In clinical use before Imaging Ops; records carried over.",
+            **details,
         )
         if suffix == "DX2":
             services.change_equipment_status(
@@ -183,4 +241,79 @@ class Command(BaseCommand):
                 reason="Detector cracked during transport; vendor called.",
                 actor=actor,
             )
+        return 1, 0
+
+    def _fill_blanks(self, equipment, details, actor) -> int:
+        """Fill the facts an earlier version left blank; never overwrite a filled one.
+
+        Flags (high risk, maintenance strategy and history) cannot be told apart from a choice
+        once set, so they are filled only on a row that has none of the registry's facts yet.
+        """
+        untouched = all(getattr(equipment, field) in (None, "") for field in BLANKABLE)
+        changes = {
+            field: value
+            for field, value in details.items()
+            if (field in BLANKABLE and getattr(equipment, field) in (None, "") and value)
+            or (field in FLAGS and untouched and getattr(equipment, field) != value)
+        }
+        if not changes:
+            return 0
+        try:
+            services.update_equipment(actor=actor, equipment=equipment, **changes)
+        except ValidationError as exc:
+            # A demo row someone has edited into another shape: say so and leave it alone.
+            self.stderr.write(f"{equipment.asset_tag} left as it is: {'; '.join(exc.messages)}")
+            return 0
         return 1
+
+
+FLAGS = ("high_risk", "maintenance_strategy", "has_maintenance_history")
+# The registry facts an earlier version did not fill (it did fill manufacturer, model, serial).
+BLANKABLE = tuple(
+    field
+    for field in services.DETAIL_FIELDS
+    if field not in FLAGS and field not in {"manufacturer", "model", "serial_number"}
+)
+
+
+def registry_details(suffix: str, today: date) -> dict:
+    """The registry's facts for one demo unit, dated around `today` where they must be recent."""
+    software, installed, warranty_years, vendor, contract, high_risk, aem = REGISTRY[suffix]
+    details = {
+        "software_version": software,
+        "vendor": vendor,
+        "high_risk": high_risk,
+        "maintenance_strategy": (
+            MaintenanceStrategy.ALTERNATIVE if aem else MaintenanceStrategy.MANUFACTURER
+        ),
+    }
+    accepted = None
+    if suffix in SOURCES:
+        radionuclide, activity, unit, certified = SOURCES[suffix]
+        reference = certified if isinstance(certified, date) else today - timedelta(certified)
+        details.update(
+            radionuclide=radionuclide,
+            reference_activity=activity,
+            activity_unit=unit,
+            reference_date=reference,
+        )
+        # Received a week after calibration; leak-tested and wipe-checked on arrival.
+        installed = installed or reference + timedelta(days=7)
+        accepted = installed
+    elif installed is None:  # delivered last month, awaiting its acceptance tests
+        installed = today - timedelta(days=30)
+    else:  # the physicist's acceptance survey two weeks after installation
+        accepted = installed + timedelta(days=14)
+    details.update(
+        installed_on=installed,
+        accepted_on=accepted,
+        has_maintenance_history=(today - installed).days > 365,
+    )
+    if warranty_years:
+        details["warranty_ends_on"] = installed + timedelta(days=365 * warranty_years)
+    if contract:
+        # Contracts renew yearly; their ends spread over the coming year, a few ending soon.
+        spread = sum(map(ord, suffix)) * 97 % 330 + 20
+        details["contract_reference"] = f"{contract}-{2020 + spread % 6}-{spread * 37 % 9000:04d}"
+        details["contract_ends_on"] = today + timedelta(days=spread)
+    return {field: value for field, value in details.items() if value not in (None, "")}

@@ -1,0 +1,146 @@
+"""Site settings pages: hours, time zone, clinical days, closures, licences and accreditations.
+
+Each page belongs to one site (its code in the URL): 404 outside the viewer's sites, 403 where
+they are not a manager. Writes go through imaging_ops.site_services.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+
+from . import site_services
+from .forms import ClosureForm, IdentifierForm, SiteSettingsForm
+from .models import SiteIdentifier
+from .people import managed_sites
+from .people_views import ManagedSiteMixin
+from .selectors import history_for
+from .site_services import SETTINGS_ACTION
+from .views_base import add_service_errors
+
+# The closure form shares the page with the settings form; the prefix keeps their ids apart.
+CLOSURE_PREFIX = "closure"
+
+
+class SiteSettingsIndexView(LoginRequiredMixin, View):
+    """The sites whose settings the viewer manages; straight to the one when there is one."""
+
+    def get(self, request):
+        sites = list(managed_sites(request.user))
+        if not sites:
+            raise PermissionDenied("Only managers can change site settings.")
+        if len(sites) == 1:
+            return redirect("site_settings", site_code=sites[0].code)
+        return render(request, "sites/site_index.html", {"sites": sites})
+
+
+class SiteSettingsView(ManagedSiteMixin, View):
+    """The settings form, the closure dates with a form to add one, and the identifiers."""
+
+    site_action = SETTINGS_ACTION
+    template_name = "sites/settings.html"
+
+    def page(self, *, form=None, closure_form=None, status=200):
+        now = timezone.now()
+        upcoming, past = site_services.closures_of(self.site, now)
+        context = {
+            "site": self.site,
+            "form": form or SiteSettingsForm(site=self.site),
+            "closure_form": closure_form or ClosureForm(prefix=CLOSURE_PREFIX),
+            "upcoming_closures": upcoming,
+            "past_closures": past,
+            "past_closures_limit": site_services.PAST_CLOSURES_SHOWN,
+            "identifiers": site_services.identifiers_of(self.site, now),
+            "warning_days": site_services.EXPIRY_WARNING_DAYS,
+            "audit_history": history_for(self.site),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, site_code):
+        return self.page()
+
+    def post(self, request, site_code):
+        form = SiteSettingsForm(request.POST, site=self.site)
+        if form.is_valid():
+            try:
+                site_services.update_site_settings(
+                    actor=request.user, site=self.site, now=timezone.now(), **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+                self.site.refresh_from_db()
+            else:
+                messages.success(request, f"Saved the settings of {self.site.code}.")
+                return redirect("site_settings", site_code=self.site.code)
+        return self.page(form=form, status=400)
+
+
+class AddClosureView(SiteSettingsView):
+    def get(self, request, site_code):
+        return redirect("site_settings", site_code=self.site.code)
+
+    def post(self, request, site_code):
+        form = ClosureForm(request.POST, prefix=CLOSURE_PREFIX)
+        if form.is_valid():
+            try:
+                closure = site_services.add_site_closure(
+                    actor=request.user, site=self.site, now=timezone.now(), **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"{self.site.code} is closed on {closure.date:%Y-%m-%d}.")
+                return redirect("site_settings", site_code=self.site.code)
+        return self.page(closure_form=form, status=400)
+
+
+class IdentifierFormView(ManagedSiteMixin, View):
+    """Add (no pk) or correct and renew (pk) a licence, registration or accreditation."""
+
+    site_action = SETTINGS_ACTION
+    template_name = "sites/identifier_form.html"
+
+    def _identifier(self, pk):
+        if pk is None:
+            return None
+        return get_object_or_404(
+            SiteIdentifier.objects.select_related("site"), site=self.site, pk=pk
+        )
+
+    def _render(self, form, identifier, status=200):
+        context = {
+            "site": self.site,
+            "form": form,
+            "identifier": identifier,
+            "audit_history": history_for(identifier) if identifier else None,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, site_code, pk=None):
+        identifier = self._identifier(pk)
+        return self._render(IdentifierForm(identifier=identifier), identifier)
+
+    def post(self, request, site_code, pk=None):
+        identifier = self._identifier(pk)
+        form = IdentifierForm(request.POST, identifier=identifier)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if identifier is None:
+                    identifier = site_services.add_site_identifier(
+                        actor=request.user, site=self.site, now=timezone.now(), **data
+                    )
+                else:
+                    site_services.update_site_identifier(
+                        actor=request.user, identifier=identifier, now=timezone.now(), **data
+                    )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+                if identifier is not None:
+                    identifier.refresh_from_db()
+            else:
+                messages.success(request, f"Saved {identifier}.")
+                return redirect("site_settings", site_code=self.site.code)
+        return self._render(form, identifier, status=400)
