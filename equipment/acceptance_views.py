@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from imaging_ops.errors import Conflict
 from imaging_ops.permissions import Action, can
 from imaging_ops.scoping import scope
+from imaging_ops.selectors import history_for
 from imaging_ops.signatures import (
     POLICY_TEXT,
     SignatureState,
@@ -99,6 +100,7 @@ class AcceptanceDetailView(LoginRequiredMixin, View):
             {
                 "equipment": note.equipment,
                 "item": note_view(note),
+                "audit_history": history_for(note, *note.version_history()),
                 **acceptance_section(request.user, note.equipment),
             },
         )

@@ -1,25 +1,23 @@
 from django.urls import path
 
-from . import views
+from . import acceptance_views as acceptance
+from . import import_views, label_views, views
 
 app_name = "equipment"
 
 urlpatterns = [
+    # Equipment and its status.
     path("", views.EquipmentListView.as_view(), name="list"),
     path("new/", views.EquipmentFormView.as_view(), name="create"),
     path("<int:pk>/", views.EquipmentDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.EquipmentFormView.as_view(), name="edit"),
     path("<int:pk>/status/", views.EquipmentStatusView.as_view(), name="status"),
+    # Rooms.
     path("locations/", views.LocationListView.as_view(), name="locations"),
     path("locations/new/", views.LocationFormView.as_view(), name="location_create"),
     path("locations/<int:pk>/", views.LocationDetailView.as_view(), name="location_detail"),
     path("locations/<int:pk>/edit/", views.LocationFormView.as_view(), name="location_edit"),
-]
-
-# Acceptance notes (equipment/acceptance_views.py).
-from . import acceptance_views as acceptance  # noqa: E402
-
-urlpatterns += [
+    # Acceptance notes: versioned, signed records.
     path(
         "<int:pk>/acceptance/new/",
         acceptance.AcceptanceCreateView.as_view(),
@@ -42,20 +40,10 @@ urlpatterns += [
     path(
         "acceptance/<int:pk>/sign/", acceptance.AcceptanceSignView.as_view(), name="acceptance_sign"
     ),
-]
-
-# QR labels (equipment/label_views.py); the stable address /e/<site>/<tag>/ is in imaging_ops/urls.
-from . import label_views  # noqa: E402
-
-urlpatterns += [
+    # QR labels (the stable address /e/<site>/<tag>/ is in imaging_ops/urls.py).
     path("labels/", label_views.ListLabelsView.as_view(), name="labels"),
     path("<int:pk>/labels/", label_views.EquipmentLabelView.as_view(), name="labels_one"),
-]
-
-# CSV export and import (equipment/import_views.py).
-from . import import_views  # noqa: E402
-
-urlpatterns += [
+    # CSV export and import.
     path("export/", import_views.equipment_export, name="export"),
     path("import/", import_views.EquipmentImportView.as_view(), name="import"),
 ]

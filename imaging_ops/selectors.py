@@ -1,6 +1,6 @@
 """Reads of the shared core that pages, the API and PDFs share."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import AuditChainHead, AuditEvent
 from .permissions import Action, sites_where
@@ -19,13 +19,17 @@ def audit_events_for(user) -> QuerySet:
     return events.filter(site_id__in=sites_where(user, Action.SEARCH_AUDIT))
 
 
-def history_for(obj, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
-    """The newest events of one record, for the history on its page."""
-    return list(
-        AuditEvent.objects.filter(
-            object_type=obj._meta.label_lower, object_id=str(obj.pk)
-        ).order_by("-seq")[:limit]
-    )
+def history_for(*objs, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
+    """The newest events of one record (or of a record and its versions), in one query."""
+    ids_by_type: dict[str, list[str]] = {}
+    for obj in objs:
+        ids_by_type.setdefault(obj._meta.label_lower, []).append(str(obj.pk))
+    match = Q()
+    for object_type, ids in ids_by_type.items():
+        match |= Q(object_type=object_type, object_id__in=ids)
+    if not match:
+        return []
+    return list(AuditEvent.objects.filter(match).order_by("-seq")[:limit])
 
 
 def chain_head() -> AuditChainHead:

@@ -388,3 +388,19 @@ def test_the_admin_shows_a_signed_version_but_cannot_change_or_delete_it(admin_c
     assert deleted.status_code == 403
     assert note_page.status_code == 200
     assert AcceptanceNoteVersion.objects.get().summary == version.summary
+
+
+def test_the_note_page_shows_the_audit_history_of_the_note_and_its_versions(
+    client, manager, site_a
+):
+    from imaging_ops.models import AuditEvent
+    from tests import factories
+
+    equipment = factories.EquipmentFactory(site=site_a)
+    note = factories.acceptance_note(actor=manager, equipment=equipment)
+    client.force_login(manager)
+    response = client.get(f"/equipment/acceptance/{note.pk}/")
+    assert response.status_code == 200
+    shown = {event.object_type for event in response.context["audit_history"]}
+    assert {"equipment.acceptancenote", "equipment.acceptancenoteversion"} <= shown
+    assert AuditEvent.objects.filter(object_type="equipment.acceptancenoteversion").exists()
