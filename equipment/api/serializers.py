@@ -8,6 +8,7 @@ from imaging_ops.models import Site
 from imaging_ops.scoping import ScopedRelatedField
 from imaging_ops.vocabulary import Modality
 
+from .. import services
 from ..decay import significant, source_activity
 from ..models import Equipment, EquipmentStatus, EquipmentStatusChange, Location
 
@@ -64,23 +65,7 @@ class EquipmentSerializer(serializers.ModelSerializer):
             "category",
             "modality",
             "modalities",
-            "manufacturer",
-            "model",
-            "serial_number",
-            "software_version",
-            "installed_on",
-            "accepted_on",
-            "high_risk",
-            "maintenance_strategy",
-            "has_maintenance_history",
-            "warranty_ends_on",
-            "contract_ends_on",
-            "vendor",
-            "contract_reference",
-            "radionuclide",
-            "reference_activity",
-            "activity_unit",
-            "reference_date",
+            *services.DETAIL_FIELDS,
             "current_activity_bq",
             "current_activity_display",
             "status",
