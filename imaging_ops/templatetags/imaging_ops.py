@@ -32,3 +32,15 @@ def change_rows(event):
     from imaging_ops.selectors import change_rows as rows
 
     return rows(event)
+
+
+@register.filter
+def record_label(object_type: str) -> str:
+    """ "equipment.equipment" → "Equipment": the record type of an audit event, for people."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return object_type.capitalize()
+    return str(model._meta.verbose_name).capitalize()
