@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -390,11 +391,56 @@ def update_equipment(*, actor, equipment: Equipment, **changes) -> Equipment:
 def return_to_service_blockers(equipment: Equipment) -> list[str]:
     """What stands between this equipment and clinical use, in sentences a person can act on.
 
-    The gate for acceptance and return to service. Open stop-use work orders, missing
-    acceptance or return-to-service records and schedules past their hard limit add their
-    sentences here as the maintenance and work-order records arrive; today nothing blocks.
+    The gate for acceptance and return to service. First clinical use, and a return from
+    retirement, need an acceptance note (outcome accepted, not voided) whose current version
+    carries a valid Performed signature — for a retired unit, one signed since it was retired.
+    Open stop-use work orders, return-to-service records and schedules past their hard limit
+    add their sentences here as those records arrive.
     """
-    return []
+    blockers = []
+    if equipment.status in (S.AWAITING_ACCEPTANCE, S.RETIRED):
+        since = None
+        if equipment.status == S.RETIRED:
+            since = (
+                equipment.status_changes.filter(to_status=S.RETIRED)
+                .order_by("-changed_at")
+                .values_list("changed_at", flat=True)
+                .first()
+            )
+        if not has_signed_acceptance(equipment, since=since):
+            blockers.append(
+                "Record and sign an acceptance note (outcome accepted) before "
+                + ("first clinical use." if since is None else "returning it to service.")
+            )
+    return blockers
+
+
+def has_signed_acceptance(equipment: Equipment, *, since=None) -> bool:
+    """Whether a current, accepted acceptance note carries a valid Performed signature."""
+    from imaging_ops.models import Meaning, Signature
+    from imaging_ops.signatures import signature_is_valid
+
+    from .acceptance import AcceptanceNote, AcceptanceNoteVersion, AcceptanceOutcome
+
+    notes = AcceptanceNote.objects.filter(
+        equipment=equipment,
+        voided_at__isnull=True,
+        current_version__outcome__in=[
+            AcceptanceOutcome.ACCEPTED,
+            AcceptanceOutcome.ACCEPTED_WITH_CONDITIONS,
+        ],
+    ).select_related("current_version", "current_version__note")
+    versions = {note.current_version_id: note.current_version for note in notes}
+    if not versions:
+        return False
+    signatures = Signature.objects.filter(
+        content_type=ContentType.objects.get_for_model(AcceptanceNoteVersion),
+        object_id__in=versions,
+        meaning=Meaning.PERFORMED,
+    )
+    if since is not None:
+        signatures = signatures.filter(signed_at__gte=since)
+    return any(signature_is_valid(sig, versions[sig.object_id]) for sig in signatures)
 
 
 def allowed_transitions(equipment: Equipment) -> list[str]:

@@ -98,3 +98,24 @@ def acceptance_note(*, actor, equipment=None, now=None, **content):
     return create_acceptance_note(
         actor=actor, equipment=equipment, now=now or timezone.now(), **content
     )
+
+
+def signed_acceptance(*, actor, equipment, now=None):
+    """An accepted acceptance note on `equipment`, signed "Performed" by `actor` through the
+    API rules (username and password), which opens the gate to first clinical use."""
+    from equipment.acceptance_services import sign_acceptance_note
+    from imaging_ops.models import Meaning
+
+    now = now or timezone.now()
+    note = acceptance_note(actor=actor, equipment=equipment, now=now)
+    sign_acceptance_note(
+        note=note,
+        signer=actor,
+        meaning=Meaning.PERFORMED,
+        password=PASSWORD,
+        username=actor.username,
+        via_api=True,
+        acknowledge_policy=True,
+        now=now,
+    )
+    return note

@@ -22,6 +22,7 @@ def test_technician_takes_equipment_out_of_service_and_sees_it_in_the_history(
     scanner = factories.EquipmentFactory(
         site=site_a, asset_tag="CT-0042", name="Emergency CT", serial_number="SN-98765"
     )
+    factories.signed_acceptance(actor=manager, equipment=scanner)
     change_equipment_status(
         equipment=scanner, to=EquipmentStatus.IN_SERVICE, reason="Accepted.", actor=manager
     )

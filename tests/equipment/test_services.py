@@ -96,6 +96,8 @@ def test_the_services_table_is_the_issues_table():
 def test_an_allowed_transition_changes_the_status_and_writes_its_history(pair, manager, site_a):
     start, to = pair
     equipment = equipment_in(site_a, start)
+    if to == S.IN_SERVICE and start in (S.AWAITING_ACCEPTANCE, S.RETIRED):
+        factories.signed_acceptance(actor=manager, equipment=equipment)
 
     change = services.change_equipment_status(
         equipment=equipment, to=to, reason="  Annual survey passed.  ", actor=manager
@@ -166,6 +168,7 @@ def test_the_table_is_checked_against_the_stored_status_not_a_stale_copy(ct, man
 
 
 def test_the_history_reads_newest_first(ct, manager):
+    factories.signed_acceptance(actor=manager, equipment=ct)
     services.change_equipment_status(equipment=ct, to=S.IN_SERVICE, reason="a", actor=manager)
     services.change_equipment_status(equipment=ct, to=S.OUT_OF_SERVICE, reason="b", actor=manager)
 
@@ -585,3 +588,75 @@ def test_a_pet_ct_is_found_under_both_its_modalities(physicist, site_a, rf):
     assert found("CT") == {pet_ct, ct}
     assert found("PT") == {pet_ct}
     assert found("MR") == set()
+
+
+# --- the acceptance gate -----------------------------------------------------------------------
+
+
+def accept_into_service(equipment, actor):
+    return services.change_equipment_status(
+        equipment=equipment, to=S.IN_SERVICE, reason="Accepted", actor=actor
+    )
+
+
+@pytest.mark.req("11.10(f)")
+def test_first_clinical_use_needs_a_signed_acceptance_note(manager, site_a):
+    equipment = equipment_in(site_a, S.AWAITING_ACCEPTANCE)
+    with pytest.raises(ValidationError) as excinfo:
+        accept_into_service(equipment, manager)
+    assert "acceptance note" in excinfo.value.message_dict["status"][0]
+    assert "first clinical use" in excinfo.value.message_dict["status"][0]
+
+    factories.acceptance_note(actor=manager, equipment=equipment)
+    with pytest.raises(ValidationError, match="acceptance note"):
+        accept_into_service(equipment, manager)
+
+    factories.signed_acceptance(actor=manager, equipment=equipment)
+    accept_into_service(equipment, manager)
+    equipment.refresh_from_db()
+    assert equipment.status == S.IN_SERVICE
+
+
+def test_a_rejected_or_voided_acceptance_does_not_open_the_gate(manager, site_a):
+    from django.utils import timezone
+
+    from equipment.acceptance import AcceptanceOutcome
+    from equipment.acceptance_services import void_acceptance_note
+
+    equipment = equipment_in(site_a, S.AWAITING_ACCEPTANCE)
+    rejected = factories.acceptance_note(
+        actor=manager, equipment=equipment, outcome=AcceptanceOutcome.REJECTED
+    )
+    factories.signed_acceptance(actor=manager, equipment=equipment_in(site_a, S.RETIRED))
+    with pytest.raises(ValidationError):
+        accept_into_service(equipment, manager)
+    assert rejected.current_version.outcome == AcceptanceOutcome.REJECTED
+
+    accepted = factories.signed_acceptance(actor=manager, equipment=equipment)
+    void_acceptance_note(actor=manager, note=accepted, reason="Wrong unit", now=timezone.now())
+    with pytest.raises(ValidationError, match="acceptance note"):
+        accept_into_service(equipment, manager)
+
+
+def test_a_return_from_retirement_needs_an_acceptance_signed_since(manager, site_a):
+    equipment = equipment_in(site_a, S.AWAITING_ACCEPTANCE)
+    factories.signed_acceptance(actor=manager, equipment=equipment)
+    accept_into_service(equipment, manager)
+    services.change_equipment_status(
+        equipment=equipment, to=S.RETIRED, reason="Replaced", actor=manager
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        accept_into_service(equipment, manager)
+    assert "returning it to service" in excinfo.value.message_dict["status"][0]
+
+    factories.signed_acceptance(actor=manager, equipment=equipment)
+    accept_into_service(equipment, manager)
+    equipment.refresh_from_db()
+    assert equipment.status == S.IN_SERVICE
+
+
+def test_out_of_service_equipment_returns_without_a_new_acceptance(manager, site_a):
+    equipment = equipment_in(site_a, S.OUT_OF_SERVICE)
+    accept_into_service(equipment, manager)
+    equipment.refresh_from_db()
+    assert equipment.status == S.IN_SERVICE
