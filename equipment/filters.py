@@ -1,6 +1,7 @@
 """One FilterSet per model, shared by the list pages and the API."""
 
 import django_filters
+from django.db import connection
 from django.db.models import Q
 
 from imaging_ops.models import Site
@@ -52,6 +53,8 @@ class EquipmentFilter(django_filters.FilterSet):
 
     def with_modality(self, queryset, name, value):
         """Equipment with this modality anywhere in its list (a PET/CT is found under CT too)."""
+        if connection.vendor == "postgresql":
+            return queryset.filter(modalities__contains=[value])  # jsonb @>, GIN-indexable
         return queryset.filter(modalities__icontains=f'"{value}"')
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from imaging_ops.authority import user_site_ids
 from imaging_ops.permissions import Action, can, sites_where
 from imaging_ops.scoping import scope
 from imaging_ops.selectors import history_for
@@ -39,8 +40,23 @@ class EquipmentListView(ScopedMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
+        context["location_choices"] = self._location_choices()
         context["may_create"] = bool(_sites_where_user_edits(self.request.user))
         return context
+
+    def _location_choices(self):
+        """The rooms offered in the location filter: those of one site, never of all sites.
+
+        The site chosen in the filter, else the site of the chosen room, else the user's only
+        site. A person with many sites picks a site first (a thousand rooms in one menu cost
+        more than the rest of the page and help nobody on a phone).
+        """
+        data = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
+        site = data.get("site") or (data["location"].site_id if data.get("location") else None)
+        rooms = scope(Location.objects.order_by("building", "room"), self.request.user)
+        if site is not None:
+            return list(rooms.filter(site=site))
+        return list(rooms) if len(user_site_ids(self.request.user)) == 1 else []
 
 
 def _sites_where_user_edits(user):

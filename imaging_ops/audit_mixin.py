@@ -6,6 +6,7 @@ any delete — nothing regulated is hard-deleted; it is voided with a reason.
 """
 
 import contextvars
+import copy
 from contextlib import contextmanager
 
 from django.db import models
@@ -103,8 +104,26 @@ class RegulatedModel(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._audit_original = instance._audit_snapshot()
+        # Keep the loaded values as they are; they take their event form only when a save needs
+        # them (most rows are only read). JSON values are copied: they can change in place.
+        instance._audit_loaded = {
+            name: copy.deepcopy(value) if isinstance(value, list | dict) else value
+            for name, value in zip(field_names, values, strict=True)
+        }
         return instance
+
+    def _audit_before(self) -> dict:
+        """The values at load (or at the last save), in their event form."""
+        original = self.__dict__.get("_audit_original")
+        if original is None:
+            loaded = self.__dict__.get("_audit_loaded", {})
+            original = {
+                f.attname: jsonable(loaded[f.attname])
+                for f in self._audited_fields()
+                if f.attname in loaded
+            }
+            self._audit_original = original
+        return original
 
     def _audited_fields(self):
         deferred = self.get_deferred_fields()
@@ -119,7 +138,7 @@ class RegulatedModel(models.Model):
         return {f.attname: jsonable(getattr(self, f.attname)) for f in self._audited_fields()}
 
     def _audit_changes(self, creating: bool) -> dict:
-        before = {} if creating else getattr(self, "_audit_original", {})
+        before = {} if creating else self._audit_before()
         after = self._audit_snapshot()
         changes = {}
         for name, new in after.items():

@@ -110,8 +110,19 @@ def require(user, action: str, site) -> bool | Limited:
 
 
 def sites_where(user, action: str) -> frozenset[int]:
-    """The ids of the sites where the user may take the action (fully or limited)."""
-    return frozenset(g.site_id for g in memberships_in_force(user) if can(user, action, g.site_id))
+    """The ids of the sites where the user may take the action (fully or limited).
+
+    One pass over the user's roles: the same answer as `can()` at each of their sites.
+    """
+    grants = memberships_in_force(user)
+    if user.is_superuser:
+        return frozenset(g.site_id for g in grants)
+    return frozenset(
+        g.site_id
+        for g in grants
+        if not (g.is_trainee and action not in TRAINEE_ACTIONS)
+        and MATRIX[action][g.role] is not NONE
+    )
 
 
 __all__ = [

@@ -3,11 +3,14 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 
+from .paginator import KeysFirstPaginator
 from .scoping import scope
 
 
 class ScopedMixin(LoginRequiredMixin):
     """Limits `get_queryset()` to the user's sites, so other sites' rows answer 404."""
+
+    paginator_class = KeysFirstPaginator  # list views: deep pages sort keys only
 
     def get_queryset(self):
         return scope(super().get_queryset(), self.request.user)

@@ -716,3 +716,16 @@ def test_an_rso_is_offered_to_edit_restricted_areas_only(client, rso, site_a):
     assert offered == {hot_lab.pk: True, ct_room.pk: False}
     assert client.get(f"/equipment/locations/{hot_lab.pk}/edit/").status_code == 200
     assert client.get(f"/equipment/locations/{ct_room.pk}/edit/").status_code == 403
+
+
+def test_the_location_filter_offers_one_sites_rooms(client, person, site_a, site_b):
+    manager = person(Role.MANAGER, site_a, username="two-sites")
+    factories.MembershipFactory(user=manager, site=site_b, role=Role.MANAGER)
+    room_a = factories.LocationFactory(site=site_a, room="CT 1")
+    room_b = factories.LocationFactory(site=site_b, room="MR 1")
+    client.force_login(manager)
+    assert client.get("/equipment/").context["location_choices"] == []
+    assert client.get("/equipment/", {"site": site_a.pk}).context["location_choices"] == [room_a]
+    chosen = client.get("/equipment/", {"location": room_b.pk})
+    assert chosen.context["location_choices"] == [room_b]
+    assert "Choose a site for rooms" in client.get("/equipment/").content.decode()

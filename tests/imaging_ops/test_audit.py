@@ -370,3 +370,22 @@ def test_after_a_transactional_test_the_head_and_trigger_are_back(site_a):
         connection.cursor() as cursor,
     ):
         cursor.execute("DELETE FROM imaging_ops_auditevent")
+
+
+def test_a_json_value_changed_in_place_is_recorded_with_its_old_value(manager, site_a):
+    """The loaded values are kept apart from the row's own: changing a list in place still
+    shows the old list in the event."""
+    equipment = factories.EquipmentFactory(site=site_a, modalities=["CT"])
+    equipment = Equipment.objects.get(pk=equipment.pk)
+    equipment.modalities.append("PT")
+    equipment.save()
+    event = events_of(equipment)[-1]
+    assert event.changes["modalities"] == [["CT"], ["CT", "PT"]]
+
+
+def test_reading_rows_writes_nothing_and_saving_an_unchanged_row_writes_no_event(site_a):
+    factories.EquipmentFactory(site=site_a)
+    before = AuditEvent.objects.count()
+    for equipment in Equipment.objects.all():
+        equipment.save()
+    assert AuditEvent.objects.count() == before

@@ -184,3 +184,16 @@ def test_sites_where_lists_only_the_sites_that_grant_the_action(person, site_a, 
 
     assert sites_where(user, Action.EDIT_EQUIPMENT) == {site_a.pk}
     assert sites_where(user, Action.VIEW_RECORDS) == {site_a.pk, site_b.pk}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", list(Action))
+def test_sites_where_agrees_with_can_at_every_site(action, person, site_a, site_b):
+    """GIVEN a person holding every role at one site and a trainee role at another
+    THEN sites_where() names exactly the sites where can() says yes."""
+    user = person(Role.INSPECTOR, site_a, username="many-roles")
+    for role in (Role.TECHNICIAN, Role.PHYSICIST, Role.RSO):
+        factories.MembershipFactory(user=user, site=site_a, role=role)
+    factories.MembershipFactory(user=user, site=site_b, role=Role.MANAGER, is_trainee=True)
+    expected = {site.pk for site in (site_a, site_b) if can(user, action, site)}
+    assert sites_where(user, action) == expected
