@@ -1,0 +1,826 @@
+"""The scale data of `make bench`: a health system of 50 sites, deterministic for a seed.
+
+How to extend it (each issue that adds tables does):
+- add the sizes to `SIZES`, write one `build_<group>(ctx)` function that appends rows with
+  `ctx.copy(...)` and keeps what later groups need on `ctx`, add it to `GROUPS`, and add the rules
+  the services enforce to `INVARIANTS`;
+- bump `GENERATOR_VERSION`. A database whose marker differs (version, seed, sizes, this file's
+  text or the project's migrations) is rebuilt on the next run, which takes seconds.
+
+Rows go in with PostgreSQL's COPY, not through the services (this is test data, and the audited
+models of DESIGN.md will refuse `bulk_create`), but they must be rows the services could have
+written: `INVARIANTS` checks that after every build, and the database's own constraints (unique
+asset tags per site, inspectors' expiry) hold too. The random choices are the same for a seed;
+dates are counted back from the day of the build, so that "due", "expired" and "recent" mean
+the same thing on the day the numbers are taken.
+"""
+
+import hashlib
+import json
+import random
+import string
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.apps import apps
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.management.color import no_style
+from django.db import connection, transaction
+
+from equipment.models import (
+    Category,
+    Equipment,
+    EquipmentStatus,
+    EquipmentStatusChange,
+    Location,
+    StatusChangeKind,
+)
+from equipment.services import TRANSITIONS
+from imaging_ops.models import Site, SiteIdentifier, SiteMembership, User
+from imaging_ops.vocabulary import AreaClass, IdentifierKind, Role
+
+from .database import write_marker
+
+GENERATOR_VERSION = 1
+SEED = 20260504
+
+SIZES = {
+    "sites": 50,
+    "people": 5_000,
+    "locations_per_site": 20,  # on average: large hospitals have more rooms than small centres
+    "equipment": 10_000,
+}
+
+# Site tiers: (how many of the sites, weight of each for equipment, people and rooms).
+SITE_TIERS = [("large", 0.10, 6.0), ("medium", 0.30, 3.0), ("small", 0.60, 1.0)]
+
+# The two people the cases sign in as.
+BENCH_MANAGER = "bench.manager"  # manager at every site
+BENCH_TECHNICIAN = "bench.tech"  # technician at the largest site only
+
+
+# --- the build context ---------------------------------------------------------------------
+
+
+@dataclass
+class Build:
+    """What one group leaves for the next: ids, and the people and rooms of each site."""
+
+    rng: random.Random
+    sizes: dict
+    now: datetime
+    cursor: object
+    counts: dict = field(default_factory=dict)  # rows per table
+    models: list = field(default_factory=list)  # the models written, for their id sequences
+    sites: list = field(default_factory=list)  # dicts: id, code, tier, weight
+    users: list = field(default_factory=list)  # dicts: id, username
+    members: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+    rooms: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+    equipment: list = field(default_factory=list)  # dicts: id, site_id, status, created_at
+
+    def copy(self, model, fields: list[str], rows) -> int:
+        """COPY rows (tuples in the order of `fields`) into the model's table; the row count.
+
+        Values go through each field's own conversion, as `save()` would send them; a concrete
+        field missing from `fields` gets its model default (or now, for auto_now fields), so a
+        column a later migration adds does not break an older group.
+        """
+        meta = model._meta
+        given = [meta.get_field(name) for name in fields]
+        given_columns = {f.column for f in given}
+        extra = [
+            f
+            for f in meta.concrete_fields
+            if f.column not in given_columns and not f.primary_key and not f.null
+        ]
+        extra_values = [self._default(f) for f in extra]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in [*given, *extra])
+        statement = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        count = 0
+        with self.cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                values = [
+                    f.get_db_prep_save(v, connection) for f, v in zip(given, row, strict=True)
+                ]
+                copy.write_row([*values, *extra_values])
+                count += 1
+        self.counts[meta.db_table] = self.counts.get(meta.db_table, 0) + count
+        if model not in self.models:
+            self.models.append(model)
+        return count
+
+    def _default(self, model_field):
+        if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
+            value = self.now
+        else:
+            value = model_field.get_default()
+        return model_field.get_db_prep_save(value, connection)
+
+    def when(self, days_ago_low: float, days_ago_high: float) -> datetime:
+        """A moment between two ages, in days before the build."""
+        return self.now - timedelta(days=self.rng.uniform(days_ago_low, days_ago_high))
+
+
+def _split(total: int, weights: list[float]) -> list[int]:
+    """`total` spread over `weights` in whole numbers that add up exactly (largest remainder)."""
+    scale = total / sum(weights)
+    shares = [w * scale for w in weights]
+    whole = [int(s) for s in shares]
+    by_remainder = sorted(range(len(shares)), key=lambda i: shares[i] - whole[i], reverse=True)
+    for i in by_remainder[: total - sum(whole)]:
+        whole[i] += 1
+    return whole
+
+
+# --- sites ---------------------------------------------------------------------------------
+
+TOWNS = [
+    "Ashford", "Bayview", "Brookfield", "Cedar Falls", "Clearwater", "Dover", "Eastwood",
+    "Fairview", "Franklin", "Glenwood", "Greenville", "Hamilton", "Harbor City", "Highland",
+    "Hillcrest", "Kingston", "Lakeside", "Lancaster", "Lincoln", "Madison", "Maplewood",
+    "Marion", "Milford", "Newport", "Northfield", "Oakdale", "Oakridge", "Pinecrest",
+    "Plainview", "Riverside", "Rockport", "Salem", "Shelby", "Springfield", "Stonebridge",
+    "Summit", "Sunnyvale", "Troy", "Union", "Valley Park", "Warren", "Waverly", "Westfield",
+    "Weston", "Willow Creek", "Windsor", "Woodland", "Yorktown", "Zionsville", "Belmont",
+]  # fmt: skip
+ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"]
+SITE_KINDS = {
+    "large": ("MC", "Medical Center"),
+    "medium": ("GH", "General Hospital"),
+    "small": ("IC", "Imaging Center"),
+}
+
+
+def build_sites(ctx: Build) -> None:
+    n = ctx.sizes["sites"]
+    tiers = []
+    for (tier, _share, weight), count in zip(
+        SITE_TIERS, _split(n, [share for _, share, _ in SITE_TIERS]), strict=True
+    ):
+        tiers += [(tier, weight)] * count
+    rows, identifiers = [], []
+    for i in range(n):
+        site_id = i + 1
+        tier, weight = tiers[i]
+        town = TOWNS[i % len(TOWNS)] + ("" if i < len(TOWNS) else f" {i // len(TOWNS) + 1}")
+        suffix, kind = SITE_KINDS[tier]
+        code = f"{town.replace(' ', '')[:6].upper()}-{suffix}"
+        closes = "21:00" if tier == "large" else "19:00" if tier == "medium" else "17:30"
+        days = [0, 1, 2, 3, 4, 5, 6] if tier == "large" else [0, 1, 2, 3, 4]
+        rows.append(
+            (
+                site_id, code, f"{town} {kind}", ZONES[i % len(ZONES)], days, "07:00", closes,
+                f"{100 + i} Hospital Drive, {town}",
+            )
+        )  # fmt: skip
+        ctx.sites.append({"id": site_id, "code": code, "tier": tier, "weight": weight})
+        today = ctx.now.date()
+        identifiers.append(
+            (site_id, IdentifierKind.XRAY_REGISTRATION, f"XR-{10000 + i}", "State Department of "
+             "Health, Radiation Control", today + timedelta(days=ctx.rng.randint(30, 900)))
+        )  # fmt: skip
+        identifiers.append(
+            (site_id, IdentifierKind.ACCREDITATION, f"ACR-{20000 + i}", "American College of "
+             "Radiology", today + timedelta(days=ctx.rng.randint(-20, 1000)))
+        )  # fmt: skip
+        if tier != "small" or ctx.rng.random() < 0.3:
+            expires = today + timedelta(days=ctx.rng.randint(60, 1800))
+            identifiers.append(
+                (site_id, IdentifierKind.RADIOACTIVE_MATERIALS_LICENCE, f"RML-{30000 + i}",
+                 "U.S. Nuclear Regulatory Commission", expires)
+            )  # fmt: skip
+        identifiers.append(
+            (site_id, IdentifierKind.MQSA_CERTIFICATE, f"MQSA-{40000 + i}", "FDA",
+             today + timedelta(days=ctx.rng.randint(10, 1095)))
+        )  # fmt: skip
+    ctx.copy(
+        Site,
+        ["id", "code", "name", "time_zone", "clinical_days", "opens_at", "closes_at", "address"],
+        rows,
+    )
+    ctx.copy(SiteIdentifier, ["site_id", "kind", "number", "issuer", "expires_on"], identifiers)
+
+
+# --- people and their roles ----------------------------------------------------------------
+
+# fmt: off
+FIRST = [
+    "Alex", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn", "Priya",
+    "Wei", "Sofia", "Mateo", "Aisha", "Noah", "Emma", "Liam", "Olivia", "Hana", "Diego",
+    "Fatima", "Chen", "Grace", "Samuel", "Nia", "Omar", "Elena", "Kofi", "Maya",
+]
+LAST = [
+    "Brooks", "Raman", "Ellis", "Kim", "Moreno", "Nguyen", "Patel", "Garcia", "Smith",
+    "Johnson", "Okafor", "Schmidt", "Rossi", "Haddad", "Tanaka", "Silva", "Cohen", "Novak",
+    "Walsh", "Dubois", "Larsen", "Mendez", "Ito", "Khan", "Murphy", "Adeyemi", "Fischer",
+]
+# fmt: on
+CREDENTIALS = {
+    Role.TECHNICIAN: ["RT(R)", "RT(R)(CT)", "RT(R)(M)", "RT(MR)", "RDMS", "CNMT", "CBET", "RT(N)"],
+    Role.PHYSICIST: ["PhD, DABR", "MS, DABR", "PhD, DABMP", "MS, DABR (DMP)"],
+    Role.RSO: ["CHP", "MS, CHP", "PhD, DABR"],
+    Role.MANAGER: ["MBA, RT(R)", "RT(R)(CT)", "MHA", "BSN, MBA"],
+    Role.INSPECTOR: ["State inspector", "NRC inspector", "MQSA inspector", "ACR surveyor"],
+}
+# Share of people by their main role.
+ROLE_MIX = [
+    (Role.TECHNICIAN, 0.70),
+    (Role.PHYSICIST, 0.07),
+    (Role.RSO, 0.03),
+    (Role.MANAGER, 0.12),
+    (Role.INSPECTOR, 0.08),
+]
+REGIONAL_MANAGERS = 10  # managers of 8 to 30 sites, besides the bench manager at all of them
+
+
+def build_people(ctx: Build) -> None:
+    rng = ctx.rng
+    sites = ctx.sites
+    weights = [s["weight"] for s in sites]
+    largest = max(sites, key=lambda s: s["weight"])
+    password = make_password("bench-password-not-used", salt="bench")  # one hash for everyone
+    joined = ctx.now - timedelta(days=3 * 365)
+    users, memberships = [], []
+    seen = set()
+    regional = 0
+
+    def member(user_id, site, role, trainee=False, expires=None, active=True):
+        key = (user_id, site["id"], role)
+        if key in seen:
+            return
+        seen.add(key)
+        memberships.append((user_id, site["id"], role, trainee, expires, active))
+        ctx.members[site["id"]][role].append(user_id)
+
+    for i in range(ctx.sizes["people"]):
+        user_id = i + 1
+        if i == 0:
+            username, role, home = BENCH_MANAGER, Role.MANAGER, largest
+            first, last = "Regional", "Manager"
+        elif i == 1:
+            username, role, home = BENCH_TECHNICIAN, Role.TECHNICIAN, largest
+            first, last = "Bench", "Technician"
+        else:
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            username = f"{first[0]}{last}{user_id}".lower()
+            role = rng.choices([r for r, _ in ROLE_MIX], [w for _, w in ROLE_MIX])[0]
+            home = rng.choices(sites, weights)[0]
+        credentials = rng.choice(CREDENTIALS[role])
+        users.append(
+            (
+                user_id, username, password, first, last, f"{first} {last}", credentials,
+                f"{username}@example.org", f"E{100000 + user_id}", home["id"],
+                rng.random() > 0.02 or i < 2, False, False, joined,
+            )
+        )  # fmt: skip
+        ctx.users.append({"id": user_id, "username": username})
+
+        if i == 0:
+            for site in sites:
+                member(user_id, site, Role.MANAGER)
+            continue
+        if i == 1:
+            member(user_id, largest, Role.TECHNICIAN)
+            continue
+        if role == Role.INSPECTOR:
+            # Time-limited access at one to three sites; about a third has already expired.
+            for site in rng.sample(sites, rng.randint(1, 3)):
+                days = rng.randint(-400, -1) if rng.random() < 0.3 else rng.randint(7, 365)
+                member(user_id, site, role, expires=ctx.now.date() + timedelta(days=days))
+            continue
+        member(
+            user_id,
+            home,
+            role,
+            trainee=role == Role.TECHNICIAN and rng.random() < 0.08,
+            active=rng.random() > 0.02,
+        )
+        if role == Role.PHYSICIST and rng.random() < 0.3:
+            member(user_id, home, Role.RSO)  # the physicist who is also the RSO
+        if role == Role.MANAGER and regional < REGIONAL_MANAGERS:
+            regional += 1
+            for site in rng.sample(sites, rng.randint(8, 30)):
+                member(user_id, site, Role.MANAGER)
+            continue
+        # Consulting physicists cover several sites; some staff float between two or three.
+        if rng.random() < (0.6 if role == Role.PHYSICIST else 0.1):
+            extra = rng.randint(1, 5 if role == Role.PHYSICIST else 2)
+            for site in rng.choices(sites, weights, k=extra):
+                member(user_id, site, role)
+
+    ctx.copy(
+        User,
+        ["id", "username", "password", "first_name", "last_name", "full_name", "credentials",
+         "email", "employee_id", "home_site_id", "is_active", "is_staff", "is_superuser",
+         "date_joined"],
+        users,
+    )  # fmt: skip
+    ctx.copy(
+        SiteMembership,
+        ["user_id", "site_id", "role", "is_trainee", "expires_on", "is_active"],
+        memberships,
+    )
+
+
+# --- locations -----------------------------------------------------------------------------
+
+# room kind: (building, room name, area class, secured storage, weight of extra rooms)
+ROOM_KINDS = {
+    "ct": ("Main", "CT", AreaClass.CONTROLLED, False, 3),
+    "mr": ("Main", "MRI", AreaClass.MRI_ZONE_IV, False, 2),
+    "xr": ("Main", "X-ray", AreaClass.CONTROLLED, False, 4),
+    "fluoro": ("Main", "Fluoro", AreaClass.CONTROLLED, False, 2),
+    "angio": ("Heart & Vascular", "Cath lab", AreaClass.CONTROLLED, False, 1),
+    "mammo": ("Breast Center", "Mammo", AreaClass.CONTROLLED, False, 2),
+    "us": ("Outpatient Pavilion", "Ultrasound", AreaClass.UNRESTRICTED, False, 3),
+    "nm": ("Nuclear Medicine", "Camera room", AreaClass.RESTRICTED, False, 1),
+    "pet": ("Nuclear Medicine", "PET/CT", AreaClass.RESTRICTED, False, 0.5),
+    "hotlab": ("Nuclear Medicine", "Hot lab", AreaClass.RESTRICTED, True, 0.3),
+    "qa": ("Physics", "QA store", AreaClass.UNRESTRICTED, False, 0.5),
+    "bmd": ("Outpatient Pavilion", "DEXA", AreaClass.UNRESTRICTED, False, 0.5),
+    "mr_control": ("Main", "MRI control", AreaClass.MRI_ZONE_III, False, 0.5),
+}
+
+
+def build_locations(ctx: Build) -> None:
+    per_site = _split(
+        ctx.sizes["locations_per_site"] * len(ctx.sites), [s["weight"] ** 0.5 for s in ctx.sites]
+    )
+    kinds = list(ROOM_KINDS)
+    rows = []
+    location_id = 0
+    for site, count in zip(ctx.sites, per_site, strict=True):
+        # One room of each kind, then more of the busy kinds.
+        chosen = kinds[:count] + ctx.rng.choices(
+            kinds, [ROOM_KINDS[k][4] for k in kinds], k=max(0, count - len(kinds))
+        )
+        numbers = defaultdict(int)
+        for kind in chosen:
+            building, room, area_class, secured, _ = ROOM_KINDS[kind]
+            numbers[kind] += 1
+            location_id += 1
+            rows.append(
+                (location_id, site["id"], building, f"{room} {numbers[kind]}", area_class, secured)
+            )
+            ctx.rooms[site["id"]][kind].append(location_id)
+    ctx.copy(Location, ["id", "site_id", "building", "room", "area_class", "secured_storage"], rows)
+
+
+# --- equipment -----------------------------------------------------------------------------
+
+# What a health system owns, by how common it is. Columns: weight | name | category |
+# modalities (first = primary) | room kind | asset-tag prefix.
+CATALOG_TABLE = """
+12  | CT scanner           | imaging_system       | CT       | ct     | CT
+7   | MRI scanner          | imaging_system       | MR       | mr     | MR
+15  | Radiographic room    | imaging_system       | DX       | xr     | DX
+7   | Portable radiography | imaging_system       | DX       | xr     | DX
+3   | CR reader            | imaging_system       | CR       | xr     | CR
+4   | Fluoroscopy room     | imaging_system       | RF       | fluoro | RF
+3   | Mobile C-arm         | imaging_system       | RF       | fluoro | RF
+3   | Angiography system   | imaging_system       | XA       | angio  | XA
+7   | Mammography unit     | imaging_system       | MG       | mammo  | MG
+15  | Ultrasound system    | imaging_system       | US       | us     | US
+2.5 | Gamma camera         | imaging_system       | NM       | nm     | NM
+1.2 | SPECT/CT             | imaging_system       | NM,CT    | nm     | NM
+1.5 | PET/CT               | imaging_system       | PT,CT    | pet    | PT
+2   | Bone densitometer    | imaging_system       | BMD      | bmd    | BMD
+1.5 | Dose calibrator      | radiation_instrument | NM       | hotlab | RI
+3   | Survey meter         | radiation_instrument |          | hotlab | RI
+0.7 | Well counter         | radiation_instrument | NM       | hotlab | RI
+0.5 | Area monitor         | radiation_instrument |          | hotlab | RI
+2   | kV meter             | qa_instrument        | DX,RF,MG | qa     | QA
+1   | Electrometer         | qa_instrument        |          | qa     | QA
+1   | ACR CT phantom       | qa_instrument        | CT       | qa     | QA
+0.8 | ACR MRI phantom      | qa_instrument        | MR       | qa     | QA
+1   | Mammography phantom  | qa_instrument        | MG       | qa     | QA
+1   | Ultrasound phantom   | qa_instrument        | US       | qa     | QA
+0.5 | Photometer           | qa_instrument        |          | qa     | QA
+1   | Cs-137 vial source   | sealed_source        |          | hotlab | SRC
+0.8 | Co-57 flood source   | sealed_source        |          | hotlab | SRC
+0.5 | Ge-68 phantom        | sealed_source        | PT       | hotlab | SRC
+0.4 | Ba-133 vial source   | sealed_source        |          | hotlab | SRC
+0.6 | Positioning laser    | laser                |          | ct     | LZ
+1   | Contrast injector    | other                |          | ct     | OT
+"""
+# Makers and models of each kind, as "maker: model".
+MODELS = {
+    "CT scanner": [
+        "Siemens Healthineers: SOMATOM go.Top",
+        "Siemens Healthineers: SOMATOM Force",
+        "GE HealthCare: Revolution EVO",
+        "Canon Medical: Aquilion ONE PRISM",
+        "Philips: Incisive CT",
+    ],
+    "MRI scanner": [
+        "Siemens Healthineers: MAGNETOM Sola 1.5T",
+        "Siemens Healthineers: MAGNETOM Vida 3T",
+        "GE HealthCare: SIGNA Artist 1.5T",
+        "Philips: Ingenia Ambition 1.5T",
+    ],
+    "Radiographic room": [
+        "Carestream: DRX-Evolution Plus",
+        "Siemens Healthineers: Ysio X.pree",
+        "Philips: DigitalDiagnost C90",
+        "Fujifilm: FDR Visionary Suite",
+    ],
+    "Portable radiography": [
+        "GE HealthCare: AMX Navigate",
+        "Carestream: DRX-Revolution",
+        "Fujifilm: FDR Go PLUS",
+    ],
+    "CR reader": [
+        "Fujifilm: FCR Prima T2",
+        "Carestream: Vita Flex",
+        "Konica Minolta: Regius 110HQ",
+    ],
+    "Fluoroscopy room": [
+        "Siemens Healthineers: Luminos dRF Max",
+        "Philips: CombiDiagnost R90",
+        "GE HealthCare: Precision 500D",
+    ],
+    "Mobile C-arm": [
+        "GE HealthCare: OEC 3D",
+        "Siemens Healthineers: Cios Spin",
+        "Philips: Zenition 70",
+    ],
+    "Angiography system": [
+        "Siemens Healthineers: ARTIS icono",
+        "Philips: Azurion 7",
+        "GE HealthCare: Allia IGS 7",
+    ],
+    "Mammography unit": [
+        "Hologic: 3Dimensions",
+        "GE HealthCare: Senographe Pristina",
+        "Siemens Healthineers: MAMMOMAT Revelation",
+        "Fujifilm: ASPIRE Cristalle",
+    ],
+    "Ultrasound system": [
+        "GE HealthCare: LOGIQ E10",
+        "Philips: EPIQ Elite",
+        "Siemens Healthineers: ACUSON Sequoia",
+        "Canon Medical: Aplio i800",
+        "Samsung: RS85 Prestige",
+    ],
+    "Gamma camera": ["GE HealthCare: Discovery NM 630", "Siemens Healthineers: Symbia Evo Excel"],
+    "SPECT/CT": ["Siemens Healthineers: Symbia Intevo Bold", "GE HealthCare: Discovery NM/CT 670"],
+    "PET/CT": [
+        "Siemens Healthineers: Biograph Vision",
+        "GE HealthCare: Discovery MI",
+        "Philips: Vereos",
+    ],
+    "Bone densitometer": ["Hologic: Horizon A", "GE HealthCare: Lunar iDXA"],
+    "Dose calibrator": ["Capintec: CRC-55tR", "Biodex: Atomlab 500"],
+    "Survey meter": ["Ludlum: Model 3 with 44-9", "Fluke Biomedical: 451P"],
+    "Well counter": ["Capintec: CAPTUS 4000e"],
+    "Area monitor": ["Mirion: RDS-31"],
+    "kV meter": ["RaySafe: X2", "RTI: Black Piranha"],
+    "Electrometer": ["Standard Imaging: MAX 4000 Plus", "PTW: UNIDOS Tango"],
+    "ACR CT phantom": ["Sun Nuclear: Gammex 464"],
+    "ACR MRI phantom": ["JM Specialty Parts: ACR large phantom"],
+    "Mammography phantom": ["CIRS: Model 015"],
+    "Ultrasound phantom": ["CIRS: Model 040GSE"],
+    "Photometer": ["Konica Minolta: T-10A"],
+    "Cs-137 vial source": ["Eckert & Ziegler: Vial 200 uCi"],
+    "Co-57 flood source": ["Eckert & Ziegler: MED3709"],
+    "Ge-68 phantom": ["Eckert & Ziegler: Ge-68 cylinder 20 cm"],
+    "Ba-133 vial source": ["Eckert & Ziegler: Vial 250 uCi"],
+    "Positioning laser": ["LAP: DORADO 3"],
+    "Contrast injector": ["Bayer: MEDRAD Stellant FLEX"],
+}
+
+
+def _catalog(table: str) -> list[tuple]:
+    entries = []
+    for line in table.strip().splitlines():
+        weight, name, category, modalities, room, prefix = (
+            cell.strip() for cell in line.split("|")
+        )
+        entries.append(
+            (
+                float(weight),
+                name,
+                Category(category),
+                [code for code in modalities.split(",") if code],
+                room,
+                prefix,
+                [tuple(pair.split(": ", 1)) for pair in MODELS[name]],
+            )
+        )
+    return entries
+
+
+CATALOG = _catalog(CATALOG_TABLE)
+CATALOG_WEIGHTS = [entry[0] for entry in CATALOG]
+
+S = EquipmentStatus
+
+# Final status by share: (status, share).
+STATUS_MIX = [
+    (EquipmentStatus.IN_SERVICE, 0.80),
+    (EquipmentStatus.OUT_OF_SERVICE, 0.06),
+    (EquipmentStatus.AWAITING_ACCEPTANCE, 0.04),
+    (EquipmentStatus.RETIRED, 0.08),
+    (EquipmentStatus.DISPOSED, 0.02),
+]
+
+
+# Sealed sources: name -> (radionuclide, reference activity, unit).
+SOURCES = {
+    "Cs-137 vial source": ("Cs-137", "200", "uCi"),
+    "Co-57 flood source": ("Co-57", "15", "mCi"),
+    "Ge-68 phantom": ("Ge-68", "2.5", "mCi"),
+    "Ba-133 vial source": ("Ba-133", "250", "uCi"),
+}
+HIGH_RISK_MODALITIES = {"CT", "MR", "XA", "RF", "PT", "NM"}  # failure could seriously harm
+
+
+def _serial(rng: random.Random, maker: str) -> str:
+    prefix = "".join(w[0] for w in maker.split()[:2]).upper()
+    return prefix + "".join(rng.choices(string.ascii_uppercase + string.digits, k=8))
+
+
+def build_equipment(ctx: Build) -> None:
+    rng = ctx.rng
+    per_site = _split(ctx.sizes["equipment"], [s["weight"] for s in ctx.sites])
+    statuses = [s for s, _ in STATUS_MIX]
+    status_weights = [w for _, w in STATUS_MIX]
+    rows = []
+    equipment_id = 0
+    for site, count in zip(ctx.sites, per_site, strict=True):
+        number = rng.randint(1000, 5000)  # tags overlap between sites: unique per site only
+        rooms = ctx.rooms[site["id"]]
+        for _ in range(count):
+            _, name, category, modalities, room_kind, prefix, makes = rng.choices(
+                CATALOG, CATALOG_WEIGHTS
+            )[0]
+            maker, model = rng.choice(makes)
+            number += rng.randint(1, 3)
+            equipment_id += 1
+            status = rng.choices(statuses, status_weights)[0]
+            recent = status == S.AWAITING_ACCEPTANCE  # delivered, not yet accepted
+            created_at = ctx.when(1, 60) if recent else ctx.when(30, 6 * 365)
+            # A few are not placed in a room, but sealed sources are always kept secured.
+            sealed = category == Category.SEALED_SOURCE
+            placed = sealed or rng.random() > 0.03
+            location_id = rng.choice(rooms[room_kind]) if placed else None
+            installed = created_at.date() - timedelta(days=rng.randint(0, 20))
+            accepted = None if recent else installed + timedelta(days=rng.randint(1, 30))
+            imaging = category == Category.IMAGING_SYSTEM
+            source = SOURCES.get(name)
+            contract = imaging and rng.random() < 0.8
+            software = f"{rng.randint(1, 12)}.{rng.randint(0, 9)}.{rng.randint(0, 40)}"
+            rows.append(
+                (
+                    equipment_id, site["id"], location_id, f"{prefix}-{number:05d}", name,
+                    category, list(modalities), modalities[0] if modalities else "", maker,
+                    model, _serial(rng, maker), status,
+                    software if imaging else "",
+                    installed, accepted,
+                    imaging and bool(modalities) and modalities[0] in HIGH_RISK_MODALITIES,
+                    rng.random() < 0.6,
+                    installed + timedelta(days=365 * rng.randint(1, 3)),
+                    ctx.now.date() + timedelta(days=rng.randint(-180, 1000)) if contract else None,
+                    maker if contract else "",
+                    f"SC-{rng.randint(100000, 999999)}" if contract else "",
+                    source[0] if source else "",
+                    Decimal(source[1]) if source else None,
+                    source[2] if source else "",
+                    installed - timedelta(days=rng.randint(0, 90)) if source else None,
+                    created_at, created_at,
+                )
+            )  # fmt: skip
+            ctx.equipment.append(
+                {"id": equipment_id, "site_id": site["id"], "status": status, "created": created_at}
+            )
+    ctx.copy(
+        Equipment,
+        ["id", "site_id", "location_id", "asset_tag", "name", "category", "modalities",
+         "modality", "manufacturer", "model", "serial_number", "status", "software_version",
+         "installed_on", "accepted_on", "high_risk", "has_maintenance_history",
+         "warranty_ends_on", "contract_ends_on", "vendor", "contract_reference", "radionuclide",
+         "reference_activity", "activity_unit", "reference_date", "created_at", "updated_at"],
+        rows,
+    )  # fmt: skip
+
+
+# --- status history ------------------------------------------------------------------------
+
+REASONS = {
+    S.IN_SERVICE: ["Acceptance testing passed.", "Repair completed and verified.",
+                   "Returned to service after vendor repair.", "QC passed after recalibration."],
+    S.OUT_OF_SERVICE: ["Tube failure; vendor called.", "Detector error on start-up.",
+                       "Failed daily QC: uniformity out of action limit.",
+                       "Gantry noise; stopped use pending service.", "Software upgrade."],
+    S.RETIRED: ["Replaced by new unit.", "End of vendor support.", "Department closed."],
+    S.DISPOSED: ["Removed by vendor for recycling.", "Sold to refurbisher; data wiped."],
+}  # fmt: skip
+ADOPTION_REASON = "In clinical use before Imaging Ops; records carried over."
+
+
+def _history(rng: random.Random, final: str) -> list[str]:
+    """A path through the transition table from in service to `final` (after adoption)."""
+    path = [S.IN_SERVICE]
+    for _ in range(rng.choices([0, 1, 2, 3], [55, 25, 12, 8])[0]):
+        path += [S.OUT_OF_SERVICE, S.IN_SERVICE]
+    if final == S.OUT_OF_SERVICE:
+        path.append(S.OUT_OF_SERVICE)
+    elif final in (S.RETIRED, S.DISPOSED):
+        path.append(S.RETIRED)
+        if final == S.DISPOSED:
+            path.append(S.DISPOSED)
+    return path
+
+
+def build_status_history(ctx: Build) -> None:
+    rng = ctx.rng
+    rows = []
+    for item in ctx.equipment:
+        if item["status"] == S.AWAITING_ACCEPTANCE:
+            continue  # new equipment: no change yet
+        people = ctx.members[item["site_id"]]
+        managers = people[Role.MANAGER]
+        staff = people[Role.TECHNICIAN] + people[Role.PHYSICIST] or managers
+        path = _history(rng, item["status"])
+        span = (ctx.now - item["created"]).total_seconds()
+        moments = sorted(rng.uniform(0, span) for _ in path[1:])
+        previous = ""
+        for step, (status, offset) in enumerate(zip(path, [0.0, *moments], strict=True)):
+            assert previous == "" or status in TRANSITIONS[previous], (previous, status)
+            if step == 0:
+                kind, reason, actor = StatusChangeKind.ADOPTION, ADOPTION_REASON, managers
+            else:
+                kind, reason = StatusChangeKind.CHANGE, rng.choice(REASONS[status])
+                actor = managers if status in (S.RETIRED, S.DISPOSED) else staff
+            changed_at = item["created"] + timedelta(seconds=offset)
+            rows.append((item["id"], kind, previous, status, reason, rng.choice(actor), changed_at))
+            previous = status
+    ctx.copy(
+        EquipmentStatusChange,
+        ["equipment_id", "kind", "from_status", "to_status", "reason", "actor_id", "changed_at"],
+        rows,
+    )
+
+
+# --- the build -----------------------------------------------------------------------------
+
+GROUPS = [
+    ("sites", build_sites),
+    ("people", build_people),
+    ("locations", build_locations),
+    ("equipment", build_equipment),
+    ("status history", build_status_history),
+]
+
+# Rules the services enforce, as queries that must count zero rows.
+INVARIANTS = {
+    "primary modality is the first of the modalities": """
+        SELECT count(*) FROM equipment_equipment
+        WHERE modality <> coalesce(modalities ->> 0, '')""",
+    "an imaging system has a modality": """
+        SELECT count(*) FROM equipment_equipment
+        WHERE category = 'imaging_system' AND jsonb_array_length(modalities) = 0""",
+    "location at the equipment's own site": """
+        SELECT count(*) FROM equipment_equipment e JOIN equipment_location l ON l.id = e.location_id
+        WHERE l.site_id <> e.site_id""",
+    "status is where the history ends": """
+        SELECT count(*) FROM equipment_equipment e JOIN LATERAL (
+            SELECT to_status FROM equipment_equipmentstatuschange c WHERE c.equipment_id = e.id
+            ORDER BY changed_at DESC, id DESC LIMIT 1) last ON true
+        WHERE last.to_status <> e.status""",
+    "equipment without history awaits acceptance": """
+        SELECT count(*) FROM equipment_equipment e WHERE status <> 'awaiting_acceptance'
+        AND NOT EXISTS (SELECT 1 FROM equipment_equipmentstatuschange c
+                        WHERE c.equipment_id = e.id)""",
+    "sealed sources, and only they, carry source facts": """
+        SELECT count(*) FROM equipment_equipment
+        WHERE (category = 'sealed_source' AND (radionuclide = '' OR reference_activity IS NULL
+                                               OR activity_unit = '' OR reference_date IS NULL))
+           OR (category <> 'sealed_source' AND radionuclide <> '')""",
+    "sealed sources kept in secured storage (disposed ones aside)": """
+        SELECT count(*) FROM equipment_equipment e
+        LEFT JOIN equipment_location l ON l.id = e.location_id
+        WHERE e.category = 'sealed_source' AND e.status <> 'disposed'
+          AND NOT coalesce(l.secured_storage, false)""",
+    "accepted on or after installation, reference dates not in the future": """
+        SELECT count(*) FROM equipment_equipment
+        WHERE accepted_on < installed_on OR reference_date > current_date""",
+    "status changes made by people of the site": """
+        SELECT count(*) FROM equipment_equipmentstatuschange c
+        JOIN equipment_equipment e ON e.id = c.equipment_id
+        WHERE NOT EXISTS (SELECT 1 FROM imaging_ops_sitemembership m
+                          WHERE m.user_id = c.actor_id AND m.site_id = e.site_id)""",
+}  # fmt: skip
+
+
+# Rows the services' own validation checks after a build: a sample of each kind.
+VALIDATED_SAMPLE = 300
+
+
+def _refused_by_services(ctx: Build) -> list[str]:
+    """Run the services' own validation over a sample of generated rows, as a save would.
+
+    The invariants above are the rules known when the generator was written; this catches the
+    rules added since, so a new rule the data breaks fails the build instead of skewing it.
+    """
+    from equipment import services
+
+    checks = [
+        (Equipment.objects.select_related("site", "location"), "_validate_equipment"),
+        (Location.objects.select_related("site"), "_validate_location"),
+    ]
+    problems = []
+    for queryset, name in checks:
+        validate = getattr(services, name, None)
+        if validate is None:
+            continue  # renamed: the invariants still hold the line
+        ids = list(queryset.values_list("pk", flat=True).order_by("pk"))
+        sample = ctx.rng.sample(ids, min(VALIDATED_SAMPLE, len(ids)))
+        for row in queryset.filter(pk__in=sample):
+            try:
+                validate(row)
+            except ValidationError as exc:
+                problems.append(f"{row._meta.model_name} {row.pk}: {exc.messages[0]}")
+    return problems[:5]
+
+
+def schema_fingerprint() -> str:
+    """A hash of the project's migration files: data built for another schema is rebuilt."""
+    project = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
+        if Path(config.path).parent != project:
+            continue
+        for path in sorted((Path(config.path) / "migrations").glob("*.py")):
+            digest.update(f"{config.label}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def identity() -> dict:
+    """What the data depends on; a database whose marker differs is rebuilt."""
+    return {
+        "version": GENERATOR_VERSION,
+        "seed": SEED,
+        "sizes": SIZES,
+        "generator": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],
+        "schema": schema_fingerprint(),
+    }
+
+
+def build(log=print) -> dict:
+    """Fill the (freshly migrated, empty) database; the marker it leaves."""
+    started = time.perf_counter()
+    now = datetime.now(UTC).replace(microsecond=0)
+    with transaction.atomic(), connection.cursor() as cursor:
+        ctx = Build(rng=random.Random(SEED), sizes=SIZES, now=now, cursor=cursor)
+        for name, group in GROUPS:
+            t0 = time.perf_counter()
+            group(ctx)
+            log(f"  {name:<16} {time.perf_counter() - t0:6.1f} s")
+        # Rows came with their ids: move each id sequence past them.
+        for statement in connection.ops.sequence_reset_sql(no_style(), ctx.models):
+            cursor.execute(statement)
+        broken = []
+        for rule, query in INVARIANTS.items():
+            cursor.execute(query)
+            rows = cursor.fetchone()[0]
+            if rows:
+                broken.append(f"{rule} ({rows} rows)")
+        broken += _refused_by_services(ctx)
+        if broken:
+            raise RuntimeError(f"Generated data breaks the services' rules: {'; '.join(broken)}")
+        marker = {
+            "identity": identity(),
+            "built_on": now.isoformat(),
+            "seconds": round(time.perf_counter() - started, 1),
+            "rows": ctx.counts,
+        }
+        write_marker(cursor, marker)
+    # Leave the tables as autovacuum would in production: planner statistics, the visibility map,
+    # and GIN indexes' pending lists merged (else the planner shuns them and the numbers lie).
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return marker
+
+
+def changed(marker: dict | None) -> list[str]:
+    """What differs between the data in the database and the data this generator builds."""
+    if not marker:
+        return ["no finished build"]
+    built, wanted = marker.get("identity", {}), identity()
+    return [
+        {
+            "schema": "the migrations",
+            "version": "the generator version",
+            "generator": "the generator's code",
+        }.get(key, f"the {key}")
+        + " changed"
+        for key in wanted
+        if json.dumps(built.get(key), sort_keys=True) != json.dumps(wanted[key], sort_keys=True)
+    ]

@@ -1,0 +1,242 @@
+"""The machine, the table of results, and `docs/benchmarks.md`.
+
+The run rewrites only the part of `docs/benchmarks.md` between the two `bench:` markers; the
+text around it (how to read the numbers, findings, recommendations) is kept as written.
+"""
+
+import os
+import platform
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import django
+from django.db import connection
+
+from .cases import API_TARGET_MS, PAGE_TARGET_MS, Result
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+BEGIN = "<!-- bench:begin (written by `make bench`; edit outside these markers) -->"
+END = "<!-- bench:end -->"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gib() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _code_version() -> str:
+    """The commit measured, and whether the working tree differs from it."""
+    root = Path(__file__).resolve().parent.parent
+    executable = shutil.which("git")
+
+    def git(*args):
+        if executable is None:
+            return ""
+        done = subprocess.run(  # noqa: S603 - fixed arguments, no user input
+            [executable, *args], cwd=root, capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "unknown (not a git checkout)"
+    changed = git("status", "--porcelain", "--untracked-files=no")
+    return f"{commit}" + (" with uncommitted changes" if changed else "")
+
+
+def machine(load_before: float) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0]
+        cursor.execute("SHOW shared_buffers")
+        shared_buffers = cursor.fetchone()[0]
+    return {
+        "CPU": _cpu_model(),
+        "Cores": str(os.cpu_count()),
+        "Memory": _memory_gib(),
+        "PostgreSQL": f"{pg_version} (shared_buffers {shared_buffers}, same machine, TCP)",
+        "Python": platform.python_version(),
+        "Django": django.get_version(),
+        "Date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "Code": _code_version(),
+        "Load average before the run": f"{load_before:.2f} (1 min)",
+    }
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def rows(results: list[Result]) -> list[list[str]]:
+    baseline = next((r for r in results if r.group == "baseline" and not r.error), None)
+    table = []
+    for r in results:
+        if r.error:
+            table.append([r.name, "ERROR", "", "", "", "", "", r.error])
+            continue
+        ratio = f"{r.median / baseline.median:.0f}×" if baseline and r is not baseline else "1×"  # noqa: RUF001
+        if r.target_ms is None:
+            verdict = "baseline"
+        else:
+            verdict = f"< {r.target_ms:.0f}: {'over' if r.over_target else 'ok'}"
+        table.append(
+            [
+                r.name,
+                _ms(r.median),
+                _ms(r.p95),
+                r.queries,
+                _ms(r.sql_median),
+                _ms(r.cpu_median),
+                ratio,
+                f"{verdict}; {r.note}" if r.note else verdict,
+            ]
+        )
+    return table
+
+
+HEADER = [
+    "Case",
+    "Median ms",
+    "p95 ms",
+    "Queries",
+    "SQL ms",
+    "CPU ms",
+    "× baseline",  # noqa: RUF001
+    "Target ms; notes",
+]
+
+
+def text_table(results: list[Result]) -> str:
+    table = [HEADER, *rows(results)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(HEADER))]
+    numeric = {1, 2, 3, 4, 5, 6}
+    lines = []
+    for n, row in enumerate(table):
+        cells = [
+            cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _markdown_table(header: list[str], body: list[list[str]]) -> str:
+    align = ["---" if i in (0, len(header) - 1) else "---:" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+def generated_section(
+    results: list[Result],
+    info: dict[str, str],
+    marker: dict,
+    identity: dict,
+    facts: dict,
+    meta: dict,
+) -> str:
+    rows_by_table = marker.get("rows", {})
+    data = [
+        [label, f"{rows_by_table.get(table, 0):,}"]
+        for label, table in [
+            ("Sites", "imaging_ops_site"),
+            ("Site identifiers", "imaging_ops_siteidentifier"),
+            ("People", "imaging_ops_user"),
+            ("Site memberships (roles)", "imaging_ops_sitemembership"),
+            ("Locations", "equipment_location"),
+            ("Equipment", "equipment_equipment"),
+            ("Status changes", "equipment_equipmentstatuschange"),
+        ]
+    ]
+    parts = [
+        BEGIN,
+        "",
+        "### Machine",
+        "",
+        _markdown_table(["", ""], [[k, v] for k, v in info.items()]),
+        "",
+        "### Data",
+        "",
+        f"Generator version {identity['version']}, seed {identity['seed']}, built "
+        f"{marker['built_on'][:10]} in {marker['seconds']} s. The technician works at "
+        f"{facts['technician_site']} ({facts['technician_site_equipment']} pieces of equipment); "
+        f"the manager holds the manager role at all {facts['manager_sites']} sites.",
+        "",
+        _markdown_table(["Table", "Rows"], data),
+        "",
+        "### Results",
+        "",
+        f"{meta['warmup']} warm-up requests, then {meta['repeat']} measured, one after another "
+        "in one process through Django's test client (no network, no web server). *Queries* is "
+        "the number of SQL queries per request; *SQL ms* the median wall time spent in them; "
+        "*CPU ms* the median CPU time of the benchmark process (Python: middleware, view, "
+        "serializer, template, and the driver), which other work on the machine inflates less "
+        "than wall time; *× baseline* the median over the baseline's median.",  # noqa: RUF001
+        "",
+        _markdown_table(HEADER, rows(results)),
+        "",
+        f"Targets (DESIGN.md, *Numbers to hold*): the equipment page under {PAGE_TARGET_MS} ms, "
+        f"the API list page of 50 under {API_TARGET_MS} ms, with a number of queries that does "
+        "not grow with the data. For scale, the closest open-source peer takes 8 s for its "
+        "technicians' landing page with 10,000 units (one query per unit).",
+        "",
+        END,
+    ]
+    return "\n".join(parts)
+
+
+INTRO = """# Benchmarks
+
+`make bench` builds health-system-scale data on PostgreSQL and measures pages and API lists
+beside a bare-SQL baseline in the same run. The data is built once (in seconds) and reused while
+the generator's version, seed, sizes and the project's migrations are unchanged;
+`make bench BENCH_ARGS=--rebuild` forces a new build. The database URL is `BENCH_DATABASE_URL`
+(default `postgres://postgres@127.0.0.1:5432/imaging_ops_bench`; the database is created when
+missing). The generator is `bench/generator.py`: each issue that adds tables extends it there.
+The part between the markers below is rewritten by each run.
+
+## How to read it
+
+The median is the typical request, p95 the slow one in twenty. The baseline is the floor: the
+same 50 rows fetched by one hand-written query through a raw cursor, measured in the same run on
+the same machine, so a page at ten times the baseline costs as much as ten such queries. What a
+page costs beyond the baseline is the price of sessions, scoping, filters, pagination and
+rendering; *SQL ms* tells how much of it is spent waiting for the database and *CPU ms* how much
+in Python. On a busy machine wall times swell (the load average is recorded with the machine);
+CPU ms and the query counts move least. A case over its target is diagnosed in the run's output:
+`EXPLAIN ANALYZE` of its slowest query when the database dominates, else the template tags and
+functions it spends its Python time in (`--explain` and `--profile` print these for every case).
+
+## Latest run
+
+"""
+
+
+def write_doc(section: str) -> Path:
+    if DOC.exists() and BEGIN in (text := DOC.read_text()) and END in text:
+        before, rest = text.split(BEGIN, 1)
+        after = rest.split(END, 1)[1]
+        DOC.write_text(before + section + after)
+    else:
+        DOC.parent.mkdir(parents=True, exist_ok=True)
+        DOC.write_text(INTRO + section + "\n")
+    return DOC

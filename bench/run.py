@@ -1,0 +1,205 @@
+"""`make bench`: build the scale data once, measure each case beside the baseline, report.
+
+    python -m bench.run [--rebuild] [--explain] [--profile] [--repeat N] [--warmup N] [--no-doc]
+
+Prints the table and rewrites the generated part of docs/benchmarks.md. Exits non-zero when a
+case errors (a wrong answer, an exception), not when a case is slow: a slow case is followed by
+its diagnosis, the plan of its slowest query or where its Python time goes, to be looked at.
+"""
+
+import argparse
+import os
+import sys
+import time
+import warnings
+
+# WhiteNoise warns that STATIC_ROOT is empty: the benchmark does not run collectstatic.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+
+
+def _arguments(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--rebuild", action="store_true", help="drop and build the data again")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print EXPLAIN ANALYZE of each case's slowest query (always done for slow cases)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print where each case spends its Python time (always done for slow cases "
+        "that spend little time in SQL)",
+    )
+    parser.add_argument("--warmup", type=int, default=None, help="unmeasured requests per case")
+    parser.add_argument("--repeat", type=int, default=None, help="measured requests per case")
+    parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    return parser.parse_args(argv)
+
+
+def _setup(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    import django
+
+    django.setup()
+
+
+def _explain(result) -> str:
+    from django.db import connection
+
+    selects = [q for q in result.last_queries if q.sql.lstrip().upper().startswith("SELECT")]
+    if not selects:
+        return "  (no SELECT to explain)"
+    slowest = max(selects, key=lambda q: q.ms)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest.sql, slowest.params)
+        plan = "\n".join("    " + row[0] for row in cursor.fetchall())
+    shown = (
+        slowest.sql if len(slowest.sql) < 400 else slowest.sql[:200] + " … " + slowest.sql[-180:]
+    )
+    return f"  slowest query ({slowest.ms:.1f} ms in the last request):\n    {shown}\n{plan}"
+
+
+def _profile(case, requests: int = 5, lines: int = 8) -> str:
+    """Where a case spends its Python time: template tags by line, then functions by self time."""
+    import cProfile
+    import pstats
+    from collections import defaultdict
+
+    from django.template import base
+
+    tags = defaultdict(float)
+    original = base.Node.render_annotated
+
+    def timed(node, context):
+        start = time.perf_counter()
+        try:
+            return original(node, context)
+        finally:
+            token = getattr(node, "token", None)
+            if token is not None and token.token_type == base.TokenType.BLOCK:
+                origin = getattr(getattr(node, "origin", None), "template_name", "?")
+                tags[(origin, token.lineno, token.contents[:60])] += time.perf_counter() - start
+
+    profiler = cProfile.Profile()
+    base.Node.render_annotated = timed
+    try:
+        profiler.enable()
+        for _ in range(requests):
+            case.request()
+        profiler.disable()
+    finally:
+        base.Node.render_annotated = original
+    out = []
+    if tags:
+        out.append("  template tags, time inside each (ms per request):")
+        ranked = sorted(tags.items(), key=lambda item: item[1], reverse=True)
+        for (origin, line, contents), seconds in ranked[:lines]:
+            out.append(f"    {seconds * 1000 / requests:7.1f}  {origin}:{line} {{% {contents} %}}")
+    out.append("  functions by their own time (ms per request, calls per request):")
+    stats = pstats.Stats(profiler).stats
+    ranked = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)
+    for (filename, line, function), (_, calls, own, _, _) in ranked[:lines]:
+        place = filename.split("site-packages/")[-1].replace(os.getcwd() + "/", "")
+        out.append(
+            f"    {own * 1000 / requests:7.1f}  {calls // requests:>6}x  {place}:{line}({function})"
+        )
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    args = _arguments(argv)
+    from . import database
+
+    url = os.environ.get("BENCH_DATABASE_URL") or database.DEFAULT_URL
+    started = time.perf_counter()
+    fresh = database.ensure_database(url, drop=args.rebuild)
+    _setup(url)
+
+    from django.core.management import call_command
+
+    from . import cases, generator, report
+
+    marker = None if fresh else database.read_marker(url)
+    if not fresh and (why := generator.changed(marker)):
+        print(f"Rebuilding {database.database_name(url)}: {', '.join(why)}.")
+        from django.db import connections
+
+        connections.close_all()
+        database.ensure_database(url, drop=True)
+        fresh = True
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    print(f"Migrated {database.database_name(url)} in {time.perf_counter() - t0:.1f} s.")
+    if fresh:
+        print(
+            "Building the data (generator version "
+            f"{generator.GENERATOR_VERSION}, seed {generator.SEED}):"
+        )
+        marker = generator.build()
+        print(
+            f"Built in {marker['seconds']} s: "
+            + ", ".join(f"{n:,} {t}" for t, n in marker["rows"].items())
+        )
+    else:
+        print(
+            f"Reusing the data built {marker['built_on'][:10]} (same generator, seed, sizes and "
+            "migrations; --rebuild to build again)."
+        )
+
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(
+            f"Note: load average {load:.2f} before measuring; other work on this machine "
+            "inflates the numbers, p95 most."
+        )
+    warmup = cases.WARMUP if args.warmup is None else args.warmup
+    repeat = cases.REPEAT if args.repeat is None else args.repeat
+    case_list, facts = cases.build_cases()
+    results = []
+    for case in case_list:
+        result = cases.measure(case, warmup=warmup, repeat=max(1, repeat))
+        results.append(result)
+        shown = "ERROR " + result.error if result.error else f"median {result.median:.1f} ms"
+        print(f"  {case.name}: {shown}")
+
+    print()
+    print(report.text_table(results))
+    by_name = {case.name: case for case in case_list}
+    for result in results:
+        if result.error or not (args.explain or args.profile or result.over_target):
+            continue
+        share = result.sql_median / result.median if result.median else 0
+        why = "over its target" if result.over_target else "asked for"
+        print(
+            f"\n{result.name} ({why}): median {result.median:.1f} ms, of which "
+            f"{result.sql_median:.1f} ms in {result.queries} SQL queries."
+        )
+        if args.explain or (result.over_target and share >= 0.3):
+            print(_explain(result))
+        if args.profile or (result.over_target and share < 0.3):
+            print("  Most of the time is spent in Python (profiled, so slower than measured):")
+            print(_profile(by_name[result.name]))
+
+    if not args.no_doc:
+        section = report.generated_section(
+            results,
+            report.machine(load),
+            marker,
+            generator.identity(),
+            facts,
+            {"warmup": warmup, "repeat": repeat},
+        )
+        print(f"\nWrote {report.write_doc(section).relative_to(os.getcwd())}.")
+    errors = [r for r in results if r.error]
+    slow = [r for r in results if r.over_target]
+    print(
+        f"Finished in {time.perf_counter() - started:.0f} s: {len(results)} cases, "
+        f"{len(errors)} errors, {len(slow)} over target."
+    )
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
