@@ -3,7 +3,7 @@
 Managers change them (DESIGN.md's matrix has no row of its own for site settings; the manager's
 "manage the site's people" grant is the manager-only one used here). Every write runs in one
 regulated transaction and is audited field by field. Closures are never deleted: the model has
-no way to mark one cancelled yet, so closures can only be added.
+closures that have not begun can be cancelled with a reason, and stay on record.
 """
 
 import zoneinfo
@@ -139,7 +139,7 @@ def add_site_closure(*, actor, site: Site, date: date, reason: str, now: datetim
         )
     if date > today + FURTHEST_AHEAD:
         raise ValidationError({"date": "That is more than 20 years ahead: check the year."})
-    if SiteClosure.objects.filter(site=site, date=date).exists():
+    if SiteClosure.objects.in_force().filter(site=site, date=date).exists():
         raise ValidationError({"date": "This site already has a closure on that date."})
     closure = SiteClosure(site=site, date=date, reason=reason)
     closure.full_clean(exclude=["site"], validate_unique=False, validate_constraints=False)
@@ -152,10 +152,35 @@ def add_site_closure(*, actor, site: Site, date: date, reason: str, now: datetim
     return closure
 
 
+def cancel_site_closure(*, actor, closure: SiteClosure, reason: str, now: datetime) -> SiteClosure:
+    """Cancel a closure that has not yet begun, with a reason; it stays on record, struck out.
+
+    A closure whose day has come (in the site's time zone) stands: the schedule already acted on
+    it, and a day without records is explained on its missed checks.
+    """
+    require(actor, SETTINGS_ACTION, closure.site_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"cancel_reason": "Say why the closure is cancelled."})
+    if closure.is_cancelled:
+        raise ValidationError({"cancel_reason": "This closure is already cancelled."})
+    if closure.date <= site_today(closure.site, now):
+        raise ValidationError(
+            {"cancel_reason": "Only a closure that has not begun can be cancelled."}
+        )
+    closure.cancelled_at, closure.cancelled_by, closure.cancel_reason = now, actor, reason
+    closure._audit_reason = reason
+    with regulated_transaction(actor=actor):
+        closure.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+    return closure
+
+
 def closures_of(site: Site, now: datetime) -> tuple[list[SiteClosure], list[SiteClosure]]:
     """(upcoming closures from today, the latest past ones, newest first): two queries."""
     today = site_today(site, now)
-    upcoming = list(site.closures.filter(date__gte=today).order_by("date"))
+    upcoming = list(
+        site.closures.filter(date__gte=today).select_related("cancelled_by").order_by("date")
+    )
     past = list(site.closures.filter(date__lt=today).order_by("-date")[:PAST_CLOSURES_SHOWN])
     return upcoming, past
 

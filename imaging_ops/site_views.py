@@ -13,7 +13,7 @@ from django.views import View
 
 from . import site_services
 from .forms import ClosureForm, IdentifierForm, SiteSettingsForm
-from .models import SiteIdentifier
+from .models import SiteClosure, SiteIdentifier
 from .people import managed_sites
 from .people_views import ManagedSiteMixin
 from .selectors import history_for
@@ -94,6 +94,31 @@ class AddClosureView(SiteSettingsView):
                 messages.success(request, f"{self.site.code} is closed on {closure.date:%Y-%m-%d}.")
                 return redirect("site_settings", site_code=self.site.code)
         return self.page(closure_form=form, status=400)
+
+
+class CancelClosureView(SiteSettingsView):
+    """POST: cancel an upcoming closure with a reason; errors come back on the settings page."""
+
+    def get(self, request, site_code, pk):
+        return redirect("site_settings", site_code=self.site.code)
+
+    def post(self, request, site_code, pk):
+        closure = get_object_or_404(
+            SiteClosure.objects.select_related("site"), site=self.site, pk=pk
+        )
+        try:
+            site_services.cancel_site_closure(
+                actor=request.user,
+                closure=closure,
+                reason=request.POST.get("cancel_reason", ""),
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            for message in exc.message_dict.get("cancel_reason", exc.messages):
+                messages.error(request, f"{closure.date:%Y-%m-%d}: {message}")
+            return self.page(status=400)
+        messages.success(request, f"The closure on {closure.date:%Y-%m-%d} is cancelled.")
+        return redirect("site_settings", site_code=self.site.code)
 
 
 class IdentifierFormView(ManagedSiteMixin, View):

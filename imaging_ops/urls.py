@@ -38,6 +38,11 @@ SITE_PAGES = [
     ),
     path("settings/", site_views.SiteSettingsView.as_view(), name="site_settings"),
     path("closures/", site_views.AddClosureView.as_view(), name="add_closure"),
+    path(
+        "closures/<int:pk>/cancel/",
+        site_views.CancelClosureView.as_view(),
+        name="cancel_closure",
+    ),
     path("identifiers/new/", site_views.IdentifierFormView.as_view(), name="identifier_create"),
     path(
         "identifiers/<int:pk>/edit/",

@@ -3,10 +3,11 @@
 import datetime
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from ..audit_mixin import RegulatedModel
+from ..audit_mixin import RegulatedModel, RegulatedQuerySet
 from ..vocabulary import IdentifierKind
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -64,20 +65,40 @@ class Site(RegulatedModel):
             raise ValidationError({"closes_at": "Closing time must be after opening time."})
 
 
+class SiteClosureQuerySet(RegulatedQuerySet):
+    def in_force(self):
+        """The closures that stand: daily schedules skip these days."""
+        return self.filter(cancelled_at__isnull=True)
+
+
 class SiteClosure(RegulatedModel):
-    """A date the site is closed: daily schedules skip it."""
+    """A date the site is closed: daily schedules skip it. Cancelled with a reason, never
+    deleted, so what the schedule knew on any day stays on record."""
 
     scope_path = "site"
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="closures")
     date = models.DateField()
     reason = models.CharField(max_length=200, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    cancel_reason = models.CharField(max_length=200, blank=True, editable=False)
+
+    objects = SiteClosureQuerySet.as_manager()
 
     class Meta:
         ordering = ["date"]
         constraints = [
             models.UniqueConstraint(
                 fields=["site", "date"],
+                condition=models.Q(cancelled_at__isnull=True),
                 name="one_closure_per_site_day",
                 violation_error_message="This site already has a closure on that date.",
             )
@@ -85,6 +106,10 @@ class SiteClosure(RegulatedModel):
 
     def __str__(self) -> str:
         return f"{self.site.code} closed {self.date}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class SiteIdentifier(RegulatedModel):

@@ -639,3 +639,83 @@ def test_another_sites_identifier_is_not_found(client, manager, site_b):
 
     assert client.get(f"/sites/ALPHA/identifiers/{theirs.pk}/edit/").status_code == 404
     assert client.get(f"/sites/BETA/identifiers/{theirs.pk}/edit/").status_code == 404
+
+
+# --- cancelling a closure -------------------------------------------------------------------
+
+
+def cancel_closure(client, site, closure, reason="Opened after all"):
+    return client.post(
+        f"/sites/{site.code}/closures/{closure.pk}/cancel/", {"cancel_reason": reason}
+    )
+
+
+def test_an_upcoming_closure_is_cancelled_with_a_reason_and_kept_on_record(client, manager, site_a):
+    closure = SiteClosure.objects.create(
+        site=site_a, date=site_today(site_a) + timedelta(days=5), reason="Holiday"
+    )
+    client.force_login(manager)
+
+    response = cancel_closure(client, site_a, closure, reason="Extra clinic day agreed")
+
+    assert response.status_code == 302
+    closure.refresh_from_db()
+    assert closure.is_cancelled and closure.cancelled_by == manager
+    assert closure.cancel_reason == "Extra clinic day agreed"
+    assert not SiteClosure.objects.in_force().filter(pk=closure.pk).exists()
+    event = AuditEvent.objects.filter(
+        object_type="imaging_ops.siteclosure", object_id=str(closure.pk)
+    ).latest("seq")
+    assert event.reason == "Extra clinic day agreed"
+    page = client.get("/sites/ALPHA/settings/")
+    assert "Cancelled by" in page.text and "Extra clinic day agreed" in page.text
+
+
+def test_a_cancelled_day_can_be_closed_again(client, manager, site_a):
+    day = site_today(site_a) + timedelta(days=5)
+    client.force_login(manager)
+    add_closure(client, site_a, day, reason="Holiday")
+    cancel_closure(client, site_a, SiteClosure.objects.get(site=site_a))
+
+    response = add_closure(client, site_a, day, reason="Holiday after all")
+
+    assert response.status_code == 302
+    assert SiteClosure.objects.filter(site=site_a, date=day).count() == 2
+    assert SiteClosure.objects.in_force().get(site=site_a, date=day).reason == "Holiday after all"
+
+
+@pytest.mark.parametrize(
+    ("days_ahead", "reason", "message"),
+    [
+        (0, "Opened", "has not begun"),
+        (-2, "Opened", "has not begun"),
+        (5, "   ", "Say why"),
+    ],
+)
+def test_a_closure_that_has_begun_or_without_a_reason_is_not_cancelled(
+    client, manager, site_a, days_ahead, reason, message
+):
+    closure = SiteClosure.objects.create(
+        site=site_a, date=site_today(site_a) + timedelta(days=days_ahead), reason="Snow"
+    )
+    client.force_login(manager)
+
+    response = cancel_closure(client, site_a, closure, reason=reason)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    closure.refresh_from_db()
+    assert not closure.is_cancelled
+
+
+def test_only_managers_of_the_site_cancel_closures(client, tech, site_a, site_b, person):
+    closure = SiteClosure.objects.create(
+        site=site_a, date=site_today(site_a) + timedelta(days=5), reason="Holiday"
+    )
+    client.force_login(tech)
+    assert cancel_closure(client, site_a, closure).status_code == 403
+    other_manager = person(Role.MANAGER, site_b, username="beta-manager")
+    client.force_login(other_manager)
+    assert cancel_closure(client, site_a, closure).status_code == 404
+    closure.refresh_from_db()
+    assert not closure.is_cancelled
