@@ -73,6 +73,46 @@ class DeactivateForm(forms.Form):
     )
 
 
+class PersonDetailsForm(forms.Form):
+    """A person's name, credentials, email and employee id; the username is never edited."""
+
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=200,
+        help_text="As printed on records they sign. Past signatures keep the name and "
+        "credentials they were signed with; only new signatures use the corrected ones.",
+    )
+    credentials = forms.CharField(
+        max_length=100,
+        required=False,
+        help_text="As printed after the name, e.g. RT(R)(M). Past signatures keep theirs.",
+    )
+    email = forms.EmailField(
+        max_length=254,
+        help_text="Password links and notices go here; the old address is told of a change.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    employee_id = forms.CharField(label="Employee id", max_length=50, required=False)
+    reason = forms.CharField(
+        label="Reason for the change",
+        max_length=500,
+        help_text="Kept in the audit trail with the old and new values, e.g. name changed "
+        "after marriage, new certification.",
+    )
+
+    def __init__(self, *args, person, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "full_name": person.full_name,
+                "credentials": person.credentials,
+                "email": person.email,
+                "employee_id": person.employee_id,
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+
 class SiteSettingsForm(forms.Form):
     time_zone = forms.ChoiceField(label="Time zone")
     clinical_days = forms.TypedMultipleChoiceField(

@@ -1,4 +1,5 @@
-"""Managing a site's people: invite, add and remove roles, trainees, inspector expiry.
+"""Managing a site's people: invite, add and remove roles, trainees, inspector expiry
+(a person's own details: imaging_ops/person_details.py).
 
 Every write here needs `Action.MANAGE_PEOPLE` at the site and runs in one regulated transaction,
 so each change is audited field by field with the manager as actor. Memberships are deactivated,
@@ -240,7 +241,9 @@ def invite_person(
                 _tell_of_new_role(membership, now=now)
     except IntegrityError as exc:
         # Another manager took the username between the check and the insert.
-        raise ValidationError({"username": "That username is taken. Choose another."}) from exc
+        raise ValidationError(
+            {"username": "That username or email address is already in use. Check both."}
+        ) from exc
     return Invitation(
         user=user, membership=membership, created_account=created, link_sent=link_sent
     )

@@ -16,8 +16,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import ListView
 
-from . import people
-from .forms import AddRoleForm, DeactivateForm, InviteForm, MembershipForm
+from . import people, person_details
+from .audit import AuditAction
+from .forms import AddRoleForm, DeactivateForm, InviteForm, MembershipForm, PersonDetailsForm
 from .models import AuditEvent, Site, SiteMembership, User
 from .permissions import Action, require, sites_where
 from .scoping import scope
@@ -203,25 +204,76 @@ class PersonAtSiteView(ManagedSiteMixin, View):
             "add_form": add_form or AddRoleForm(),
             "is_locked": bool(person.locked_until and person.locked_until > now),
             "has_password": person.has_usable_password(),
-            "audit_history": _membership_history(memberships),
+            "may_edit_details": person_details.may_edit_details(viewer, person),
+            "audit_history": _person_history(person, memberships),
             "errors": errors,
         }
         return render(self.request, self.template_name, context, status=status)
 
 
-def _membership_history(memberships) -> list[AuditEvent]:
-    if not memberships:
-        return []
-    return list(
-        AuditEvent.objects.filter(
-            object_type=SiteMembership._meta.label_lower,
-            object_id__in=[str(m.pk) for m in memberships],
-        ).order_by("-seq")[:HISTORY_LIMIT]
+def _person_history(person, memberships) -> list[AuditEvent]:
+    """Changes to the person's account and to their roles here, newest first, in one query.
+
+    Sign-ins and other events about the account stay in the audit search.
+    """
+    account = Q(
+        object_type=User._meta.label_lower,
+        object_id=str(person.pk),
+        action__in=[AuditAction.CREATE, AuditAction.UPDATE],
     )
+    roles = Q(
+        object_type=SiteMembership._meta.label_lower,
+        object_id__in=[str(m.pk) for m in memberships],
+    )
+    return list(AuditEvent.objects.filter(account | roles).order_by("-seq")[:HISTORY_LIMIT])
 
 
 def _back_to_person(site, person):
     return redirect("person_at_site", site_code=site.code, pk=person.pk)
+
+
+class PersonDetailsView(ManagedSiteMixin, View):
+    """GET: the person's details in a form; POST: save them with a reason, back to their page."""
+
+    template_name = "people/details.html"
+
+    def _person(self, pk) -> User:
+        person = _person_at(self.site, pk)
+        if not person_details.may_edit_details(self.request.user, person):
+            raise PermissionDenied(
+                "A system administrator's details are changed by a system administrator."
+            )
+        return person
+
+    def _render(self, person, form, status=200):
+        context = {"site": self.site, "person": person, "form": form}
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, site_code, pk):
+        person = self._person(pk)
+        return self._render(person, PersonDetailsForm(person=person))
+
+    def post(self, request, site_code, pk):
+        person = self._person(pk)
+        form = PersonDetailsForm(request.POST, person=person)
+        if form.is_valid():
+            try:
+                change = person_details.update_person_details(
+                    actor=request.user,
+                    site=self.site,
+                    person=person,
+                    now=timezone.now(),
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                if change.changed:
+                    messages.success(request, f"Saved the details of {change.user.display_name}.")
+                else:
+                    messages.info(request, "Nothing changed: the details were already these.")
+                return _back_to_person(self.site, person)
+        return self._render(person, form, status=400)
 
 
 class AddRoleView(PersonAtSiteView):

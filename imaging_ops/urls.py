@@ -24,6 +24,9 @@ SITE_PAGES = [
     path("people/", people_views.SitePeopleView.as_view(), name="site_people"),
     path("people/invite/", people_views.InvitePersonView.as_view(), name="invite_person"),
     path("people/<int:pk>/", people_views.PersonAtSiteView.as_view(), name="person_at_site"),
+    path(
+        "people/<int:pk>/details/", people_views.PersonDetailsView.as_view(), name="person_details"
+    ),
     path("people/<int:pk>/roles/", people_views.AddRoleView.as_view(), name="add_role"),
     path(
         "people/<int:pk>/invitation/",

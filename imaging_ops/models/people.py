@@ -38,7 +38,13 @@ class User(RegulatedModel, AbstractUser):
                 Lower("username"),
                 name="username_unique_ignoring_case",
                 violation_error_message="That username is taken.",
-            )
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="email_unique_ignoring_case",
+                violation_error_message="Another account already uses that email address.",
+            ),
         ]
 
     def __str__(self) -> str:

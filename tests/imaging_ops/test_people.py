@@ -952,5 +952,7 @@ def test_a_username_taken_between_the_check_and_the_save_is_still_a_field_error(
     with pytest.raises(ValidationError) as refused:
         people.invite_person(actor=manager, site=site_a, now=NOW, **invite_data(username="TESS"))
 
-    assert refused.value.message_dict == {"username": ["That username is taken. Choose another."]}
+    assert refused.value.message_dict == {
+        "username": ["That username or email address is already in use. Check both."]
+    }
     assert not User.objects.filter(email="nadia@example.org").exists()
