@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from imaging_ops.audit import regulated_transaction
+from imaging_ops.audit import AuditAction, regulated_transaction
 from imaging_ops.permissions import FULL, Action, require
 from imaging_ops.vocabulary import AreaClass, Modality
 
@@ -391,44 +391,42 @@ def update_equipment(*, actor, equipment: Equipment, **changes) -> Equipment:
 def return_to_service_blockers(equipment: Equipment) -> list[str]:
     """What stands between this equipment and clinical use, in sentences a person can act on.
 
-    The gate for acceptance and return to service. First clinical use, and a return from
-    retirement, need an acceptance note (outcome accepted, not voided) whose current version
-    carries a valid Performed signature — for a retired unit, one signed since it was retired.
-    Open stop-use work orders, return-to-service records and schedules past their hard limit
-    add their sentences here as those records arrive.
+    The one gate for acceptance and every return to service. Equipment that has not been in
+    service since it was entered (or since it was last retired) needs an acceptance note whose
+    latest signed version says accepted, signed (Performed) since that retirement — whatever
+    way it comes, straight from awaiting acceptance or by way of out of service. Open stop-use
+    work orders, return-to-service records and schedules past their hard limit add their
+    sentences here as those records arrive.
     """
     blockers = []
-    if equipment.status in (S.AWAITING_ACCEPTANCE, S.RETIRED):
-        since = None
-        if equipment.status == S.RETIRED:
-            since = (
-                equipment.status_changes.filter(to_status=S.RETIRED)
-                .order_by("-changed_at")
-                .values_list("changed_at", flat=True)
-                .first()
-            )
-        if not has_signed_acceptance(equipment, since=since):
-            blockers.append(
-                "Record and sign an acceptance note (outcome accepted) before "
-                + ("first clinical use." if since is None else "returning it to service.")
-            )
+    changes = equipment.status_changes.all()
+    retired_at = (
+        changes.filter(to_status=S.RETIRED)
+        .order_by("-changed_at")
+        .values_list("changed_at", flat=True)
+        .first()
+    )
+    in_service_since = changes.filter(to_status=S.IN_SERVICE)
+    if retired_at is not None:
+        in_service_since = in_service_since.filter(changed_at__gt=retired_at)
+    if not in_service_since.exists() and not has_signed_acceptance(equipment, since=retired_at):
+        blockers.append(
+            "Record and sign an acceptance note (outcome accepted) before "
+            + ("first clinical use." if retired_at is None else "returning it to service.")
+        )
     return blockers
 
 
 def has_signed_acceptance(equipment: Equipment, *, since=None) -> bool:
-    """Whether a current, accepted acceptance note carries a valid Performed signature."""
+    """Whether the latest signed acceptance note (not voided; Performed signature still valid,
+    made since `since`) says the equipment is accepted. A later rejection closes the gate."""
     from imaging_ops.models import Meaning, Signature
     from imaging_ops.signatures import signature_is_valid
 
     from .acceptance import AcceptanceNote, AcceptanceNoteVersion, AcceptanceOutcome
 
     notes = AcceptanceNote.objects.filter(
-        equipment=equipment,
-        voided_at__isnull=True,
-        current_version__outcome__in=[
-            AcceptanceOutcome.ACCEPTED,
-            AcceptanceOutcome.ACCEPTED_WITH_CONDITIONS,
-        ],
+        equipment=equipment, voided_at__isnull=True, current_version__isnull=False
     ).select_related("current_version", "current_version__note")
     versions = {note.current_version_id: note.current_version for note in notes}
     if not versions:
@@ -437,10 +435,16 @@ def has_signed_acceptance(equipment: Equipment, *, since=None) -> bool:
         content_type=ContentType.objects.get_for_model(AcceptanceNoteVersion),
         object_id__in=versions,
         meaning=Meaning.PERFORMED,
-    )
+    ).order_by("-signed_at", "-pk")
     if since is not None:
         signatures = signatures.filter(signed_at__gte=since)
-    return any(signature_is_valid(sig, versions[sig.object_id]) for sig in signatures)
+    latest = next(
+        (sig for sig in signatures if signature_is_valid(sig, versions[sig.object_id])), None
+    )
+    return latest is not None and versions[latest.object_id].outcome in (
+        AcceptanceOutcome.ACCEPTED,
+        AcceptanceOutcome.ACCEPTED_WITH_CONDITIONS,
+    )
 
 
 def allowed_transitions(equipment: Equipment) -> list[str]:
@@ -460,6 +464,9 @@ def _write_status(equipment, *, to, reason, actor, now: datetime, kind=StatusCha
     equipment.status = to
     equipment.updated_at = now
     equipment._audit_reason = reason
+    equipment._audit_action = (
+        AuditAction.ADOPT if kind == StatusChangeKind.ADOPTION else AuditAction.STATUS_CHANGE
+    )
     equipment.save(update_fields=["status", "updated_at"])
     return change
 

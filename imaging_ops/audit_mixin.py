@@ -15,6 +15,11 @@ from .audit import AuditAction, RegulatedWriteError, jsonable, record_event, reg
 
 REDACTED = "[redacted]"
 
+
+def _copied(value):
+    """JSON values are copied: they can be changed in place after they are read."""
+    return copy.deepcopy(value) if isinstance(value, list | dict) else value
+
 _bulk_allowed: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "imaging_ops_bulk_allowed", default=False
 )
@@ -87,14 +92,29 @@ class RegulatedModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
+        """Create, or update only the columns that changed since the row was read.
+
+        Writing only what changed means an object read before someone else's change (a status
+        change, say) can never put the old value back unseen: every column a save writes is a
+        column whose change the audit event records.
+        """
         creating = self._state.adding
+        if not creating and not args and kwargs.get("update_fields") is None:
+            changed = self._changed_attnames()
+            if changed is not None:
+                if not changed:
+                    return
+                kwargs["update_fields"] = changed
         with regulated_transaction():
             super().save(*args, **kwargs)
             changes = self._audit_changes(creating)
             if creating or changes:
                 action = AuditAction.CREATE if creating else AuditAction.UPDATE
+                # A service may name the update for what it is (a status change, an adoption).
+                action = self.__dict__.pop("_audit_action", None) or action
                 record_event(action, target=self, changes=changes, reason=self.audit_reason())
             self._audit_original = self._audit_snapshot()
+            self._audit_loaded = self._raw_values()
 
     def delete(self, *args, **kwargs):
         raise RegulatedWriteError(
@@ -107,10 +127,39 @@ class RegulatedModel(models.Model):
         # Keep the loaded values as they are; they take their event form only when a save needs
         # them (most rows are only read). JSON values are copied: they can change in place.
         instance._audit_loaded = {
-            name: copy.deepcopy(value) if isinstance(value, list | dict) else value
-            for name, value in zip(field_names, values, strict=True)
+            name: _copied(value) for name, value in zip(field_names, values, strict=True)
         }
         return instance
+
+    def _raw_values(self) -> dict:
+        deferred = self.get_deferred_fields()
+        return {
+            f.attname: _copied(getattr(self, f.attname))
+            for f in self._meta.concrete_fields
+            if f.attname not in deferred
+        }
+
+    def _changed_attnames(self) -> list[str] | None:
+        """The columns whose values differ from those read (None when nothing was read)."""
+        loaded = self.__dict__.get("_audit_loaded")
+        if loaded is None:
+            return None
+        deferred = self.get_deferred_fields()
+        changed = [
+            f.attname
+            for f in self._meta.concrete_fields
+            if not f.primary_key
+            and f.attname not in deferred
+            and (f.attname not in loaded or loaded[f.attname] != getattr(self, f.attname))
+        ]
+        if changed:
+            # auto_now columns move with any change.
+            changed += [
+                f.attname
+                for f in self._meta.concrete_fields
+                if getattr(f, "auto_now", False) and f.attname not in changed
+            ]
+        return changed
 
     def _audit_before(self) -> dict:
         """The values at load (or at the last save), in their event form."""

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from equipment import services
 from equipment.filters import EquipmentFilter
@@ -96,7 +97,7 @@ def test_the_services_table_is_the_issues_table():
 def test_an_allowed_transition_changes_the_status_and_writes_its_history(pair, manager, site_a):
     start, to = pair
     equipment = equipment_in(site_a, start)
-    if to == S.IN_SERVICE and start in (S.AWAITING_ACCEPTANCE, S.RETIRED):
+    if to == S.IN_SERVICE:
         factories.signed_acceptance(actor=manager, equipment=equipment)
 
     change = services.change_equipment_status(
@@ -209,8 +210,8 @@ def test_the_gate_does_not_hold_equipment_out_of_service(manager, site_a, monkey
 
 
 @pytest.mark.req("11.10(d)")
-def test_a_technician_takes_equipment_out_of_service_and_back(tech, site_a):
-    equipment = equipment_in(site_a, S.IN_SERVICE)
+def test_a_technician_takes_equipment_out_of_service_and_back(tech, manager, site_a):
+    equipment = accepted_unit(site_a, manager)
 
     services.change_equipment_status(
         equipment=equipment, to=S.OUT_OF_SERVICE, reason="Tube arcing.", actor=tech
@@ -219,7 +220,7 @@ def test_a_technician_takes_equipment_out_of_service_and_back(tech, site_a):
         equipment=equipment, to=S.IN_SERVICE, reason="Tube replaced, QC passed.", actor=tech
     )
 
-    assert [c.actor for c in equipment.status_changes.all()] == [tech, tech]
+    assert [c.actor for c in equipment.status_changes.all()][:2] == [tech, tech]
 
 
 @pytest.mark.req("11.10(d)")
@@ -593,6 +594,14 @@ def test_a_pet_ct_is_found_under_both_its_modalities(physicist, site_a, rf):
 # --- the acceptance gate -----------------------------------------------------------------------
 
 
+def accepted_unit(site, actor):
+    """Equipment accepted into service the proper way: a signed acceptance note, then the gate."""
+    equipment = equipment_in(site, S.AWAITING_ACCEPTANCE)
+    factories.signed_acceptance(actor=actor, equipment=equipment)
+    accept_into_service(equipment, actor)
+    return equipment
+
+
 def accept_into_service(equipment, actor):
     return services.change_equipment_status(
         equipment=equipment, to=S.IN_SERVICE, reason="Accepted", actor=actor
@@ -656,7 +665,63 @@ def test_a_return_from_retirement_needs_an_acceptance_signed_since(manager, site
 
 
 def test_out_of_service_equipment_returns_without_a_new_acceptance(manager, site_a):
-    equipment = equipment_in(site_a, S.OUT_OF_SERVICE)
+    equipment = accepted_unit(site_a, manager)
+    services.change_equipment_status(
+        equipment=equipment, to=S.OUT_OF_SERVICE, reason="Tube arcing", actor=manager
+    )
     accept_into_service(equipment, manager)
     equipment.refresh_from_db()
     assert equipment.status == S.IN_SERVICE
+
+
+def test_a_unit_never_accepted_cannot_reach_service_by_way_of_out_of_service(tech, site_a):
+    equipment = equipment_in(site_a, S.AWAITING_ACCEPTANCE)
+    services.change_equipment_status(
+        equipment=equipment, to=S.OUT_OF_SERVICE, reason="Damaged on delivery", actor=tech
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        accept_into_service(equipment, tech)
+    assert "before first clinical use" in excinfo.value.message_dict["status"][0]
+
+
+def test_a_later_signed_rejection_closes_the_gate(manager, site_a):
+    from equipment.acceptance import AcceptanceOutcome
+    from equipment.acceptance_services import sign_acceptance_note
+    from imaging_ops.models import Meaning
+
+    equipment = equipment_in(site_a, S.AWAITING_ACCEPTANCE)
+    factories.signed_acceptance(actor=manager, equipment=equipment)
+    rejection = factories.acceptance_note(
+        actor=manager, equipment=equipment, outcome=AcceptanceOutcome.REJECTED
+    )
+    sign_acceptance_note(
+        note=rejection,
+        signer=manager,
+        meaning=Meaning.PERFORMED,
+        password=factories.PASSWORD,
+        username=manager.username,
+        via_api=True,
+        now=timezone.now(),
+    )
+    with pytest.raises(ValidationError, match="acceptance note"):
+        accept_into_service(equipment, manager)
+
+
+def test_adoption_and_status_changes_are_recorded_as_such(manager, site_a):
+    from imaging_ops.audit import AuditAction
+    from imaging_ops.models import AuditEvent
+
+    equipment = new_equipment(
+        manager, site_a, adopt_in_service=True, adoption_reason="In use since 2019"
+    )
+    services.change_equipment_status(
+        equipment=equipment, to=S.OUT_OF_SERVICE, reason="Tube arcing", actor=manager
+    )
+    events = AuditEvent.objects.filter(
+        object_type="equipment.equipment", object_id=str(equipment.pk)
+    ).order_by("seq")
+    assert [(e.action, e.reason) for e in events][1:] == [
+        (AuditAction.ADOPT, "In use since 2019"),
+        (AuditAction.STATUS_CHANGE, "Tube arcing"),
+    ]
+    assert events.last().changes == {"status": ["in_service", "out_of_service"]}

@@ -389,3 +389,33 @@ def test_reading_rows_writes_nothing_and_saving_an_unchanged_row_writes_no_event
     for equipment in Equipment.objects.all():
         equipment.save()
     assert AuditEvent.objects.count() == before
+
+
+def test_a_stale_copy_saved_later_does_not_undo_a_status_change(manager, site_a):
+    """GIVEN one request read the equipment, then another retired it
+    WHEN the first saves an edit of the name
+    THEN the status stays retired, and only the name's change is written and recorded."""
+    equipment = factories.EquipmentFactory(site=site_a, status=EquipmentStatus.OUT_OF_SERVICE)
+    stale = Equipment.objects.get(pk=equipment.pk)
+    services.change_equipment_status(
+        equipment=Equipment.objects.get(pk=equipment.pk),
+        to=EquipmentStatus.RETIRED,
+        reason="Replaced",
+        actor=manager,
+    )
+    services.update_equipment(actor=manager, equipment=stale, name="Renamed")
+    equipment.refresh_from_db()
+    assert (equipment.status, equipment.name) == (EquipmentStatus.RETIRED, "Renamed")
+    assert events_of(equipment)[-1].changes == {"name": ["CT scanner", "Renamed"]}
+
+
+def test_saving_writes_only_the_changed_columns(site_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    equipment = Equipment.objects.get(pk=factories.EquipmentFactory(site=site_a).pk)
+    equipment.serial_number = "SN-NEW"
+    with CaptureQueriesContext(connection) as queries:
+        equipment.save()
+    [update] = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "equipment_equipment"')]
+    assert "serial_number" in update and "status" not in update and '"name"' not in update

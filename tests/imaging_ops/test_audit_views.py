@@ -68,7 +68,7 @@ def test_search_filters_by_person_type_action_and_dates(client, physicist, tech,
     client.force_login(physicist)
     response = client.get(
         "/audit/",
-        {"user": "tess", "object_type": "equipment.equipment", "action": "update"},
+        {"user": "tess", "object_type": "equipment.equipment", "action": "status_change"},
     )
     [event] = response.context["events"]
     assert event.actor_name == "tess" and event.reason == "Noise"
