@@ -6,9 +6,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .authority import account_may_act
+from .backends import sign_in_refused_message
 
 
 class LoginForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_messages = {**self.error_messages, "invalid_login": sign_in_refused_message()}
+
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         allowed, why = account_may_act(user, timezone.now())

@@ -92,6 +92,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "imaging_ops.urls"
 WSGI_APPLICATION = "imaging_ops.wsgi.application"
 AUTH_USER_MODEL = "imaging_ops.User"
+AUTHENTICATION_BACKENDS = ["imaging_ops.backends.AccountBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -3,6 +3,7 @@
 import hashlib
 
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from rest_framework import authentication, exceptions
 
 from ..authority import account_may_act
@@ -32,6 +33,12 @@ class ExpiringTokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.")
         if token.expires_at <= timezone.now():
             raise exceptions.AuthenticationFailed("This token has expired; request a new one.")
+        if not constant_time_compare(
+            token.password_fingerprint, token.user.get_session_auth_hash()
+        ):
+            raise exceptions.AuthenticationFailed(
+                "The password changed since this token was issued; request a new one."
+            )
         _check_account(token.user)
         return token.user, token
 

@@ -1,6 +1,7 @@
 from django.contrib.auth import authenticate
 from rest_framework import serializers
 
+from ..backends import sign_in_refused_message
 from ..models import Site
 
 
@@ -13,9 +14,7 @@ class TokenRequestSerializer(serializers.Serializer):
             self.context["request"], username=attrs["username"], password=attrs["password"]
         )
         if user is None:
-            raise serializers.ValidationError(
-                "Unable to sign in with that username and password.", code="authorization"
-            )
+            raise serializers.ValidationError(sign_in_refused_message(), code="authorization")
         attrs["user"] = user
         return attrs
 

@@ -98,6 +98,11 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
+    password_fingerprint = models.CharField(
+        max_length=128,
+        blank=True,
+        help_text="The session auth hash of the password it was issued under.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

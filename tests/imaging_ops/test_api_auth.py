@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from imaging_ops.backends import sign_in_refused_message
 from imaging_ops.models import ApiToken
 from imaging_ops.services import issue_api_token
 from imaging_ops.vocabulary import Role
@@ -66,9 +67,7 @@ def test_a_wrong_password_gets_400_with_an_error_and_no_token(api, tech):
     response = get_token(api, "tess", "not the password")
 
     assert response.status_code == 400
-    assert response.json() == {
-        "non_field_errors": ["Unable to sign in with that username and password."]
-    }
+    assert response.json() == {"non_field_errors": [sign_in_refused_message()]}
     assert not ApiToken.objects.exists()
 
 

@@ -291,10 +291,11 @@ def test_five_wrong_passwords_at_the_login_page_lock_the_account_until_the_cool_
         for _ in range(5):
             response = sign_in(client, "tess", WRONG)
             assert response.status_code == 200
-            assert "Please enter a correct username and password" in response.text
+            assert "did not match, or the account is locked" in response.text
 
+        # The right password during the lock gets the same answer as a wrong one.
         response = sign_in(client, "tess")
-        assert "This account is locked after repeated failed attempts." in response.text
+        assert "did not match, or the account is locked" in response.text
         assert "_auth_user_id" not in client.session
 
     with time_machine.travel(T0 + timedelta(minutes=29, seconds=59), tick=False):
@@ -319,9 +320,10 @@ def test_wrong_passwords_for_an_api_token_count_toward_the_lockout(api, tech):
         "/api/v1/auth/token/", {"username": "tess", "password": factories.PASSWORD}, format="json"
     )
 
-    assert response.status_code in (401, 403)
-    assert response.json()["detail"] == "This account is locked after repeated failed attempts."
-    assert AuthFailure.objects.filter(user=tech, kind=LOGIN).count() == 5
+    # Locked: the right password is answered like a wrong one, and counted as a failure.
+    assert response.status_code == 400
+    assert "the account is locked" in response.json()["non_field_errors"][0]
+    assert AuthFailure.objects.filter(user=tech, kind=LOGIN).count() == 6
 
 
 @pytest.mark.req("11.10(e)", "11.10(h)")
