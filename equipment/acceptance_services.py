@@ -24,6 +24,7 @@ from imaging_ops.versioning import (
 
 from .acceptance import AcceptanceNote, AcceptanceNoteVersion, AcceptanceOutcome
 from .models import Equipment
+from .services import EARLIEST_PLAUSIBLE_DATE
 
 CONTENT_FIELDS = ("accepted_on", "summary", "tests_performed", "outcome", "conditions")
 
@@ -43,6 +44,8 @@ def _clean_content(content: dict, *, equipment: Equipment, now: datetime) -> dic
     today = timezone.localtime(now, equipment.site.zone).date()
     if isinstance(accepted_on, date) and accepted_on > today:
         errors["accepted_on"] = "The acceptance date cannot be in the future."
+    elif isinstance(accepted_on, date) and accepted_on < EARLIEST_PLAUSIBLE_DATE:
+        errors["accepted_on"] = f"{accepted_on:%Y-%m-%d} is before 1950: check the year."
     outcome = cleaned.get("outcome")
     if outcome == AcceptanceOutcome.ACCEPTED_WITH_CONDITIONS and not cleaned.get("conditions"):
         errors["conditions"] = "Say which conditions the acceptance is subject to."

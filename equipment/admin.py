@@ -6,15 +6,25 @@ from . import acceptance_admin  # noqa: F401  (registers the acceptance note adm
 from .models import Equipment, EquipmentStatusChange, Location
 
 
+class ReadOnlyAdmin(NoDeleteAdmin):
+    """Shown, never edited here: writes go through the services' rules in the app's pages."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Location)
-class LocationAdmin(NoDeleteAdmin):
+class LocationAdmin(ReadOnlyAdmin):
     list_display = ("site", "building", "room", "area_class", "secured_storage")
     list_filter = ("site", "area_class")
 
 
 @admin.register(Equipment)
-class EquipmentAdmin(NoDeleteAdmin):
-    """Status is shown, never edited: it changes only through the status service."""
+class EquipmentAdmin(ReadOnlyAdmin):
+    """Read-only: equipment and its status change only through the services, in the app."""
 
     list_display = ("asset_tag", "name", "site", "modality", "status")
     list_filter = ("site", "status", "category")
@@ -23,12 +33,5 @@ class EquipmentAdmin(NoDeleteAdmin):
 
 
 @admin.register(EquipmentStatusChange)
-class EquipmentStatusChangeAdmin(NoDeleteAdmin):
+class EquipmentStatusChangeAdmin(ReadOnlyAdmin):
     list_display = ("equipment", "from_status", "to_status", "actor", "changed_at")
-    readonly_fields = [f.name for f in EquipmentStatusChange._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -18,7 +18,7 @@ from django.db import models
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from imaging_ops.audit import AuditAction, record_event
+from imaging_ops.audit import AuditAction, record_event, regulated_transaction
 from imaging_ops.csv_export import FORMULA_STARTS, Echo, neutralise
 from imaging_ops.permissions import Action, sites_where
 
@@ -117,7 +117,16 @@ def export_lines(queryset):
 def export_response(queryset, *, filters) -> StreamingHttpResponse:
     """Stream the (already scoped and filtered) equipment as CSV; the export is audited."""
     used = {key: value for key, value in filters.items() if value and key != "page"}
-    record_event(AuditAction.EXPORT, object_type="equipment list", changes={"filters": used})
+    # One event per site whose equipment left, so each site's auditors see the export.
+    site_ids = sorted(set(queryset.order_by().values_list("site_id", flat=True).distinct()))
+    with regulated_transaction():
+        for site_id in site_ids or [None]:
+            record_event(
+                AuditAction.EXPORT,
+                object_type="equipment list",
+                site_id=site_id,
+                changes={"filters": used},
+            )
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response = StreamingHttpResponse(export_lines(queryset), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="equipment-{stamp}.csv"'

@@ -1,9 +1,11 @@
 """Every write to locations and equipment, with its rules, in one place for pages and API."""
 
-from datetime import datetime
+from contextlib import contextmanager
+from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.utils import timezone
 
 from imaging_ops.audit import AuditAction, regulated_transaction
@@ -42,6 +44,8 @@ ACTION_FOR_STATUS = {
 }
 
 LOCATION_FIELDS = ("building", "room", "area_class", "secured_storage")
+ROOM_TAKEN = "This site already has that room in that building."
+TAG_TAKEN = "This site already has equipment with that asset tag."
 # The descriptive facts about a machine: everything but its site, identity rules and status.
 DETAIL_FIELDS = (
     "manufacturer",
@@ -82,6 +86,16 @@ SECURED_STORAGE_REQUIRED = (
     "A sealed source must be kept at a secured-storage location (10 CFR 20.1801): choose a room "
     "marked as secured storage."
 )
+
+
+@contextmanager
+def _clash_is_a_field_error(field: str, message: str):
+    """A duplicate that slips in between the check and the write (a double tap on Save) is the
+    same field error the check gives, not a server error."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise ValidationError({field: message}) from exc
 
 
 # --- permissions with object conditions ----------------------------------------------------
@@ -127,7 +141,7 @@ def _validate_location(location: Location) -> None:
         room__iexact=location.room,
     ).exclude(pk=location.pk)
     if clash.exists():
-        raise ValidationError({"room": "This site already has that room in that building."})
+        raise ValidationError({"room": ROOM_TAKEN})
     location.full_clean(exclude=["site"], validate_constraints=False)
     if location.pk and not location.secured_storage:
         sources = list(
@@ -167,7 +181,7 @@ def create_location(
         secured_storage=secured_storage,
     )
     _validate_location(location)
-    with regulated_transaction(actor=actor):
+    with _clash_is_a_field_error("room", ROOM_TAKEN), regulated_transaction(actor=actor):
         location.save()
     return location
 
@@ -181,7 +195,7 @@ def update_location(*, actor, location: Location, **changes) -> Location:
         setattr(location, field, value.strip() if isinstance(value, str) else value)
     _require_location_edit(actor, location.site_id, location.area_class)
     _validate_location(location)
-    with regulated_transaction(actor=actor):
+    with _clash_is_a_field_error("room", ROOM_TAKEN), regulated_transaction(actor=actor):
         location.save()
     return location
 
@@ -231,7 +245,7 @@ def _validate_equipment(equipment: Equipment) -> None:
             site_id=equipment.site_id, asset_tag__iexact=equipment.asset_tag
         ).exclude(pk=equipment.pk)
         if clash.exists():
-            errors["asset_tag"] = ["This site already has equipment with that asset tag."]
+            errors["asset_tag"] = [TAG_TAKEN]
     if equipment.location_id and equipment.location.site_id != equipment.site_id:
         errors["location"] = ["Choose a location at the equipment's own site."]
     if equipment.category == Category.IMAGING_SYSTEM and not equipment.modalities:
@@ -265,7 +279,27 @@ def _maintenance_errors(equipment: Equipment, invalid: frozenset[str]) -> dict[s
     return {}
 
 
+# Imaging equipment and its sources are younger than this: an earlier date is a mistyped year.
+EARLIEST_PLAUSIBLE_DATE = date(1950, 1, 1)
+DATED_FIELDS = (
+    "installed_on",
+    "accepted_on",
+    "warranty_ends_on",
+    "contract_ends_on",
+    "reference_date",
+)
+
+
 def _date_errors(equipment: Equipment, invalid: frozenset[str]) -> dict[str, str]:
+    errors = {
+        field: f"{getattr(equipment, field):%Y-%m-%d} is before 1950: check the year."
+        for field in DATED_FIELDS
+        if field not in invalid
+        and isinstance(getattr(equipment, field), date)
+        and getattr(equipment, field) < EARLIEST_PLAUSIBLE_DATE
+    }
+    if errors:
+        return errors
     installed, accepted = equipment.installed_on, equipment.accepted_on
     if invalid & {"installed_on", "accepted_on"}:
         return {}
@@ -349,7 +383,7 @@ def create_equipment(
     )
     _validate_equipment(equipment)
     now = timezone.now()
-    with regulated_transaction(actor=actor):
+    with _clash_is_a_field_error("asset_tag", TAG_TAKEN), regulated_transaction(actor=actor):
         equipment.save()
         if adopt_in_service:
             _write_status(
@@ -380,7 +414,7 @@ def update_equipment(*, actor, equipment: Equipment, **changes) -> Equipment:
         setattr(equipment, field, _cleaned(field, value))
     _require_equipment_edit(actor, equipment.site_id, equipment.category)
     _validate_equipment(equipment)
-    with regulated_transaction(actor=actor):
+    with _clash_is_a_field_error("asset_tag", TAG_TAKEN), regulated_transaction(actor=actor):
         equipment.save()
     return equipment
 

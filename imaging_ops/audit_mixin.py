@@ -20,6 +20,7 @@ def _copied(value):
     """JSON values are copied: they can be changed in place after they are read."""
     return copy.deepcopy(value) if isinstance(value, list | dict) else value
 
+
 _bulk_allowed: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "imaging_ops_bulk_allowed", default=False
 )

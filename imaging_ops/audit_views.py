@@ -8,7 +8,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from .audit import AuditAction, record_event
+from .audit import AuditAction, record_event, regulated_transaction
 from .csv_export import csv_lines
 from .filters import AuditEventFilter
 from .permissions import Action, sites_where
@@ -47,7 +47,7 @@ def audit_search(request):
     events_filter = _filtered(request)
     events = events_filter.qs if events_filter.is_valid() else events_filter.queryset.none()
     before = request.GET.get("before", "")
-    if before.isdigit():
+    if before.isascii() and before.isdigit():  # "²" is a digit to str.isdigit, not to int()
         events = events.filter(seq__lt=int(before))
     page = list(events[: PAGE_SIZE + 1])
     has_more = len(page) > PAGE_SIZE
@@ -77,7 +77,22 @@ def audit_export(request):
             status=400,
         )
     filters = {k: v for k, v in request.GET.items() if v}
-    record_event(AuditAction.EXPORT, object_type="audit trail", changes={"filters": filters})
+    chosen = events_filter.form.cleaned_data.get("site")
+    if chosen is not None:
+        site_ids = [chosen.pk]
+    elif request.user.is_superuser:
+        site_ids = [None]
+    else:
+        site_ids = sorted(sites_where(request.user, Action.SEARCH_AUDIT))
+    # One event per site searched, so each site's auditors see that its trail was exported.
+    with regulated_transaction():
+        for site_id in site_ids:
+            record_event(
+                AuditAction.EXPORT,
+                object_type="audit trail",
+                site_id=site_id,
+                changes={"filters": filters},
+            )
     rows = (
         (
             e.seq,

@@ -28,7 +28,8 @@ def _active_memberships(user) -> list:
     return rows
 
 
-def _in_force(membership, now: datetime) -> bool:
+def in_force(membership, now: datetime) -> bool:
+    """Whether a membership's expiry (a last day, in its site's time zone) has not passed."""
     return membership.expires_on is None or membership.expires_on >= _local_today(
         membership.site, now
     )
@@ -42,7 +43,7 @@ def memberships_in_force(user, now: datetime | None = None) -> tuple[Grant, ...]
     return tuple(
         Grant(site_id=m.site_id, role=m.role, is_trainee=m.is_trainee)
         for m in _active_memberships(user)
-        if _in_force(m, now)
+        if in_force(m, now)
     )
 
 
@@ -68,6 +69,6 @@ def account_may_act(user, now: datetime) -> tuple[bool, str]:
         return True, ""
     held = _active_memberships(user)
     inspector_only = held and all(m.role == Role.INSPECTOR for m in held)
-    if inspector_only and not any(_in_force(m, now) for m in held):
+    if inspector_only and not any(in_force(m, now) for m in held):
         return False, "Your inspector access has expired."
     return True, ""

@@ -48,8 +48,11 @@ class AuditEventFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The regulated models are known once the app registry is ready, not at import.
-        self.filters["object_type"].extra["choices"] = regulated_object_types()
+        # The regulated models are known once the app registry is ready, not at import; a fresh
+        # filter each time, since a filter caches its form field once it has been built.
+        self.filters["object_type"] = django_filters.ChoiceFilter(
+            field_name="object_type", choices=regulated_object_types(), label="Record type"
+        )
 
     def by_user(self, queryset, name, value):
         return queryset.filter(actor_name__iexact=value.strip())
@@ -59,6 +62,8 @@ class AuditEventFilter(django_filters.FilterSet):
         return queryset.filter(at__gte=start)
 
     def on_or_before(self, queryset, name, value):
+        if value == dt.date.max:  # every event is on or before the last day; no day follows it
+            return queryset
         end = dt.datetime.combine(value + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
         return queryset.filter(at__lt=end)
 

@@ -10,6 +10,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.generic import FormView
 
+from .audit import regulated_transaction
 from .password_links import send_password_reset_links
 
 
@@ -40,6 +41,12 @@ class ForgotPasswordView(FormView):
 class ChoosePasswordView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        # The person chose it: the event names them, with how, never the password.
+        form.user._audit_reason = "Password chosen through a one-time link"
+        with regulated_transaction(actor=form.user):
+            return super().form_valid(form)
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)

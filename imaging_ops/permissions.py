@@ -33,19 +33,36 @@ class Action(models.TextChoices):
 
 @dataclass(frozen=True)
 class Limited:
-    """A grant that covers only some objects; the owning service checks which."""
+    """A grant that covers only some objects; the owning service checks which.
 
-    covers: str
+    A person with two limited roles at a site (a physicist who is also the RSO) holds both:
+    grants combine with `|`, and `grant.includes(RADIATION_RECORDS)` asks about one of them.
+    """
+
+    covers: frozenset[str]
+
+    @classmethod
+    def of(cls, *covers: str) -> "Limited":
+        return cls(frozenset(covers))
+
+    def __or__(self, other: "Limited") -> "Limited":
+        return self if other.covers <= self.covers else Limited(self.covers | other.covers)
+
+    def includes(self, other: "Limited") -> bool:
+        return other.covers <= self.covers
+
+    def __str__(self) -> str:
+        return ", ".join(sorted(self.covers))
 
 
 FULL = True
 NONE = False
-SOURCES_AND_RESTRICTED_AREAS = Limited("sources, restricted areas")
-RADIATION_PROCEDURES = Limited("radiation procedures")
-RADIATION_RECORDS = Limited("radiation records")
-OWN_BEFORE_REVIEW = Limited("own, before review")
-PHYSICS_LOGS = Limited("physics logs")
-RADIOACTIVE_MATERIALS_LOGS = Limited("radioactive-materials logs")
+SOURCES_AND_RESTRICTED_AREAS = Limited.of("sources, restricted areas")
+RADIATION_PROCEDURES = Limited.of("radiation procedures")
+RADIATION_RECORDS = Limited.of("radiation records")
+OWN_BEFORE_REVIEW = Limited.of("own, before review")
+PHYSICS_LOGS = Limited.of("physics logs")
+RADIOACTIVE_MATERIALS_LOGS = Limited.of("radioactive-materials logs")
 
 T, P, R, M, I = Role.TECHNICIAN, Role.PHYSICIST, Role.RSO, Role.MANAGER, Role.INSPECTOR
 
@@ -76,7 +93,8 @@ def _site_id(site) -> int:
 
 
 def grant_for(user, action: str, site) -> bool | Limited:
-    """The widest grant any of the user's roles at the site gives: FULL, a Limited, or NONE."""
+    """What the user's roles at the site grant together: FULL, NONE, or a Limited covering
+    every limited grant they hold."""
     if not user.is_authenticated:
         return NONE
     if user.is_superuser:
@@ -92,8 +110,13 @@ def grant_for(user, action: str, site) -> bool | Limited:
         if cell is FULL:
             return FULL
         if isinstance(cell, Limited):
-            best = cell
+            best = cell if best is NONE else best | cell
     return best
+
+
+def grants(grant, limited: Limited) -> bool:
+    """Whether a grant from `grant_for`/`require` covers the objects `limited` names."""
+    return grant is FULL or (isinstance(grant, Limited) and grant.includes(limited))
 
 
 def can(user, action: str, site) -> bool:

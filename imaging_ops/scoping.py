@@ -61,3 +61,10 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context["request"]
         return scope(super().get_queryset(), request.user)
+
+    def to_internal_value(self, data):
+        # JSON numbers with a fraction or exponent arrive as floats: 1.5 would be read as row 1,
+        # and 1e999 (infinity) overflows the lookup. A key is an integer.
+        if isinstance(data, float):
+            self.fail("incorrect_type", data_type="number with a fraction or exponent")
+        return super().to_internal_value(data)

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from .audit import AuditAction, after_commit, record_event, regulated_transaction
 from .audit_context import audit_context
+from .authority import in_force
 from .models import AuthFailure, SiteMembership, User
 from .notifications import notify
 from .permissions import Action, can, require, sites_where
@@ -134,14 +135,14 @@ def _managers_of(user, now: datetime) -> list:
             is_trainee=False,
             user__is_active=True,
         )
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=now.date()))
         .exclude(user=user)
         .select_related("user", "site")
         .order_by("user_id", "site__code")
     )
     first_per_manager = {}
     for row in rows:
-        first_per_manager.setdefault(row.user_id, row)
+        if in_force(row, now):  # expiry counted in the site's own time zone
+            first_per_manager.setdefault(row.user_id, row)
     return list(first_per_manager.values())
 
 
@@ -211,7 +212,7 @@ def unlock_account(*, user, actor, now: datetime) -> bool:
     The lock ends at `now`, so the failures that led to it no longer count.
     """
     _require_people_manager(actor, user)
-    with regulated_transaction():
+    with regulated_transaction(actor=actor):
         previous = (
             User.objects.select_for_update()
             .filter(pk=user.pk)

@@ -23,7 +23,7 @@ from .audit_context import current_context
 from .authority import account_may_act
 from .errors import Conflict
 from .models import AuthFailure, Meaning, PolicyAcknowledgement, Signature
-from .permissions import FULL, RADIATION_RECORDS, Action, require
+from .permissions import FULL, RADIATION_RECORDS, Action, grants, require
 from .security import record_auth_failure
 from .versioning import REVIEW_MEANINGS, record_site_id
 
@@ -134,7 +134,7 @@ def _require_authority(*, version, signer, meaning: str) -> None:
         return
     grant = require(signer, Action.REVIEW_RECORDS, site_id)
     if grant is not FULL and not (
-        grant == RADIATION_RECORDS and version.record.is_radiation_record()
+        grants(grant, RADIATION_RECORDS) and version.record.is_radiation_record()
     ):
         raise PermissionDenied("You may review only radiation records at this site.")
     signatures = list(version.signatures.all())
@@ -254,7 +254,7 @@ def _address() -> str | None:
 
 def _write_signature(*, version, signer, meaning, acknowledge_policy, now) -> Signature:
     model = type(version)
-    with regulated_transaction():
+    with regulated_transaction(actor=signer):
         # Lock the version so nothing changes it between hashing and signing.
         locked = model.objects.select_for_update().get(pk=version.pk)
         _require_signable(locked)

@@ -45,6 +45,7 @@ class SiteSettingsView(ManagedSiteMixin, View):
     def page(self, *, form=None, closure_form=None, status=200):
         now = timezone.now()
         upcoming, past = site_services.closures_of(self.site, now)
+        identifiers = site_services.identifiers_of(self.site, now)
         context = {
             "site": self.site,
             "form": form or SiteSettingsForm(site=self.site),
@@ -52,9 +53,12 @@ class SiteSettingsView(ManagedSiteMixin, View):
             "upcoming_closures": upcoming,
             "past_closures": past,
             "past_closures_limit": site_services.PAST_CLOSURES_SHOWN,
-            "identifiers": site_services.identifiers_of(self.site, now),
+            "identifiers": identifiers,
             "warning_days": site_services.EXPIRY_WARNING_DAYS,
-            "audit_history": history_for(self.site),
+            # The site's own history with that of the closures and licences listed here.
+            "audit_history": history_for(
+                self.site, *upcoming, *past, *(row.identifier for row in identifiers)
+            ),
         }
         return render(self.request, self.template_name, context, status=status)
 

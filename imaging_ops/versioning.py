@@ -24,7 +24,7 @@ from .audit import AuditAction, record_event, regulated_transaction
 from .audit_mixin import RegulatedModel
 from .errors import Conflict
 from .models import Meaning, Signature
-from .permissions import FULL, OWN_BEFORE_REVIEW, RADIATION_RECORDS, Action, require
+from .permissions import FULL, OWN_BEFORE_REVIEW, RADIATION_RECORDS, Action, grants, require
 from .scoping import site_id_of
 
 REVIEW_MEANINGS = frozenset({Meaning.REVIEWED, Meaning.APPROVED})
@@ -161,9 +161,13 @@ def require_amend(actor, record) -> None:
     if grant is FULL:
         return
     version = record.current_version
-    if grant == RADIATION_RECORDS and record.is_radiation_record():
+    if grants(grant, RADIATION_RECORDS) and record.is_radiation_record():
         return
-    if grant == OWN_BEFORE_REVIEW and version is not None and version.created_by_id == actor.pk:
+    if (
+        grants(grant, OWN_BEFORE_REVIEW)
+        and version is not None
+        and version.created_by_id == actor.pk
+    ):
         if _reviewed(version):
             raise PermissionDenied(
                 "This record has been reviewed: only a physicist or manager may amend or void it."
@@ -205,7 +209,7 @@ def create_record(*, record: VersionedRecord, version: RecordVersion, actor, now
     version.created_by = actor
     version.amendment_reason = ""
     _clean(version)
-    with regulated_transaction():
+    with regulated_transaction(actor=actor):
         record.save()
         setattr(version, version.record_field, record)
         version.save()
@@ -221,7 +225,7 @@ def _locked(record):
 
 def update_draft(*, record: VersionedRecord, changes: dict, actor, now=None):
     """Change the unsigned current version in place (a draft); a signed one raises Conflict."""
-    with regulated_transaction():
+    with regulated_transaction(actor=actor):
         current = _locked(record)
         _require_open(current)
         version = (
@@ -244,7 +248,7 @@ def amend_record(*, record: VersionedRecord, version: RecordVersion, reason: str
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the reason for the amendment."})
-    with regulated_transaction():
+    with regulated_transaction(actor=actor):
         current = _locked(record)
         _require_open(current)
         previous = current.current_version
@@ -273,7 +277,7 @@ def void_record(*, record: VersionedRecord, reason: str, actor, now):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the reason for voiding this record."})
-    with regulated_transaction():
+    with regulated_transaction(actor=actor):
         current = _locked(record)
         _require_open(current)
         current.voided_at = now

@@ -3,11 +3,11 @@ version answers 409 with the way forward); sign, amend and void are actions. Not
 deleted."""
 
 import django_filters
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from imaging_ops.api.base import ScopedViewSetMixin

@@ -665,3 +665,21 @@ def test_current_activities_in_the_api_list_add_no_queries(api, manager, site_a,
     add_sources(3, 40)
 
     assert queries() == few
+
+
+@pytest.mark.parametrize("field", ["installed_on", "warranty_ends_on", "contract_ends_on"])
+def test_a_date_before_1950_is_a_mistyped_year(manager, site_a, field):
+    from django.core.exceptions import ValidationError
+
+    from equipment import services
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.create_equipment(
+            actor=manager,
+            site=site_a,
+            asset_tag="OLD-1",
+            name="CT scanner",
+            modalities=["CT"],
+            **{field: date(1, 1, 1)},
+        )
+    assert "check the year" in excinfo.value.message_dict[field][0]

@@ -725,3 +725,14 @@ def test_adoption_and_status_changes_are_recorded_as_such(manager, site_a):
         (AuditAction.STATUS_CHANGE, "Tube arcing"),
     ]
     assert events.last().changes == {"status": ["in_service", "out_of_service"]}
+
+
+def test_a_tag_taken_between_the_check_and_the_save_is_a_field_error(manager, site_a, monkeypatch):
+    """GIVEN a double tap on Save: both requests pass the check, the second insert clashes
+    THEN the second gets the same field error as the check gives, and nothing half-saved."""
+    factories.EquipmentFactory(site=site_a, asset_tag="CT-9")
+    monkeypatch.setattr(services, "_validate_equipment", lambda equipment: None)
+    with pytest.raises(ValidationError) as excinfo:
+        new_equipment(manager, site_a, asset_tag="ct-9")
+    assert excinfo.value.message_dict == {"asset_tag": [services.TAG_TAKEN]}
+    assert Equipment.objects.filter(site=site_a).count() == 1

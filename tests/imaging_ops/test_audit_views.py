@@ -157,3 +157,25 @@ def test_the_audit_page_shows_the_chain_head_as_an_anchor(client, physicist, equ
     head = AuditChainHead.objects.get()
     page = client.get("/audit/").content.decode()
     assert f"--anchor {head.seq}:{head.last_hash}" in page
+
+
+def test_exports_are_recorded_at_each_site_they_cover(client, manager, site_a, equipment_a):
+    client.force_login(manager)
+    response = client.get("/equipment/export/")
+    b"".join(response.streaming_content)
+    client.get("/audit/export.csv")
+    exports = AuditEvent.objects.filter(action=AuditAction.EXPORT)
+    assert {(e.object_type, e.site_id) for e in exports} == {
+        ("equipment list", site_a.pk),
+        ("audit trail", site_a.pk),
+    }
+    found = client.get("/audit/", {"action": "export"}).context["events"]
+    assert len(found) == 2
+
+
+def test_the_record_type_filter_works_after_the_schema_was_built(client, physicist, equipment_a):
+    client.force_login(physicist)
+    assert client.get("/api/schema/").status_code == 200
+    response = client.get("/audit/", {"object_type": "equipment.equipment"})
+    assert response.context["filter"].is_valid()
+    assert response.context["events"]

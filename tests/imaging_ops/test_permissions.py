@@ -151,7 +151,8 @@ def test_a_person_with_two_roles_at_a_site_gets_the_wider_grant(person, site_a):
     factories.MembershipFactory(user=user, site=site_a, role=Role.PHYSICIST)
 
     assert grant_for(user, Action.EDIT_EQUIPMENT, site_a) is FULL
-    assert grant_for(user, Action.APPROVE_LOGS, site_a) is MATRIX[Action.APPROVE_LOGS][Role.RSO]
+    both = MATRIX[Action.APPROVE_LOGS][Role.RSO] | MATRIX[Action.APPROVE_LOGS][Role.PHYSICIST]
+    assert grant_for(user, Action.APPROVE_LOGS, site_a) == both
 
 
 def test_roles_at_one_site_do_not_leak_into_another(person, site_a, site_b):
@@ -197,3 +198,26 @@ def test_sites_where_agrees_with_can_at_every_site(action, person, site_a, site_
     factories.MembershipFactory(user=user, site=site_b, role=Role.MANAGER, is_trainee=True)
     expected = {site.pk for site in (site_a, site_b) if can(user, action, site)}
     assert sites_where(user, action) == expected
+
+
+@pytest.mark.django_db
+def test_two_limited_roles_at_a_site_keep_both_grants(person, site_a):
+    """A physicist who is also the RSO approves physics AND radioactive-materials logs."""
+    from imaging_ops.permissions import (
+        OWN_BEFORE_REVIEW,
+        PHYSICS_LOGS,
+        RADIATION_RECORDS,
+        RADIOACTIVE_MATERIALS_LOGS,
+        grants,
+    )
+
+    user = person(Role.PHYSICIST, site_a, username="phys-rso")
+    factories.MembershipFactory(user=user, site=site_a, role=Role.RSO)
+    approve = grant_for(user, Action.APPROVE_LOGS, site_a)
+    assert grants(approve, PHYSICS_LOGS) and grants(approve, RADIOACTIVE_MATERIALS_LOGS)
+
+    tech_rso = person(Role.TECHNICIAN, site_a, username="tech-rso")
+    factories.MembershipFactory(user=tech_rso, site=site_a, role=Role.RSO)
+    amend = grant_for(tech_rso, Action.AMEND_RECORDS, site_a)
+    assert grants(amend, OWN_BEFORE_REVIEW) and grants(amend, RADIATION_RECORDS)
+    assert not grants(grant_for(tech_rso, Action.APPROVE_LOGS, site_a), PHYSICS_LOGS)

@@ -719,3 +719,14 @@ def test_only_managers_of_the_site_cancel_closures(client, tech, site_a, site_b,
     assert cancel_closure(client, site_a, closure).status_code == 404
     closure.refresh_from_db()
     assert not closure.is_cancelled
+
+
+def test_the_settings_page_history_includes_closures(client, manager, site_a):
+    client.force_login(manager)
+    closure = SiteClosure.objects.create(
+        site=site_a, date=site_today(site_a) + timedelta(days=5), reason="Holiday"
+    )
+    cancel_closure(client, site_a, closure, reason="Opened after all")
+    page = client.get("/sites/ALPHA/settings/")
+    shown = {(e.object_type, e.object_id) for e in page.context["audit_history"]}
+    assert ("imaging_ops.siteclosure", str(closure.pk)) in shown

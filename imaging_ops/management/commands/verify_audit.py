@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parsed = None
         if anchor:
             seq, _, digest = anchor.partition(":")
-            if not seq.isdigit() or len(digest) != 64:
+            if not (seq.isascii() and seq.isdigit()) or len(digest) != 64:
                 raise CommandError("--anchor takes SEQ:HASH, e.g. 1200:3f9a…(64 hex digits)")
             parsed = Anchor(seq=int(seq), hash=digest.lower())
         result = verify_chain(anchor=parsed, chunk_size=chunk_size)
