@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
@@ -44,3 +45,21 @@ class AuditContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+class RejectNulMiddleware:
+    """A NUL character in the address or the query string is never meaningful here, and some
+    databases refuse it outright: answer 400 before any view reads it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        values = [request.path, *request.GET.keys()]
+        values += [value for _, items in request.GET.lists() for value in items]
+        if any("\x00" in value for value in values):
+            message = "The address contains a NUL character."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message)
+        return self.get_response(request)
