@@ -108,3 +108,20 @@ def test_the_api_schema_and_docs_need_a_sign_in(client, tech):
     client.force_login(tech)
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.req("11.100")
+def test_a_signers_identity_is_never_reused_or_removed(tech):
+    """People are deactivated, never deleted, and a username cannot come back in another case,
+    so a signature's signer stays one person for good."""
+    from django.db import IntegrityError, transaction
+
+    from imaging_ops.audit import RegulatedWriteError
+
+    with pytest.raises(RegulatedWriteError):
+        tech.delete()
+    with pytest.raises(RegulatedWriteError):
+        User.objects.filter(pk=tech.pk).delete()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.UserFactory.create(username=tech.username.upper(), email="other@example.org")
+    assert User.objects.filter(pk=tech.pk).exists()
