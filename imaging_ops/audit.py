@@ -69,8 +69,18 @@ class RegulatedWriteError(Exception):
     """A write that would bypass the audit trail (bulk change, delete, edit of an event)."""
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value):
     """A value as it is stored in an event: decimals as strings, times in UTC ISO form."""
+    kind = type(value)  # the common cases first: the chain check converts every field
+    if kind in _AS_IS:
+        return value
+    if kind is dict:
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [jsonable(v) for v in value]
     if isinstance(value, Decimal | uuid.UUID):
         return str(value)
     if isinstance(value, dt.datetime):

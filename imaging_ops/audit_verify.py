@@ -3,6 +3,8 @@ or a chain cut short (against the head, or an anchor kept outside the database).
 
 from dataclasses import dataclass
 
+from django.db import connection, transaction
+
 from .audit import GENESIS_HASH, canonical_text, chain_hash, hmac_key
 
 FIELDS = (
@@ -50,7 +52,24 @@ class _Row:
 
 
 def verify_chain(*, anchor: Anchor | None = None, chunk_size: int = 5000) -> VerifyResult:
-    """Stream every event in order and check it against the one before; stop at the first break."""
+    """Stream every event in order and check it against the one before; stop at the first break.
+
+    The events and the head are read in one snapshot (on PostgreSQL, a REPEATABLE READ
+    transaction unless the caller holds one): a walk of a million events takes half a minute,
+    and an event appended meanwhile must not move the head past the last event streamed, which
+    would read as "events were removed". Inside a transaction the iterator's server-side cursor
+    also streams, where outside one it is a WITH HOLD cursor that copies the whole result to a
+    temporary file before the first row.
+    """
+    if connection.vendor == "postgresql" and connection.get_autocommit():
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return _walk(anchor, chunk_size)
+    return _walk(anchor, chunk_size)
+
+
+def _walk(anchor: Anchor | None, chunk_size: int) -> VerifyResult:
     from .audit import event_fields
     from .models import AuditChainHead, AuditEvent
 

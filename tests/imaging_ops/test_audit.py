@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from equipment import services
 from equipment.models import Equipment, EquipmentStatus
+from imaging_ops import audit_verify
 from imaging_ops.audit import (
     AuditAction,
     RegulatedWriteError,
@@ -419,3 +420,35 @@ def test_saving_writes_only_the_changed_columns(site_a):
         equipment.save()
     [update] = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "equipment_equipment"')]
     assert "serial_number" in update and "status" not in update and '"name"' not in update
+
+
+def _append_in_another_session(done):
+    try:
+        record_event(AuditAction.EXPORT, object_type="equipment list")
+        done.append(True)
+    finally:
+        connection.close()
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_event_appended_while_the_chain_is_walked_is_not_taken_for_a_cut(monkeypatch):
+    """GIVEN a chain being verified WHEN another session appends an event half-way
+    THEN the walk checks the chain as it was when it started and finds it intact."""
+    for n in range(3):
+        record_event(AuditAction.EXPORT, object_type="equipment list", object_id=str(n))
+    check_text = audit_verify.canonical_text
+    appended = []
+
+    def append_half_way(fields):
+        if not appended:
+            writer = threading.Thread(target=_append_in_another_session, args=(appended,))
+            writer.start()
+            writer.join()
+        return check_text(fields)
+
+    monkeypatch.setattr(audit_verify, "canonical_text", append_half_way)
+    result = verify_chain()
+    assert appended == [True]
+    assert result.ok, result.error
+    assert AuditChainHead.objects.get().seq == result.last_seq + 1
