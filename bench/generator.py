@@ -5,7 +5,8 @@ How to extend it (each issue that adds tables does):
   `ctx.copy(...)` and keeps what later groups need on `ctx`, add it to `GROUPS`, and add the rules
   the services enforce to `INVARIANTS`;
 - bump `GENERATOR_VERSION`. A database whose marker differs (version, seed, sizes, this file's
-  text or the project's migrations) is rebuilt on the next run, which takes seconds.
+  text, the audit key or the project's migrations) is rebuilt on the next run, which takes
+  about a minute (most of it chaining the million audit events).
 
 Rows go in with PostgreSQL's COPY, not through the services (this is test data, and the audited
 models of DESIGN.md will refuse `bulk_create`), but they must be rows the services could have
@@ -16,11 +17,16 @@ the same thing on the day the numbers are taken.
 """
 
 import hashlib
+import heapq
+import ipaddress
+import itertools
 import json
 import random
 import string
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -41,12 +47,13 @@ from equipment.models import (
     StatusChangeKind,
 )
 from equipment.services import TRANSITIONS
+from imaging_ops.audit import hmac_key, jsonable
 from imaging_ops.models import Site, SiteIdentifier, SiteMembership, User
 from imaging_ops.vocabulary import AreaClass, IdentifierKind, Role
 
 from .database import write_marker
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SEED = 20260504
 
 SIZES = {
@@ -54,6 +61,7 @@ SIZES = {
     "people": 5_000,
     "locations_per_site": 20,  # on average: large hospitals have more rooms than small centres
     "equipment": 10_000,
+    "audit_events": 1_000_000,
 }
 
 # Site tiers: (how many of the sites, weight of each for equipment, people and rooms).
@@ -81,7 +89,10 @@ class Build:
     users: list = field(default_factory=list)  # dicts: id, username
     members: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
     rooms: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
-    equipment: list = field(default_factory=list)  # dicts: id, site_id, status, created_at
+    equipment: list = field(default_factory=list)  # dicts: id, site_id, status, created, ...
+    status_changes: list = field(default_factory=list)  # the rows, as written
+    written: list = field(default_factory=list)  # (model, fields, rows) of each COPY, in order
+    log: Callable = print
 
     def copy(self, model, fields: list[str], rows) -> int:
         """COPY rows (tuples in the order of `fields`) into the model's table; the row count.
@@ -110,6 +121,8 @@ class Build:
                 copy.write_row([*values, *extra_values])
                 count += 1
         self.counts[meta.db_table] = self.counts.get(meta.db_table, 0) + count
+        if isinstance(rows, list):
+            self.written.append((model, fields, rows))
         if model not in self.models:
             self.models.append(model)
         return count
@@ -278,7 +291,9 @@ def build_people(ctx: Build) -> None:
                 rng.random() > 0.02 or i < 2, False, False, joined,
             )
         )  # fmt: skip
-        ctx.users.append({"id": user_id, "username": username})
+        ctx.users.append(
+            {"id": user_id, "username": username, "home": home["id"], "active": users[-1][10]}
+        )
 
         if i == 0:
             for site in sites:
@@ -596,8 +611,13 @@ def build_equipment(ctx: Build) -> None:
                 )
             )  # fmt: skip
             ctx.equipment.append(
-                {"id": equipment_id, "site_id": site["id"], "status": status, "created": created_at}
-            )
+                {
+                    "id": equipment_id, "site_id": site["id"], "status": status,
+                    "created": created_at, "location_id": location_id,
+                    "software": software if imaging else "", "vendor": maker if contract else "",
+                    "contract_ends_on": rows[-1][18], "contract_reference": rows[-1][20],
+                }
+            )  # fmt: skip
     ctx.copy(
         Equipment,
         ["id", "site_id", "location_id", "asset_tag", "name", "category", "modalities",
@@ -658,13 +678,412 @@ def build_status_history(ctx: Build) -> None:
                 kind, reason = StatusChangeKind.CHANGE, rng.choice(REASONS[status])
                 actor = managers if status in (S.RETIRED, S.DISPOSED) else staff
             changed_at = item["created"] + timedelta(seconds=offset)
-            rows.append((item["id"], kind, previous, status, reason, rng.choice(actor), changed_at))
+            rows.append(
+                (len(rows) + 1, item["id"], kind, previous, status, reason, rng.choice(actor),
+                 changed_at)
+            )  # fmt: skip
             previous = status
     ctx.copy(
         EquipmentStatusChange,
-        ["equipment_id", "kind", "from_status", "to_status", "reason", "actor_id", "changed_at"],
+        ["id", "equipment_id", "kind", "from_status", "to_status", "reason", "actor_id",
+         "changed_at"],
         rows,
+    )  # fmt: skip
+    ctx.status_changes = rows
+
+
+# --- the audit trail -----------------------------------------------------------------------
+
+# What happens between the records' creations, by share of those events. Sign-ins dominate, as
+# in production; the updates are the field edits a registry sees (software upgrades, moves,
+# contract renewals, password changes), each with its old and new values.
+AUDIT_MIX = [
+    ("login", 0.50),
+    ("logout", 0.14),
+    ("failed_login", 0.03),
+    ("equipment_update", 0.25),
+    ("export", 0.02),
+    ("location_update", 0.01),
+    ("user_update", 0.03),
+    ("membership_update", 0.02),
+]
+AUDIT_BATCH = 50_000  # events per COPY statement
+ONBOARDING_ACTOR = "system"  # who created the registry that existed before the trail
+UPGRADE_REASONS = ["", "", "", "Vendor software upgrade (FSE visit).", "Security patch."]
+MOVE_REASONS = ["", "", "Room refit.", "Moved to the new wing."]
+EXPORT_FILTERS = [{}, {"status": "in_service"}, {"modality": "CT"}, {"status": "out_of_service"}]
+
+
+class _StoredEvent:
+    """The attributes `event_fields` reads from a stored event: one instance, refilled."""
+
+    __slots__ = (
+        "action", "actor_id", "actor_name", "address", "changes", "object_id", "object_type",
+        "reason", "request_id", "site_id",
+    )  # fmt: skip
+
+
+def _address(rng: random.Random, site_id: int) -> str:
+    """A workstation at the site: IPv4 mostly, some IPv6 (as `clean_ipv6_address` keeps it)."""
+    if rng.random() < 0.03:
+        return str(ipaddress.IPv6Address(f"2001:db8:{site_id:x}::{rng.getrandbits(16):x}"))
+    return f"10.{site_id}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+
+
+def _request_id(rng: random.Random) -> str:
+    return f"{rng.getrandbits(128):032x}"
+
+
+def _creations(ctx: Build, start: datetime) -> list[tuple]:
+    """The event of every generated row of a regulated model, as its first save records it.
+
+    The registry (sites, identifiers, people, roles, rooms) is created at the start of the trail
+    by the system; each piece of equipment when it was created, by a manager of its site; each
+    status change at its time by its actor, with the equipment's own update beside it. Each event
+    is `(at, n, action, actor_id, actor_name, object_type, object_id, site_id, changes, reason,
+    address, request_id)`; `n` keeps the order of events at the same moment.
+    """
+    from imaging_ops.audit import AuditAction
+    from imaging_ops.audit_mixin import REDACTED, RegulatedModel
+
+    rng = ctx.rng
+    names = {u["id"]: u["username"] for u in ctx.users}
+    site_of_equipment = {e["id"]: e["site_id"] for e in ctx.equipment}
+    created = {e["id"]: e["created"] for e in ctx.equipment}
+    events = []
+    onboarding = start
+    for model, fields, rows in ctx.written:
+        if not issubclass(model, RegulatedModel) or model is EquipmentStatusChange:
+            continue
+        meta = model._meta
+        given = {meta.get_field(name).attname: i for i, name in enumerate(fields)}
+        exempt = model.audit_exempt_fields
+        audited = [
+            f
+            for f in meta.concrete_fields
+            if not f.primary_key and f.name not in exempt and f.attname not in exempt
+        ]
+        defaults = {
+            f.attname: ctx.now
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+            else (f.get_default() if f.has_default() else None)
+            for f in audited
+            if f.attname not in given
+        }
+        redacted = model.audit_redacted_fields
+        label = meta.label_lower
+        for position, row in enumerate(rows):
+            # As the saved instance holds them: "07:00" given for a time field is 07:00:00.
+            values = {
+                f.attname: f.to_python(row[given[f.attname]])
+                if f.attname in given
+                else defaults[f.attname]
+                for f in audited
+            }
+            changes = {
+                name: [None, REDACTED if name in redacted else jsonable(value)]
+                for name, value in values.items()
+            }
+            object_id = row[given["id"]] if "id" in given else position + 1
+            if model is Site:
+                site_id = object_id
+            elif model is User:
+                site_id = values["home_site_id"]
+            else:
+                site_id = values["site_id"]
+            if model is Equipment:
+                # Created awaiting acceptance; adoption or acceptance moves it on (below).
+                changes["status"] = [None, EquipmentStatus.AWAITING_ACCEPTANCE]
+                at = created[object_id]
+                actor = rng.choice(ctx.members[site_id][Role.MANAGER])
+                who, address, request = names[actor], _address(rng, site_id), _request_id(rng)
+            else:
+                onboarding += timedelta(milliseconds=rng.randint(5, 400))
+                at, actor, who, address, request = onboarding, None, ONBOARDING_ACTOR, None, ""
+            events.append(
+                (at, len(events), AuditAction.CREATE, actor, who, label, str(object_id), site_id,
+                 changes, "", address, request)
+            )  # fmt: skip
+    previous = {}
+    change_label, equipment_label = (
+        EquipmentStatusChange._meta.label_lower,
+        Equipment._meta.label_lower,
     )
+    # The rows of one piece of equipment are in time order: `previous` follows its status.
+    for row in ctx.status_changes:
+        change_id, equipment_id, kind, from_status, to_status, reason, actor, changed_at = row
+        site_id = site_of_equipment[equipment_id]
+        at = changed_at + timedelta(milliseconds=rng.randint(3, 60))
+        address, request = _address(rng, site_id), _request_id(rng)
+        changes = {
+            "actor_id": [None, actor],
+            "changed_at": [None, jsonable(changed_at)],
+            "equipment_id": [None, equipment_id],
+            "from_status": [None, from_status],
+            "kind": [None, kind],
+            "reason": [None, reason],
+            "to_status": [None, to_status],
+        }
+        events.append(
+            (at, len(events), AuditAction.CREATE, actor, names[actor], change_label,
+             str(change_id), site_id, changes, "", address, request)
+        )  # fmt: skip
+        before = previous.get(equipment_id, EquipmentStatus.AWAITING_ACCEPTANCE)
+        events.append(
+            (at, len(events), AuditAction.UPDATE, actor, names[actor], equipment_label,
+             str(equipment_id), site_id, {"status": [before, to_status]}, reason, address,
+             request)
+        )  # fmt: skip
+        previous[equipment_id] = to_status
+    events.sort(key=lambda event: (event[0], event[1]))
+    return events
+
+
+def _activity(ctx: Build, count: int, begin: datetime, end: datetime):
+    """`count` events between the creations, in time order, drawn as they are consumed."""
+    from imaging_ops.audit import AuditAction
+
+    rng = ctx.rng
+    user_label = User._meta.label_lower
+    equipment_label = Equipment._meta.label_lower
+    location_label = Location._meta.label_lower
+    membership_label = SiteMembership._meta.label_lower
+    people = [u for u in ctx.users if u["active"]]
+    names = {u["id"]: u["username"] for u in ctx.users}
+    managers = {s["id"]: ctx.members[s["id"]][Role.MANAGER] for s in ctx.sites}
+    editors = {s["id"]: ctx.members[s["id"]][Role.PHYSICIST] + managers[s["id"]] for s in ctx.sites}
+    equipment = sorted(ctx.equipment, key=lambda e: e["created"])
+    state = {
+        e["id"]: {
+            "software_version": e["software"],
+            "location_id": e["location_id"],
+            "contract_ends_on": e["contract_ends_on"],
+            "contract_reference": e["contract_reference"],
+        }
+        for e in equipment
+    }
+    rooms = {}  # location id: [site id, room name]
+    memberships = []  # [membership id, site id, is_active]
+    for model, fields, rows in ctx.written:
+        if model is Location:
+            rooms.update({row[0]: [row[1], row[3]] for row in rows})
+        elif model is SiteMembership:
+            site, active = fields.index("site_id"), fields.index("is_active")
+            memberships += [[i + 1, row[site], row[active]] for i, row in enumerate(rows)]
+    room_ids = list(rooms)
+    credentials = {}  # user id: their credentials now
+    for model, fields, rows in ctx.written:
+        if model is User:
+            user, held = fields.index("id"), fields.index("credentials")
+            credentials.update({row[user]: row[held] for row in rows})
+    kinds = [kind for kind, _ in AUDIT_MIX]
+    weights = [share for _, share in AUDIT_MIX]
+    base, span = begin.timestamp(), (end - begin).total_seconds()
+    moments = sorted(rng.random() * span for _ in range(count))
+    chosen = rng.choices(kinds, weights, k=count)
+    available = 0  # equipment created by now (the list is in order of creation)
+    for n, (offset, kind) in enumerate(zip(moments, chosen, strict=True)):
+        at = datetime.fromtimestamp(base + offset, UTC)
+        if kind in ("login", "logout", "failed_login") or kind == "user_update":
+            person = rng.choice(people)
+            uid, site_id = person["id"], person["home"]
+            address, request = _address(rng, site_id), _request_id(rng)
+            if kind == "failed_login":
+                yield (at, n, AuditAction.FAILED_LOGIN, None, "anonymous", user_label, str(uid),
+                       site_id, {"username": person["username"]}, "", address, request)  # fmt: skip
+            elif kind == "user_update":
+                if rng.random() < 0.75:
+                    yield (at, n, AuditAction.UPDATE, uid, person["username"], user_label,
+                           str(uid), site_id, {"password": ["[redacted]", "[redacted]"]}, "",
+                           address, request)  # fmt: skip
+                    continue
+                manager = rng.choice(managers[site_id])
+                new = rng.choice(CREDENTIALS[Role.TECHNICIAN])
+                old, credentials[uid] = credentials[uid], new
+                yield (at, n, AuditAction.UPDATE, manager, names[manager], user_label, str(uid),
+                       site_id, {"credentials": [old, new]}, "", address, request)  # fmt: skip
+            else:
+                action = AuditAction.LOGIN if kind == "login" else AuditAction.LOGOUT
+                yield (at, n, action, uid, person["username"], user_label, str(uid), site_id, {},
+                       "", address, request)  # fmt: skip
+            continue
+        if kind == "equipment_update":
+            while available < len(equipment) and equipment[available]["created"] < at:
+                available += 1
+            if not available:
+                kind = "export"  # nothing to edit yet
+            else:
+                item = equipment[rng.randrange(available)]
+                site_id, current = item["site_id"], state[item["id"]]
+                actor = rng.choice(editors[site_id])
+                roll, reason = rng.random(), ""
+                if current["software_version"] and roll < 0.45:
+                    major, minor, patch = (int(p) for p in current["software_version"].split("."))
+                    new = f"{major}.{minor}.{patch + 1}" if rng.random() < 0.7 else (
+                        f"{major}.{minor + 1}.0")  # fmt: skip
+                    changes = {"software_version": [current["software_version"], new]}
+                    current["software_version"], reason = new, rng.choice(UPGRADE_REASONS)
+                elif current["location_id"] and roll < 0.65:
+                    new = rng.choice(room_ids)
+                    while rooms[new][0] != site_id:
+                        new = rng.choice(room_ids)
+                    changes = {"location_id": [current["location_id"], new]}
+                    current["location_id"], reason = new, rng.choice(MOVE_REASONS)
+                elif current["contract_ends_on"] and roll < 0.85:
+                    ends = current["contract_ends_on"] + timedelta(days=365)
+                    reference = f"SC-{rng.randint(100000, 999999)}"
+                    changes = {
+                        "contract_ends_on": [jsonable(current["contract_ends_on"]), jsonable(ends)],
+                        "contract_reference": [current["contract_reference"], reference],
+                    }
+                    current["contract_ends_on"], current["contract_reference"] = ends, reference
+                else:
+                    changes = {"has_maintenance_history": [False, True]}
+                yield (at, n, AuditAction.UPDATE, actor, names[actor], equipment_label,
+                       str(item["id"]), site_id, changes, reason, _address(rng, site_id),
+                       _request_id(rng))  # fmt: skip
+                continue
+        if kind == "location_update":
+            location_id = rng.choice(room_ids)
+            site_id, room = rooms[location_id]
+            new = f"{room.split(' (')[0]} ({rng.choice(['refit', 'east', 'west', 'annex'])})"
+            rooms[location_id][1] = new
+            actor = rng.choice(managers[site_id])
+            yield (at, n, AuditAction.UPDATE, actor, names[actor], location_label,
+                   str(location_id), site_id, {"room": [room, new]}, "Room renamed.",
+                   _address(rng, site_id), _request_id(rng))  # fmt: skip
+            continue
+        if kind == "membership_update":
+            membership = rng.choice(memberships)
+            membership_id, site_id, active = membership
+            membership[2] = not active
+            actor = rng.choice(managers[site_id])
+            reason = "Left the department." if active else "Returned from leave."
+            yield (at, n, AuditAction.UPDATE, actor, names[actor], membership_label,
+                   str(membership_id), site_id, {"is_active": [active, not active]}, reason,
+                   _address(rng, site_id), _request_id(rng))  # fmt: skip
+            continue
+        site = rng.choice(ctx.sites)["id"]  # an export of a list, by a manager
+        actor = rng.choice(managers[site])
+        filters = {"site": str(site), **rng.choice(EXPORT_FILTERS)}
+        yield (at, n, AuditAction.EXPORT, actor, names[actor], "equipment list", "", None,
+               {"filters": filters}, "", _address(rng, site), _request_id(rng))  # fmt: skip
+
+
+def build_audit_events(ctx: Build) -> None:
+    """`SIZES["audit_events"]` chained events that `verify_audit` accepts, and the chain head.
+
+    Each event's canonical text and hash are made by the chain writer's own functions
+    (`event_fields`, `canonical_text`, `chain_hash`) with the key the verifier will use
+    (`AUDIT_HMAC_KEY` of bench/settings.py, fixed), numbered from 1 without gaps and in time
+    order. COPY inserts (the table's trigger refuses only UPDATE, DELETE and TRUNCATE).
+    """
+    from imaging_ops.audit import GENESIS_HASH, canonical_text, chain_hash, event_fields, hmac_key
+    from imaging_ops.models import AuditChainHead, AuditEvent
+
+    first = min(
+        [e["created"] for e in ctx.equipment] + [row[7] for row in ctx.status_changes]
+    ) - timedelta(days=1)
+    created = _creations(ctx, first)
+    filler = ctx.sizes["audit_events"] - len(created)
+    if filler < 0:
+        raise RuntimeError(f"{len(created)} creations alone exceed the audit events' size")
+    begin = max(first + timedelta(days=1), created[0][0] if created else first)
+    activity = _activity(ctx, filler, begin, ctx.now - timedelta(hours=1))
+    events = heapq.merge(created, activity, key=lambda event: event[0])
+
+    key = hmac_key()
+    previous, seq = GENESIS_HASH, 0
+    stored = _StoredEvent()
+    columns = [
+        "id", "seq", "at", "action", "actor_id", "actor_name", "object_type", "object_id",
+        "site_id", "changes", "reason", "address", "request_id", "canonical", "hash",
+    ]  # fmt: skip
+    meta = AuditEvent._meta
+    statement = (
+        f"COPY {connection.ops.quote_name(meta.db_table)} "
+        f"({', '.join(meta.get_field(c).column for c in columns)}) FROM STDIN"
+    )
+    timings = defaultdict(float)
+    with _without_indexes(ctx.cursor, meta.db_table, timings):
+        clock = time.perf_counter()
+        while batch := list(itertools.islice(events, AUDIT_BATCH)):
+            timings["drawn"] += time.perf_counter() - clock
+            clock = time.perf_counter()
+            rows = []
+            for event in batch:
+                at, _, action, actor_id, actor_name, object_type, object_id, site_id = event[:8]
+                changes, reason, address, request_id = event[8:]
+                seq += 1
+                stored.action, stored.actor_id, stored.actor_name = action, actor_id, actor_name
+                stored.object_type, stored.object_id = object_type, object_id
+                stored.site_id, stored.changes, stored.reason = site_id, changes, reason
+                stored.address, stored.request_id = address, request_id
+                text = canonical_text(event_fields(seq=seq, at=at, pending_or_row=stored))
+                previous = chain_hash(key, previous, text)
+                rows.append(
+                    (seq, seq, at, action, actor_id, actor_name, object_type, object_id, site_id,
+                     json.dumps(jsonable(changes), ensure_ascii=False), reason, address,
+                     request_id, text, previous)
+                )  # fmt: skip
+            timings["canonical text and hash"] += time.perf_counter() - clock
+            clock = time.perf_counter()
+            with ctx.cursor.cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            timings["COPY"] += time.perf_counter() - clock
+            clock = time.perf_counter()
+    ctx.cursor.execute(
+        f"UPDATE {connection.ops.quote_name(AuditChainHead._meta.db_table)} "
+        "SET seq = %s, last_hash = %s WHERE id = 1",
+        [seq, previous],
+    )
+    ctx.counts[meta.db_table] = seq
+    ctx.models.append(AuditEvent)
+    ctx.log(
+        f"    {seq:,} events ({len(created):,} creations of the generated records, the rest "
+        "activity): " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in timings.items())
+    )
+
+
+@contextmanager
+def _without_indexes(cursor, table: str, timings: dict):
+    """Drop a table's indexes and constraints for a load and make them again, as they were.
+
+    COPY into a table with seven indexes spends most of its time maintaining them; building
+    them afterwards from sorted data is several times faster. The definitions are PostgreSQL's
+    own, so the schema ends exactly as the migrations made it.
+    """
+    start = time.perf_counter()
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY contype",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+        "JOIN pg_class i ON i.oid = x.indexrelid "
+        "WHERE x.indrelid = %s::regclass AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    quoted = connection.ops.quote_name(table)
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    for name, _ in constraints:
+        cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+    timings["indexes dropped"] += time.perf_counter() - start
+    yield
+    start = time.perf_counter()
+    for name, definition in constraints:
+        cursor.execute(
+            f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+        )
+    for _, definition in indexes:
+        cursor.execute(definition)
+    timings["indexes made again"] += time.perf_counter() - start
 
 
 # --- the build -----------------------------------------------------------------------------
@@ -675,6 +1094,7 @@ GROUPS = [
     ("locations", build_locations),
     ("equipment", build_equipment),
     ("status history", build_status_history),
+    ("audit events", build_audit_events),
 ]
 
 # Rules the services enforce, as queries that must count zero rows.
@@ -715,6 +1135,23 @@ INVARIANTS = {
         JOIN equipment_equipment e ON e.id = c.equipment_id
         WHERE NOT EXISTS (SELECT 1 FROM imaging_ops_sitemembership m
                           WHERE m.user_id = c.actor_id AND m.site_id = e.site_id)""",
+    "audit events numbered from 1 without gaps": """
+        SELECT abs(count(*) - coalesce(max(seq), 0)) + count(*) FILTER (WHERE seq < 1)
+        FROM imaging_ops_auditevent""",
+    "the audit chain head names the last event": """
+        SELECT count(*) FROM imaging_ops_auditchainhead h
+        LEFT JOIN imaging_ops_auditevent e ON e.seq = h.seq
+        WHERE h.id = 1 AND (h.seq <> (SELECT max(seq) FROM imaging_ops_auditevent)
+                            OR e.hash IS DISTINCT FROM h.last_hash)""",
+    "audit events in time order": """
+        SELECT count(*) FROM (SELECT at < lag(at) OVER (ORDER BY seq) AS back
+                              FROM imaging_ops_auditevent) x WHERE back""",
+    "audit events name people and sites that exist": """
+        SELECT count(*) FROM imaging_ops_auditevent e
+        WHERE (e.actor_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM imaging_ops_user u WHERE u.id = e.actor_id))
+           OR (e.site_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM imaging_ops_site s WHERE s.id = e.site_id))""",
 }  # fmt: skip
 
 
@@ -749,6 +1186,31 @@ def _refused_by_services(ctx: Build) -> list[str]:
     return problems[:5]
 
 
+def _chain_refused(ctx: Build, sample: int = 2000) -> list[str]:
+    """The verifier's own check over the first events, read back through the ORM.
+
+    A chain the verifier refuses would make the case fail on every run; this fails the build
+    instead, in a second. (The whole chain is verified by the case.)
+    """
+    from types import SimpleNamespace
+
+    from imaging_ops.audit import GENESIS_HASH, canonical_text, chain_hash, event_fields
+    from imaging_ops.audit_verify import FIELDS
+    from imaging_ops.models import AuditEvent
+
+    key, previous = hmac_key(), GENESIS_HASH
+    rows = AuditEvent.objects.order_by("seq").values_list(*FIELDS)[:sample]
+    for values in rows:
+        row = SimpleNamespace(**dict(zip(FIELDS, values, strict=True)))
+        text = canonical_text(event_fields(seq=row.seq, at=row.at, pending_or_row=row))
+        if text != row.canonical:
+            return [f"audit event #{row.seq} reads back differently: {text} != {row.canonical}"]
+        if chain_hash(key, previous, text) != row.hash:
+            return [f"audit event #{row.seq} does not follow from #{row.seq - 1}"]
+        previous = row.hash
+    return []
+
+
 def schema_fingerprint() -> str:
     """A hash of the project's migration files: data built for another schema is rebuilt."""
     project = Path(__file__).resolve().parent.parent
@@ -770,6 +1232,8 @@ def identity() -> dict:
         "sizes": SIZES,
         "generator": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],
         "schema": schema_fingerprint(),
+        # The chain verifies only under the key it was built with (bench/settings.py).
+        "audit key": hashlib.sha256(hmac_key()).hexdigest()[:8],
     }
 
 
@@ -778,11 +1242,13 @@ def build(log=print) -> dict:
     started = time.perf_counter()
     now = datetime.now(UTC).replace(microsecond=0)
     with transaction.atomic(), connection.cursor() as cursor:
-        ctx = Build(rng=random.Random(SEED), sizes=SIZES, now=now, cursor=cursor)
+        ctx = Build(rng=random.Random(SEED), sizes=SIZES, now=now, cursor=cursor, log=log)
+        timings = {}
         for name, group in GROUPS:
             t0 = time.perf_counter()
             group(ctx)
-            log(f"  {name:<16} {time.perf_counter() - t0:6.1f} s")
+            timings[name] = round(time.perf_counter() - t0, 1)
+            log(f"  {name:<16} {timings[name]:6.1f} s")
         # Rows came with their ids: move each id sequence past them.
         for statement in connection.ops.sequence_reset_sql(no_style(), ctx.models):
             cursor.execute(statement)
@@ -793,12 +1259,14 @@ def build(log=print) -> dict:
             if rows:
                 broken.append(f"{rule} ({rows} rows)")
         broken += _refused_by_services(ctx)
+        broken += _chain_refused(ctx)
         if broken:
             raise RuntimeError(f"Generated data breaks the services' rules: {'; '.join(broken)}")
         marker = {
             "identity": identity(),
             "built_on": now.isoformat(),
             "seconds": round(time.perf_counter() - started, 1),
+            "groups": timings,
             "rows": ctx.counts,
         }
         write_marker(cursor, marker)

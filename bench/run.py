@@ -1,6 +1,7 @@
 """`make bench`: build the scale data once, measure each case beside the baseline, report.
 
-    python -m bench.run [--rebuild] [--explain] [--profile] [--repeat N] [--warmup N] [--no-doc]
+    python -m bench.run [--rebuild] [--explain] [--profile] [--repeat N] [--warmup N]
+                        [--chain-runs N] [--no-doc]
 
 Prints the table and rewrites the generated part of docs/benchmarks.md. Exits non-zero when a
 case errors (a wrong answer, an exception), not when a case is slow: a slow case is followed by
@@ -33,6 +34,12 @@ def _arguments(argv):
     )
     parser.add_argument("--warmup", type=int, default=None, help="unmeasured requests per case")
     parser.add_argument("--repeat", type=int, default=None, help="measured requests per case")
+    parser.add_argument(
+        "--chain-runs",
+        type=int,
+        default=None,
+        help="runs of the audit chain case (each walks the whole chain; 0 skips the case)",
+    )
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
     return parser.parse_args(argv)
 
@@ -119,7 +126,7 @@ def main(argv=None) -> int:
 
     from django.core.management import call_command
 
-    from . import cases, generator, report
+    from . import cases, chain, generator, report
 
     marker = None if fresh else database.read_marker(url)
     if not fresh and (why := generator.changed(marker)):
@@ -164,8 +171,25 @@ def main(argv=None) -> int:
         shown = "ERROR " + result.error if result.error else f"median {result.median:.1f} ms"
         print(f"  {case.name}: {shown}")
 
+    chain_runs = chain.RUNS if args.chain_runs is None else args.chain_runs
+    chain_run = None
+    if chain_runs > 0:
+        generated = marker["rows"].get("imaging_ops_auditevent", 0)
+        print(f"  Audit chain, {chain_runs} runs of each (about a minute a pair at a million):")
+        chain_run = chain.measure(url, generated, runs=chain_runs)
+        for result in chain_run.results:
+            shown = (
+                "ERROR " + result.error
+                if result.error
+                else f"median {result.median:.1f} s, {result.per_second:,.0f} events/s"
+            )
+            print(f"  {result.name}: {shown}")
+
     print()
     print(report.text_table(results))
+    if chain_run:
+        print()
+        print(report.chain_text(chain_run))
     by_name = {case.name: case for case in case_list}
     for result in results:
         if result.error or not (args.explain or args.profile or result.over_target):
@@ -182,6 +206,20 @@ def main(argv=None) -> int:
             print("  Most of the time is spent in Python (profiled, so slower than measured):")
             print(_profile(by_name[result.name]))
 
+    for result in chain_run.results if chain_run else []:
+        if result.group != "verify" or result.error:
+            continue
+        if not (args.profile or result.close_to_target):
+            continue
+        why = "over its target" if result.over_target else "close to its target"
+        if not result.close_to_target:
+            why = "asked for"
+        print(
+            f"\n{result.name} ({why}): median {result.median:.1f} s, CPU {result.cpu_median:.1f} s "
+            "of this process. One run profiled:"
+        )
+        print(chain.profile())
+
     if not args.no_doc:
         section = report.generated_section(
             results,
@@ -190,12 +228,15 @@ def main(argv=None) -> int:
             generator.identity(),
             facts,
             {"warmup": warmup, "repeat": repeat},
+            chain_run,
         )
         print(f"\nWrote {report.write_doc(section).relative_to(os.getcwd())}.")
-    errors = [r for r in results if r.error]
-    slow = [r for r in results if r.over_target]
+    chain_results = chain_run.results if chain_run else []
+    errors = [r for r in [*results, *chain_results] if r.error]
+    slow = [r for r in [*results, *chain_results] if r.over_target]
     print(
-        f"Finished in {time.perf_counter() - started:.0f} s: {len(results)} cases, "
+        f"Finished in {time.perf_counter() - started:.0f} s: "
+        f"{len(results) + len(chain_results)} cases, "
         f"{len(errors)} errors, {len(slow)} over target."
     )
     return 1 if errors else 0

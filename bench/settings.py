@@ -1,4 +1,4 @@
-"""Settings for the benchmark: the app's production settings with three local differences.
+"""Settings for the benchmark: the app's production settings with four local differences.
 
 - Static files are served by name (`StaticFilesStorage`): the production manifest storage needs
   `collectstatic`, and a URL lookup in the manifest is a dict lookup either way.
@@ -6,6 +6,9 @@
   periodic reconnect does not land in a measured request.
 - The test client's host, `testserver`, is allowed. Requests are made with `secure=True`, so the
   HTTPS redirect and secure cookies behave as behind the TLS proxy in production.
+- The audit chain's key is fixed (not a secret: the data is generated), so that the chain built
+  once verifies on every later run, whatever AUDIT_HMAC_KEY or var/ hold on the machine. The
+  generator records a fingerprint of it: another key rebuilds the data.
 """
 
 from imaging_ops import settings as _app
@@ -18,3 +21,4 @@ STORAGES = {
 }
 DATABASES = {"default": {**_app.DATABASES["default"], "CONN_MAX_AGE": None}}
 ALLOWED_HOSTS = [*_app.ALLOWED_HOSTS, "testserver"]
+AUDIT_HMAC_KEY = "bench-audit-chain-key-not-a-secret-20260504"
