@@ -35,7 +35,7 @@ lint: $(VENV)/.dev
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/pytest --validation-report docs/validation.md
+	$(BIN)/pytest --validation-report=docs/validation.md
 
 # Scale data on PostgreSQL (BENCH_DATABASE_URL), built once; e.g. `make bench BENCH_ARGS=--rebuild`.
 bench: $(VENV)/.dev | var

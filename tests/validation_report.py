@@ -1,7 +1,8 @@
 """A pytest plugin that writes the validation trace: each 21 CFR Part 11 requirement, the tests
 that give evidence for it (`@pytest.mark.req("11.10(e)")`) and how they ended in this run.
 
-`make test` passes `--validation-report docs/validation.md`.
+`make test` passes `--validation-report=docs/validation.md` as one word: written with a space,
+pytest would take the existing file for a test path before this plugin is loaded.
 """
 
 from collections import defaultdict
