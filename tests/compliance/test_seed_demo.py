@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: two sites, their people and equipment, and nothing new on a rerun."""
 
+import io
 from io import StringIO
 
 import pytest
@@ -272,3 +273,20 @@ def test_a_rerun_leaves_a_demo_row_edited_into_another_shape_alone(seeded):
     assert "MAIN-SRC2 left as it is" in err.getvalue()
     source.refresh_from_db()
     assert source.reference_activity is None
+
+
+@pytest.mark.django_db
+def test_the_demo_ct_carries_a_signed_acceptance_note_once():
+    from django.core.management import call_command
+
+    from equipment.acceptance import AcceptanceNote
+    from imaging_ops.models import Signature
+    from imaging_ops.signatures import manifestation, signature_is_valid
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    [note] = AcceptanceNote.objects.filter(equipment__asset_tag="MAIN-CT1")
+    [signature] = Signature.objects.all()
+    assert signature.signer.username == "physicist"
+    assert signature_is_valid(signature, note.current_version)
+    assert manifestation(signature).endswith("Performed")

@@ -16,10 +16,12 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from equipment import services
+from equipment.acceptance import AcceptanceNote, AcceptanceOutcome
+from equipment.acceptance_services import create_acceptance_note, sign_acceptance_note
 from equipment.models import Category, Equipment, EquipmentStatus, Location, MaintenanceStrategy
 from imaging_ops.audit import regulated_transaction
 from imaging_ops.audit_context import audit_actor
-from imaging_ops.models import Site, SiteIdentifier, SiteMembership, User
+from imaging_ops.models import Meaning, Site, SiteIdentifier, SiteMembership, User
 from imaging_ops.vocabulary import AreaClass, IdentifierKind, Role
 
 DEMO_PASSWORD = "imaging-ops-demo"  # noqa: S105 - demo accounts only, printed by `make run`
@@ -158,11 +160,42 @@ class Command(BaseCommand):
                     new, completed = self._equipment(site, spec, rooms, details, users["manager"])
                     created += new
                     filled += completed
+            self._signed_acceptance(sites["MAIN"], users["physicist"])
         total = Equipment.objects.filter(site__in=sites.values()).count()
         self.stdout.write(
             f"Demo data ready: {len(sites)} sites, {total} pieces of equipment "
             f"({created} new, {filled} completed). Demo users {', '.join(users)} sign in with "
             f"the password '{DEMO_PASSWORD}'."
+        )
+
+    def _signed_acceptance(self, site, physicist) -> None:
+        """The CT's acceptance note, signed by the physicist: a signed record to look at."""
+        ct = Equipment.objects.get(site=site, asset_tag=f"{site.code}-CT1")
+        if AcceptanceNote.objects.filter(equipment=ct).exists():
+            return
+        now = timezone.now()
+        note = create_acceptance_note(
+            actor=physicist,
+            equipment=ct,
+            now=now,
+            accepted_on=ct.accepted_on or timezone.localdate() - timedelta(days=30),
+            summary="Acceptance tests passed; unit released for clinical use.",
+            tests_performed=(
+                "Manufacturer's acceptance protocol; physicist's CT acceptance survey "
+                "(CTDIvol within 20% of displayed, water HU and noise, image quality); "
+                "radiation shielding survey of CT 1."
+            ),
+            outcome=AcceptanceOutcome.ACCEPTED,
+        )
+        sign_acceptance_note(
+            note=note,
+            signer=physicist,
+            meaning=Meaning.PERFORMED,
+            password=DEMO_PASSWORD,
+            username=physicist.username,
+            via_api=True,
+            acknowledge_policy=True,
+            now=now,
         )
 
     def _site(self, spec) -> Site:
