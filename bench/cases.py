@@ -20,11 +20,10 @@ from django.test import Client
 from django.test.utils import setup_test_environment, teardown_test_environment
 from django.utils import timezone
 
+from bench.generator import BENCH_MANAGER, BENCH_TECHNICIAN
 from equipment.models import Equipment, EquipmentStatusChange
 from imaging_ops.models import Site, User
-from imaging_ops.services import issue_api_token
-
-from .generator import BENCH_MANAGER, BENCH_TECHNICIAN
+from imaging_ops.security.tokens import issue_api_token
 
 WARMUP = 3
 REPEAT = 30

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import psycopg
 from django.db import connection, transaction
 
-from imaging_ops.audit_verify import FIELDS, verify_chain
+from imaging_ops.audit.verify import FIELDS, verify_chain
 from imaging_ops.models import AuditChainHead, AuditEvent
 
 CHAIN_TARGET_S = 60  # issue 3, "Performance"

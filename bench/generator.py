@@ -38,6 +38,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from bench.database import write_marker
 from equipment.models import (
     Category,
     Equipment,
@@ -46,12 +47,10 @@ from equipment.models import (
     Location,
     StatusChangeKind,
 )
-from equipment.services import TRANSITIONS
-from imaging_ops.audit import hmac_key, jsonable
+from equipment.services.registry import TRANSITIONS
+from imaging_ops.audit.trail import hmac_key, jsonable
 from imaging_ops.models import Site, SiteIdentifier, SiteMembership, User
 from imaging_ops.vocabulary import AreaClass, IdentifierKind, Role
-
-from .database import write_marker
 
 GENERATOR_VERSION = 2
 SEED = 20260504
@@ -743,8 +742,8 @@ def _creations(ctx: Build, start: datetime) -> list[tuple]:
     is `(at, n, action, actor_id, actor_name, object_type, object_id, site_id, changes, reason,
     address, request_id)`; `n` keeps the order of events at the same moment.
     """
-    from imaging_ops.audit import AuditAction
-    from imaging_ops.audit_mixin import REDACTED, RegulatedModel
+    from imaging_ops.audit.mixin import REDACTED, RegulatedModel
+    from imaging_ops.audit.trail import AuditAction
 
     rng = ctx.rng
     names = {u["id"]: u["username"] for u in ctx.users}
@@ -841,7 +840,7 @@ def _creations(ctx: Build, start: datetime) -> list[tuple]:
 
 def _activity(ctx: Build, count: int, begin: datetime, end: datetime):
     """`count` events between the creations, in time order, drawn as they are consumed."""
-    from imaging_ops.audit import AuditAction
+    from imaging_ops.audit.trail import AuditAction
 
     rng = ctx.rng
     user_label = User._meta.label_lower
@@ -978,7 +977,13 @@ def build_audit_events(ctx: Build) -> None:
     (`AUDIT_HMAC_KEY` of bench/settings.py, fixed), numbered from 1 without gaps and in time
     order. COPY inserts (the table's trigger refuses only UPDATE, DELETE and TRUNCATE).
     """
-    from imaging_ops.audit import GENESIS_HASH, canonical_text, chain_hash, event_fields, hmac_key
+    from imaging_ops.audit.trail import (
+        GENESIS_HASH,
+        canonical_text,
+        chain_hash,
+        event_fields,
+        hmac_key,
+    )
     from imaging_ops.models import AuditChainHead, AuditEvent
 
     first = min(
@@ -1165,7 +1170,7 @@ def _refused_by_services(ctx: Build) -> list[str]:
     The invariants above are the rules known when the generator was written; this catches the
     rules added since, so a new rule the data breaks fails the build instead of skewing it.
     """
-    from equipment import services
+    from equipment.services import registry as services
 
     checks = [
         (Equipment.objects.select_related("site", "location"), "_validate_equipment"),
@@ -1194,8 +1199,8 @@ def _chain_refused(ctx: Build, sample: int = 2000) -> list[str]:
     """
     from types import SimpleNamespace
 
-    from imaging_ops.audit import GENESIS_HASH, canonical_text, chain_hash, event_fields
-    from imaging_ops.audit_verify import FIELDS
+    from imaging_ops.audit.trail import GENESIS_HASH, canonical_text, chain_hash, event_fields
+    from imaging_ops.audit.verify import FIELDS
     from imaging_ops.models import AuditEvent
 
     key, previous = hmac_key(), GENESIS_HASH

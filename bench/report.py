@@ -14,8 +14,8 @@ from pathlib import Path
 import django
 from django.db import connection
 
-from .cases import API_TARGET_MS, PAGE_TARGET_MS, Result
-from .chain import CHAIN_TARGET_S, ChainRun
+from bench.cases import API_TARGET_MS, PAGE_TARGET_MS, Result
+from bench.chain import CHAIN_TARGET_S, ChainRun
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 BEGIN = "<!-- bench:begin (written by `make bench`; edit outside these markers) -->"

@@ -117,7 +117,7 @@ def _profile(case, requests: int = 5, lines: int = 8) -> str:
 
 def main(argv=None) -> int:
     args = _arguments(argv)
-    from . import database
+    from bench import database
 
     url = os.environ.get("BENCH_DATABASE_URL") or database.DEFAULT_URL
     started = time.perf_counter()
@@ -126,7 +126,7 @@ def main(argv=None) -> int:
 
     from django.core.management import call_command
 
-    from . import cases, chain, generator, report
+    from bench import cases, chain, generator, report
 
     marker = None if fresh else database.read_marker(url)
     if not fresh and (why := generator.changed(marker)):

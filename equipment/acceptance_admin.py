@@ -3,7 +3,7 @@ cannot change anywhere; amendments and voids go through the app's pages and API,
 
 from django.contrib import admin
 
-from .acceptance import AcceptanceNote, AcceptanceNoteVersion
+from equipment.models import AcceptanceNote, AcceptanceNoteVersion
 
 
 class ReadOnlyRecordAdmin(admin.ModelAdmin):

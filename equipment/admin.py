@@ -1,9 +1,8 @@
 from django.contrib import admin
 
+from equipment import acceptance_admin  # noqa: F401  (registers the acceptance note admins)
+from equipment.models import Equipment, EquipmentStatusChange, Location
 from imaging_ops.admin import NoDeleteAdmin
-
-from . import acceptance_admin  # noqa: F401  (registers the acceptance note admins)
-from .models import Equipment, EquipmentStatusChange, Location
 
 
 class ReadOnlyAdmin(NoDeleteAdmin):

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from django.utils import timezone
 
-from .radionuclides import NUCLIDES, ActivityUnit
+from equipment.radionuclides import NUCLIDES, ActivityUnit
 
 BQ_PER_CI = Decimal("3.7E10")
 

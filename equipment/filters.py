@@ -4,11 +4,10 @@ import django_filters
 from django.db import connection
 from django.db.models import Q
 
+from equipment.models import Category, Equipment, EquipmentStatus, Location
+from imaging_ops.access.scoping import scope
 from imaging_ops.models import Site
-from imaging_ops.scoping import scope
 from imaging_ops.vocabulary import AreaClass, Modality
-
-from .models import Category, Equipment, EquipmentStatus, Location
 
 
 def _scoped(model):

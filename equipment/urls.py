@@ -1,7 +1,9 @@
 from django.urls import path
 
-from . import acceptance_views as acceptance
-from . import import_views, label_views, views
+from equipment.views import acceptance
+from equipment.views import imports as import_views
+from equipment.views import labels as label_views
+from equipment.views import registry as views
 
 app_name = "equipment"
 

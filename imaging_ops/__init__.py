@@ -1,5 +1,5 @@
 """Imaging Ops: the shared core and the composition root."""
 
-from .celery import app as celery_app
+from imaging_ops.celery import app as celery_app
 
 __all__ = ["celery_app"]

@@ -7,7 +7,7 @@ status service, in the app's own pages and API.
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import Site, SiteClosure, SiteIdentifier, SiteMembership, User
+from imaging_ops.models import Site, SiteClosure, SiteIdentifier, SiteMembership, User
 
 admin.site.disable_action("delete_selected")
 

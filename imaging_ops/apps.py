@@ -9,8 +9,8 @@ class ImagingOpsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import signals
 
-        from . import security
-        from .api import schema  # noqa: F401 - registers the OpenAPI authentication schemes
+        from imaging_ops.api import schema  # noqa: F401 - registers the OpenAPI authentication schemes
+        from imaging_ops.security import lockout as security
 
         # Sign-in, sign-out and failed sign-in (login page and API token alike) are audited.
         signals.user_logged_in.connect(security.on_user_logged_in, dispatch_uid="audit_login")

@@ -6,7 +6,7 @@ run, so a worker that falls behind skips stale runs instead of piling them up.
 
 from dataclasses import dataclass
 
-from .env import env_int
+from imaging_ops.env import env_int
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ import django_filters
 from django import forms
 from django.apps import apps
 
-from .audit import AuditAction
-from .models import AuditEvent, Site
-from .scoping import scope
+from imaging_ops.access.scoping import scope
+from imaging_ops.audit.trail import AuditAction
+from imaging_ops.models import AuditEvent, Site
 
 
 def regulated_object_types() -> list[tuple[str, str]]:
-    from .audit_mixin import RegulatedModel
+    from imaging_ops.audit.mixin import RegulatedModel
 
     return sorted(
         (model._meta.label_lower, str(model._meta.verbose_name).capitalize())

@@ -5,11 +5,10 @@ from django.db.models import Count
 from django.shortcuts import render
 
 from equipment.models import Equipment, EquipmentStatus, EquipmentStatusChange
-
-from .authority import memberships_in_force
-from .models import Site, SiteMembership
-from .scoping import scope
-from .vocabulary import Role
+from imaging_ops.access.authority import memberships_in_force
+from imaging_ops.access.scoping import scope
+from imaging_ops.models import Site, SiteMembership
+from imaging_ops.vocabulary import Role
 
 # The first role a person holds, in this order, picks their home page.
 HOME_ORDER = (Role.MANAGER, Role.PHYSICIST, Role.RSO, Role.TECHNICIAN, Role.INSPECTOR)

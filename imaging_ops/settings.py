@@ -6,8 +6,8 @@ from pathlib import Path
 
 import dj_database_url
 
-from .beat import build_beat_schedule
-from .env import env_bool, env_int, env_list, env_str
+from imaging_ops.beat import build_beat_schedule
+from imaging_ops.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -75,7 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "imaging_ops.middleware.RejectNulMiddleware",
+    "imaging_ops.web.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -83,17 +83,17 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the message middleware: it tells the person why their session ended.
-    "imaging_ops.middleware.AccountMayActMiddleware",
-    "imaging_ops.middleware.AuditContextMiddleware",
+    "imaging_ops.web.middleware.AccountMayActMiddleware",
+    "imaging_ops.web.middleware.AuditContextMiddleware",
     # Inside the audit context, so the logout it makes is audited with the request's address.
-    "imaging_ops.session_idle.IdleTimeoutMiddleware",
+    "imaging_ops.security.session_idle.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "imaging_ops.urls"
 WSGI_APPLICATION = "imaging_ops.wsgi.application"
 AUTH_USER_MODEL = "imaging_ops.User"
-AUTHENTICATION_BACKENDS = ["imaging_ops.backends.AccountBackend"]
+AUTHENTICATION_BACKENDS = ["imaging_ops.security.backends.AccountBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -108,8 +108,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "imaging_ops.navigation.navigation",
-                "imaging_ops.notifications.unread_notifications",
+                "imaging_ops.web.navigation.navigation",
+                "imaging_ops.notifications.services.unread_notifications",
             ],
         },
     },
@@ -238,7 +238,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"EquipmentStatusEnum": "equipment.models.EquipmentStatus"},
+    "ENUM_NAME_OVERRIDES": {"EquipmentStatusEnum": "equipment.models.status.EquipmentStatus"},
 }
 
 # --- Celery: Redis when REDIS_URL is set, otherwise a filesystem broker under var/broker/ ---

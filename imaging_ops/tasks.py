@@ -1,7 +1,8 @@
 from celery import shared_task
 from django.utils import timezone
 
-from .services import record_heartbeat, send_audit_anchor_email
+from imaging_ops.audit.anchor import send_audit_anchor_email
+from imaging_ops.health.services import record_heartbeat
 
 
 @shared_task(name="imaging_ops.tasks.heartbeat", ignore_result=True)

@@ -7,17 +7,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from equipment.api.acceptance import AcceptanceNoteViewSet
-from equipment.api.views import EquipmentViewSet, LocationViewSet
-from equipment.label_views import equipment_by_tag
-
-from . import notification_views, password_views, people_views, site_views
-from .accounts import LoginView
-from .api.audit import AuditEventViewSet
-from .api.notifications import NotificationViewSet
-from .api.views import SiteViewSet, TokenView
-from .audit_views import audit_export, audit_search
-from .health import health
-from .home import home
+from equipment.api.registry import EquipmentViewSet, LocationViewSet
+from equipment.views.labels import equipment_by_tag
+from imaging_ops.api.audit import AuditEventViewSet
+from imaging_ops.api.notifications import NotificationViewSet
+from imaging_ops.api.views import SiteViewSet, TokenView
+from imaging_ops.audit.views import audit_export, audit_search
+from imaging_ops.health.views import health
+from imaging_ops.home import home
+from imaging_ops.notifications import views as notification_views
+from imaging_ops.people import views as people_views
+from imaging_ops.security import password_views
+from imaging_ops.security.accounts import LoginView
+from imaging_ops.sites import views as site_views
 
 # The pages of one site for its managers: its people and its settings.
 SITE_PAGES = [

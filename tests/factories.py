@@ -83,8 +83,8 @@ class EquipmentFactory(factory.django.DjangoModelFactory):
 
 def acceptance_note(*, actor, equipment=None, now=None, **content):
     """An acceptance note made through its service (version 1, unsigned), by `actor`."""
-    from equipment.acceptance import AcceptanceOutcome
-    from equipment.acceptance_services import create_acceptance_note
+    from equipment.models import AcceptanceOutcome
+    from equipment.services.acceptance import create_acceptance_note
 
     membership = actor.memberships.first()
     equipment = equipment or EquipmentFactory(site=membership.site)
@@ -103,7 +103,7 @@ def acceptance_note(*, actor, equipment=None, now=None, **content):
 def signed_acceptance(*, actor, equipment, now=None):
     """An accepted acceptance note on `equipment`, signed "Performed" by `actor` through the
     API rules (username and password), which opens the gate to first clinical use."""
-    from equipment.acceptance_services import sign_acceptance_note
+    from equipment.services.acceptance import sign_acceptance_note
     from imaging_ops.models import Meaning
 
     now = now or timezone.now()

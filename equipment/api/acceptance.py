@@ -10,16 +10,14 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from equipment.models import AcceptanceNote, AcceptanceOutcome, Equipment
+from equipment.selectors.acceptance import acceptance_notes
+from equipment.services import acceptance as services
+from imaging_ops.access.scoping import ScopedRelatedField, scope
 from imaging_ops.api.base import ScopedViewSetMixin
 from imaging_ops.api.pagination import CursorPagination
 from imaging_ops.api.signatures import SignatureStateSerializer, SignRequestSerializer
-from imaging_ops.scoping import ScopedRelatedField, scope
-from imaging_ops.signatures import signature_states
-
-from .. import acceptance_services as services
-from ..acceptance import AcceptanceNote, AcceptanceOutcome
-from ..acceptance_selectors import acceptance_notes
-from ..models import Equipment
+from imaging_ops.records.signatures import signature_states
 
 
 class AcceptanceVersionSerializer(serializers.Serializer):

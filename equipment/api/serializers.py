@@ -4,13 +4,12 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from equipment.decay import significant, source_activity
+from equipment.models import Equipment, EquipmentStatus, EquipmentStatusChange, Location
+from equipment.services import registry as services
+from imaging_ops.access.scoping import ScopedRelatedField
 from imaging_ops.models import Site
-from imaging_ops.scoping import ScopedRelatedField
 from imaging_ops.vocabulary import Modality
-
-from .. import services
-from ..decay import significant, source_activity
-from ..models import Equipment, EquipmentStatus, EquipmentStatusChange, Location
 
 
 class LocationSerializer(serializers.ModelSerializer):

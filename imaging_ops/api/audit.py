@@ -3,11 +3,11 @@
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
-from ..filters import AuditEventFilter
-from ..models import AuditEvent
-from ..permissions import Action, sites_where
-from ..selectors import audit_events_for
-from .pagination import CursorPagination
+from imaging_ops.access.permissions import Action, sites_where
+from imaging_ops.api.pagination import CursorPagination
+from imaging_ops.audit.selectors import audit_events_for
+from imaging_ops.filters import AuditEventFilter
+from imaging_ops.models import AuditEvent
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from rest_framework import authentication, exceptions
 
-from ..authority import account_may_act
-from ..models import ApiToken
+from imaging_ops.access.authority import account_may_act
+from imaging_ops.models import ApiToken
 
 
 def hash_key(key: str) -> str:

@@ -2,7 +2,7 @@
 
 from rest_framework import mixins, viewsets
 
-from ..scoping import scope
+from imaging_ops.access.scoping import scope
 
 
 class ScopedViewSetMixin:

@@ -2,8 +2,8 @@
 
 from rest_framework import mixins, serializers, viewsets
 
-from ..models import Notification
-from .pagination import CursorPagination
+from imaging_ops.api.pagination import CursorPagination
+from imaging_ops.models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):

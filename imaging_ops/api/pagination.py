@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 
-from ..paginator import KeysFirstPaginator
+from imaging_ops.web.paginator import KeysFirstPaginator
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

@@ -1,8 +1,8 @@
 from django.contrib.auth import authenticate
 from rest_framework import serializers
 
-from ..backends import sign_in_refused_message
-from ..models import Site
+from imaging_ops.models import Site
+from imaging_ops.security.backends import sign_in_refused_message
 
 
 class TokenRequestSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ..models import Meaning
+from imaging_ops.models import Meaning
 
 
 class SignatureStateSerializer(serializers.Serializer):

@@ -6,11 +6,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from ..authority import account_may_act
-from ..models import Site
-from ..services import issue_api_token
-from .base import ScopedReadOnlyViewSet
-from .serializers import SiteSerializer, TokenRequestSerializer, TokenSerializer
+from imaging_ops.access.authority import account_may_act
+from imaging_ops.api.base import ScopedReadOnlyViewSet
+from imaging_ops.api.serializers import SiteSerializer, TokenRequestSerializer, TokenSerializer
+from imaging_ops.models import Site
+from imaging_ops.security.tokens import issue_api_token
 
 
 class TokenThrottle(AnonRateThrottle):

@@ -1,10 +1,16 @@
 """Models of the shared core."""
 
-from .audit import AuditChainHead, AuditEvent
-from .notifications import AuthFailure, Notification
-from .people import ApiToken, Heartbeat, ImagingOpsUserManager, SiteMembership, User
-from .signatures import Meaning, PolicyAcknowledgement, Signature
-from .sites import WEEKDAYS, Site, SiteClosure, SiteIdentifier, validate_time_zone
+from imaging_ops.models.audit import AuditChainHead, AuditEvent
+from imaging_ops.models.notifications import AuthFailure, Notification
+from imaging_ops.models.people import (
+    ApiToken,
+    Heartbeat,
+    ImagingOpsUserManager,
+    SiteMembership,
+    User,
+)
+from imaging_ops.models.signatures import Meaning, PolicyAcknowledgement, Signature
+from imaging_ops.models.sites import WEEKDAYS, Site, SiteClosure, SiteIdentifier, validate_time_zone
 
 __all__ = [
     "WEEKDAYS",

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from ..audit import AuditAction, RegulatedWriteError
+from imaging_ops.audit.trail import AuditAction, RegulatedWriteError
 
 
 class AuditEventQuerySet(models.QuerySet):

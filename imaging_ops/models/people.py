@@ -4,9 +4,9 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 
-from ..audit_mixin import RegulatedModel, RegulatedQuerySet
-from ..vocabulary import Role
-from .sites import Site
+from imaging_ops.audit.mixin import RegulatedModel, RegulatedQuerySet
+from imaging_ops.models.sites import Site
+from imaging_ops.vocabulary import Role
 
 
 class ImagingOpsUserManager(UserManager.from_queryset(RegulatedQuerySet)):

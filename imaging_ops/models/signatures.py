@@ -5,8 +5,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from ..audit_mixin import RegulatedModel
-from ..errors import Conflict
+from imaging_ops.audit.mixin import RegulatedModel
+from imaging_ops.errors import Conflict
 
 
 class Meaning(models.TextChoices):

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from ..audit_mixin import RegulatedModel, RegulatedQuerySet
-from ..vocabulary import IdentifierKind
+from imaging_ops.audit.mixin import RegulatedModel, RegulatedQuerySet
+from imaging_ops.vocabulary import IdentifierKind
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 

@@ -29,7 +29,7 @@ def status_badge(status: str, label: str):
 @register.filter
 def change_rows(event):
     """(field, old, new) rows of an audit event, for the history tables."""
-    from imaging_ops.selectors import change_rows as rows
+    from imaging_ops.audit.selectors import change_rows as rows
 
     return rows(event)
 

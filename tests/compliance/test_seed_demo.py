@@ -279,9 +279,9 @@ def test_a_rerun_leaves_a_demo_row_edited_into_another_shape_alone(seeded):
 def test_the_demo_ct_carries_a_signed_acceptance_note_once():
     from django.core.management import call_command
 
-    from equipment.acceptance import AcceptanceNote
+    from equipment.models import AcceptanceNote
     from imaging_ops.models import Signature
-    from imaging_ops.signatures import manifestation, signature_is_valid
+    from imaging_ops.records.signatures import manifestation, signature_is_valid
 
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from equipment.acceptance import AcceptanceNote, AcceptanceNoteVersion
+from equipment.models import AcceptanceNote, AcceptanceNoteVersion
 from imaging_ops.models import Meaning, PolicyAcknowledgement, Signature
-from imaging_ops.signatures import sign_record
+from imaging_ops.records.signatures import sign_record
 from imaging_ops.vocabulary import Role
 from tests import factories
 

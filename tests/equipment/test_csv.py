@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from equipment import csv_io
+from equipment.documents import csv_io
 from equipment.models import (
     Category,
     Equipment,
@@ -19,7 +19,7 @@ from equipment.models import (
     MaintenanceStrategy,
     StatusChangeKind,
 )
-from imaging_ops.audit import AuditAction
+from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent
 from imaging_ops.vocabulary import AreaClass, Role
 from tests import factories

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
-from equipment import label_views
-from equipment.labels import STOCKS, build_label_pdf, label_content, stable_address
+from equipment.documents.labels import STOCKS, build_label_pdf, label_content, stable_address
 from equipment.models import Equipment
+from equipment.views import labels as label_views
 from imaging_ops.vocabulary import Role
 from tests import factories
 

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from equipment import services
 from equipment.models import Category, EquipmentStatus
-from equipment.views import PAGE_SIZE
+from equipment.services import registry as services
+from equipment.views.registry import PAGE_SIZE
 from imaging_ops.vocabulary import AreaClass, Role
 from tests import factories
 

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from equipment.models import Category, EquipmentStatus, EquipmentStatusChange
-from imaging_ops.services import issue_api_token
+from imaging_ops.security.tokens import issue_api_token
 from imaging_ops.vocabulary import Role
 from tests import factories
 

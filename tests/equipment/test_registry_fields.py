@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from equipment import services
 from equipment.models import Category, Equipment, EquipmentStatus, MaintenanceStrategy
+from equipment.services import registry as services
 from imaging_ops.vocabulary import AreaClass, Role
 from tests import factories
 
@@ -671,7 +671,7 @@ def test_current_activities_in_the_api_list_add_no_queries(api, manager, site_a,
 def test_a_date_before_1950_is_a_mistyped_year(manager, site_a, field):
     from django.core.exceptions import ValidationError
 
-    from equipment import services
+    from equipment.services import registry as services
 
     with pytest.raises(ValidationError) as excinfo:
         services.create_equipment(

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from equipment import services
 from equipment.filters import EquipmentFilter
 from equipment.models import (
     Category,
@@ -18,6 +17,7 @@ from equipment.models import (
     Location,
     StatusChangeKind,
 )
+from equipment.services import registry as services
 from imaging_ops.vocabulary import AreaClass, Role
 from tests import factories
 
@@ -629,8 +629,8 @@ def test_first_clinical_use_needs_a_signed_acceptance_note(manager, site_a):
 def test_a_rejected_or_voided_acceptance_does_not_open_the_gate(manager, site_a):
     from django.utils import timezone
 
-    from equipment.acceptance import AcceptanceOutcome
-    from equipment.acceptance_services import void_acceptance_note
+    from equipment.models import AcceptanceOutcome
+    from equipment.services.acceptance import void_acceptance_note
 
     equipment = equipment_in(site_a, S.AWAITING_ACCEPTANCE)
     rejected = factories.acceptance_note(
@@ -685,8 +685,8 @@ def test_a_unit_never_accepted_cannot_reach_service_by_way_of_out_of_service(tec
 
 
 def test_a_later_signed_rejection_closes_the_gate(manager, site_a):
-    from equipment.acceptance import AcceptanceOutcome
-    from equipment.acceptance_services import sign_acceptance_note
+    from equipment.models import AcceptanceOutcome
+    from equipment.services.acceptance import sign_acceptance_note
     from imaging_ops.models import Meaning
 
     equipment = equipment_in(site_a, S.AWAITING_ACCEPTANCE)
@@ -708,7 +708,7 @@ def test_a_later_signed_rejection_closes_the_gate(manager, site_a):
 
 
 def test_adoption_and_status_changes_are_recorded_as_such(manager, site_a):
-    from imaging_ops.audit import AuditAction
+    from imaging_ops.audit.trail import AuditAction
     from imaging_ops.models import AuditEvent
 
     equipment = new_equipment(

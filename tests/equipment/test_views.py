@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
-from equipment import services
 from equipment.models import Equipment, EquipmentStatus, EquipmentStatusChange, Location
-from equipment.views import PAGE_SIZE
+from equipment.services import registry as services
+from equipment.views.registry import PAGE_SIZE
 from imaging_ops.vocabulary import AreaClass, Role
 from tests import factories
 

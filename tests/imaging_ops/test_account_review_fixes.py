@@ -4,7 +4,7 @@ sign-ins in the audit trail."""
 import pytest
 from django.utils import timezone
 
-from imaging_ops.audit import AuditAction
+from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent, User
 from tests import factories
 
@@ -91,7 +91,7 @@ def test_a_password_chosen_by_link_is_recorded_as_the_persons_own_act(client, te
 
 @pytest.mark.req("11.10(e)")
 def test_versioned_records_name_the_actor_outside_a_request(manager, site_a):
-    from imaging_ops.audit_context import audit_actor
+    from imaging_ops.audit.context import audit_actor
 
     equipment = factories.EquipmentFactory(site=site_a)
     with audit_actor("celery task test"):
@@ -116,7 +116,7 @@ def test_a_signers_identity_is_never_reused_or_removed(tech):
     so a signature's signer stays one person for good."""
     from django.db import IntegrityError, transaction
 
-    from imaging_ops.audit import RegulatedWriteError
+    from imaging_ops.audit.trail import RegulatedWriteError
 
     with pytest.raises(RegulatedWriteError):
         tech.delete()

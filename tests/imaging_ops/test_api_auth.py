@@ -8,9 +8,9 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from imaging_ops.backends import sign_in_refused_message
 from imaging_ops.models import ApiToken
-from imaging_ops.services import issue_api_token
+from imaging_ops.security.backends import sign_in_refused_message
+from imaging_ops.security.tokens import issue_api_token
 from imaging_ops.vocabulary import Role
 from tests import factories
 

@@ -8,10 +8,11 @@ from django.core.management import call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from equipment import services
 from equipment.models import Equipment, EquipmentStatus
-from imaging_ops import audit_verify
-from imaging_ops.audit import (
+from equipment.services import registry as services
+from imaging_ops.audit import verify as audit_verify
+from imaging_ops.audit.context import audit_actor
+from imaging_ops.audit.trail import (
     AuditAction,
     RegulatedWriteError,
     canonical_text,
@@ -19,8 +20,7 @@ from imaging_ops.audit import (
     record_event,
     regulated_transaction,
 )
-from imaging_ops.audit_context import audit_actor
-from imaging_ops.audit_verify import Anchor, verify_chain
+from imaging_ops.audit.verify import Anchor, verify_chain
 from imaging_ops.models import AuditChainHead, AuditEvent, Site, User
 from tests import factories
 from tests.audit_tools import tamper

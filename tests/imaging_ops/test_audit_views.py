@@ -6,11 +6,11 @@ import io
 import pytest
 from django.core import mail
 
-from equipment import services
 from equipment.models import EquipmentStatus
-from imaging_ops.audit import AuditAction
+from equipment.services import registry as services
+from imaging_ops.audit.anchor import send_audit_anchor_email
+from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditChainHead, AuditEvent
-from imaging_ops.services import send_audit_anchor_email
 from imaging_ops.vocabulary import Role
 from tests import factories
 

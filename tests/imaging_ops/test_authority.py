@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from imaging_ops.authority import (
+from imaging_ops.access.authority import (
     account_may_act,
     memberships_in_force,
     roles_at,

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from imaging_ops.models import Notification
-from imaging_ops.notifications import mark_all_read, notify, unread_count
-from imaging_ops.services import issue_api_token
+from imaging_ops.notifications.services import mark_all_read, notify, unread_count
+from imaging_ops.security.tokens import issue_api_token
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.paginator import Paginator
 
 from equipment.models import Equipment
-from imaging_ops.paginator import KeysFirstPaginator
+from imaging_ops.web.paginator import KeysFirstPaginator
 from tests import factories
 
 pytestmark = pytest.mark.django_db

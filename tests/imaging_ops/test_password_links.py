@@ -8,9 +8,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from imaging_ops.audit import AuditAction
+from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent
-from imaging_ops.password_links import send_set_password_link
+from imaging_ops.security.password_links import send_set_password_link
 from tests import factories
 
 pytestmark = pytest.mark.django_db

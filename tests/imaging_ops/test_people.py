@@ -13,11 +13,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from imaging_ops import people
-from imaging_ops.audit import AuditAction
-from imaging_ops.authority import user_site_ids
+from imaging_ops.access.authority import user_site_ids
+from imaging_ops.access.permissions import Action, can
+from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent, Notification, SiteMembership, User
-from imaging_ops.permissions import Action, can
+from imaging_ops.people import services as people
 from imaging_ops.vocabulary import Role
 from tests import factories
 

@@ -9,10 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from imaging_ops import people, person_details
-from imaging_ops.audit import AuditAction
+from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent, SiteMembership, User
-from imaging_ops.signatures import manifestation
+from imaging_ops.people import details as person_details
+from imaging_ops.people import services as people
+from imaging_ops.records.signatures import manifestation
 from imaging_ops.vocabulary import Role
 from tests import factories
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from imaging_ops.permissions import (
+from imaging_ops.access.permissions import (
     FULL,
     MATRIX,
     NONE,
@@ -203,7 +203,7 @@ def test_sites_where_agrees_with_can_at_every_site(action, person, site_a, site_
 @pytest.mark.django_db
 def test_two_limited_roles_at_a_site_keep_both_grants(person, site_a):
     """A physicist who is also the RSO approves physics AND radioactive-materials logs."""
-    from imaging_ops.permissions import (
+    from imaging_ops.access.permissions import (
         OWN_BEFORE_REVIEW,
         PHYSICS_LOGS,
         RADIATION_RECORDS,

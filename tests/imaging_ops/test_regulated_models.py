@@ -3,8 +3,8 @@
 import pytest
 from django.apps import apps
 
-from imaging_ops.audit_exempt import AUDIT_EXEMPT
-from imaging_ops.audit_mixin import RegulatedModel, RegulatedQuerySet
+from imaging_ops.audit.exempt import AUDIT_EXEMPT
+from imaging_ops.audit.mixin import RegulatedModel, RegulatedQuerySet
 
 APPS = ("imaging_ops", "training", "equipment", "compliance")
 

@@ -14,9 +14,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from imaging_ops.audit import AuditAction
+from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent, AuthFailure, Notification, User
-from imaging_ops.security import record_auth_failure, unlock_account
+from imaging_ops.security.lockout import record_auth_failure, unlock_account
 from imaging_ops.vocabulary import Role
 from tests import factories
 
@@ -199,7 +199,7 @@ def test_a_mail_server_that_is_down_does_not_undo_the_lock(
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("no SMTP")
 
-    monkeypatch.setattr("imaging_ops.security.send_mail", refuse)
+    monkeypatch.setattr("imaging_ops.security.lockout.send_mail", refuse)
 
     with django_capture_on_commit_callbacks(execute=True):
         fail_times(tech, 5, T0)

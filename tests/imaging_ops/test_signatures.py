@@ -15,12 +15,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from equipment.acceptance import AcceptanceNoteVersion
-from equipment.acceptance_services import amend_acceptance_note, void_acceptance_note
-from imaging_ops.audit import AuditAction
+from equipment.models import AcceptanceNoteVersion
+from equipment.services.acceptance import amend_acceptance_note, void_acceptance_note
+from imaging_ops.audit.trail import AuditAction
 from imaging_ops.errors import Conflict
 from imaging_ops.models import AuditEvent, AuthFailure, Meaning, PolicyAcknowledgement, Signature
-from imaging_ops.signatures import (
+from imaging_ops.records.signatures import (
     SIGNING_SESSION_KEY,
     manifestation,
     sign_record,

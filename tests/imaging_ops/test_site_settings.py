@@ -9,9 +9,9 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from imaging_ops import site_services
-from imaging_ops.audit import AuditAction
+from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent, Site, SiteClosure, SiteIdentifier
+from imaging_ops.sites import services as site_services
 from imaging_ops.vocabulary import IdentifierKind, Role
 from tests import factories
 

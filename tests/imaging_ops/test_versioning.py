@@ -5,16 +5,16 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from equipment.acceptance import AcceptanceNote, AcceptanceNoteVersion
-from equipment.acceptance_services import (
+from equipment.models import AcceptanceNote, AcceptanceNoteVersion
+from equipment.services.acceptance import (
     amend_acceptance_note,
     update_acceptance_draft,
     void_acceptance_note,
 )
-from imaging_ops.audit import AuditAction, RegulatedWriteError
+from imaging_ops.audit.trail import AuditAction, RegulatedWriteError
 from imaging_ops.errors import Conflict
 from imaging_ops.models import AuditEvent, Meaning, PolicyAcknowledgement
-from imaging_ops.signatures import sign_record
+from imaging_ops.records.signatures import sign_record
 from imaging_ops.vocabulary import Role
 from tests import factories
 

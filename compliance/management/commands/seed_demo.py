@@ -15,12 +15,19 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from equipment import services
-from equipment.acceptance import AcceptanceNote, AcceptanceOutcome
-from equipment.acceptance_services import create_acceptance_note, sign_acceptance_note
-from equipment.models import Category, Equipment, EquipmentStatus, Location, MaintenanceStrategy
-from imaging_ops.audit import regulated_transaction
-from imaging_ops.audit_context import audit_actor
+from equipment.models import (
+    AcceptanceNote,
+    AcceptanceOutcome,
+    Category,
+    Equipment,
+    EquipmentStatus,
+    Location,
+    MaintenanceStrategy,
+)
+from equipment.services import registry as services
+from equipment.services.acceptance import create_acceptance_note, sign_acceptance_note
+from imaging_ops.audit.context import audit_actor
+from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.models import Meaning, Site, SiteIdentifier, SiteMembership, User
 from imaging_ops.vocabulary import AreaClass, IdentifierKind, Role
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from imaging_ops.audit_verify import Anchor, verify_chain
+from imaging_ops.audit.verify import Anchor, verify_chain
 
 
 class Command(BaseCommand):

@@ -1,0 +1,538 @@
+"""Every write to locations and equipment, with its rules, in one place for pages and API."""
+
+from contextlib import contextmanager
+from datetime import date, datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.utils import timezone
+
+from equipment.decay import site_today
+from equipment.models import (
+    Category,
+    Equipment,
+    EquipmentStatus,
+    EquipmentStatusChange,
+    Location,
+    MaintenanceStrategy,
+    StatusChangeKind,
+)
+from imaging_ops.access.permissions import FULL, Action, require
+from imaging_ops.audit.trail import AuditAction, regulated_transaction
+from imaging_ops.vocabulary import AreaClass, Modality
+
+S = EquipmentStatus
+
+# The one transition table. Retired equipment goes back into service through the same gate as
+# acceptance; disposal is final.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.AWAITING_ACCEPTANCE: frozenset({S.IN_SERVICE, S.OUT_OF_SERVICE, S.RETIRED}),
+    S.IN_SERVICE: frozenset({S.OUT_OF_SERVICE, S.RETIRED}),
+    S.OUT_OF_SERVICE: frozenset({S.IN_SERVICE, S.RETIRED}),
+    S.RETIRED: frozenset({S.DISPOSED, S.IN_SERVICE}),
+    S.DISPOSED: frozenset(),
+}
+
+# The action a person needs to move equipment into each status.
+ACTION_FOR_STATUS = {
+    S.IN_SERVICE: Action.RETURN_TO_SERVICE,
+    S.OUT_OF_SERVICE: Action.TAKE_OUT_OF_SERVICE,
+    S.RETIRED: Action.EDIT_EQUIPMENT,
+    S.DISPOSED: Action.EDIT_EQUIPMENT,
+}
+
+LOCATION_FIELDS = ("building", "room", "area_class", "secured_storage")
+ROOM_TAKEN = "This site already has that room in that building."
+TAG_TAKEN = "This site already has equipment with that asset tag."
+# The descriptive facts about a machine: everything but its site, identity rules and status.
+DETAIL_FIELDS = (
+    "manufacturer",
+    "model",
+    "serial_number",
+    "software_version",
+    "installed_on",
+    "accepted_on",
+    "high_risk",
+    "maintenance_strategy",
+    "has_maintenance_history",
+    "warranty_ends_on",
+    "contract_ends_on",
+    "vendor",
+    "contract_reference",
+    "radionuclide",
+    "reference_activity",
+    "activity_unit",
+    "reference_date",
+)
+EQUIPMENT_FIELDS = ("location", "asset_tag", "name", "category", "modalities", *DETAIL_FIELDS)
+SEALED_SOURCE_FIELDS = ("radionuclide", "reference_activity", "activity_unit", "reference_date")
+
+# Why alternative equipment maintenance (AEM) is refused, in the words the form shows.
+AEM_REFUSED_IMAGING = (
+    "Alternative maintenance is not allowed for imaging and radiologic equipment "
+    "(CMS S&C 14-07); follow the manufacturer's schedule."
+)
+AEM_REFUSED_LASER = (
+    "Alternative maintenance is not allowed for lasers (CMS S&C 14-07); "
+    "follow the manufacturer's schedule."
+)
+AEM_REFUSED_NO_HISTORY = (
+    "Alternative maintenance needs a maintenance history to base the plan on; equipment without "
+    "one follows the manufacturer's schedule (CMS S&C 14-07)."
+)
+SECURED_STORAGE_REQUIRED = (
+    "A sealed source must be kept at a secured-storage location (10 CFR 20.1801): choose a room "
+    "marked as secured storage."
+)
+
+
+@contextmanager
+def _clash_is_a_field_error(field: str, message: str):
+    """A duplicate that slips in between the check and the write (a double tap on Save) is the
+    same field error the check gives, not a server error."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise ValidationError({field: message}) from exc
+
+
+# --- permissions with object conditions ----------------------------------------------------
+
+
+def _require_location_edit(actor, site, area_class: str) -> None:
+    grant = require(actor, Action.EDIT_EQUIPMENT, site)
+    if grant is not FULL and area_class != AreaClass.RESTRICTED:
+        raise PermissionDenied("As radiation safety officer you manage restricted areas only.")
+
+
+def _require_equipment_edit(actor, site, category: str) -> None:
+    grant = require(actor, Action.EDIT_EQUIPMENT, site)
+    if grant is not FULL and category != Category.SEALED_SOURCE:
+        raise PermissionDenied("As radiation safety officer you manage sealed sources only.")
+
+
+def may_edit_location(user, location: Location) -> bool:
+    """Whether the pages should offer to edit this location (the same rule the service holds)."""
+    try:
+        _require_location_edit(user, location.site_id, location.area_class)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def may_edit_equipment(user, equipment: Equipment) -> bool:
+    """Whether the pages should offer to edit this equipment (the same rule the service holds)."""
+    try:
+        _require_equipment_edit(user, equipment.site_id, equipment.category)
+    except PermissionDenied:
+        return False
+    return True
+
+
+# --- locations -----------------------------------------------------------------------------
+
+
+def _validate_location(location: Location) -> None:
+    clash = Location.objects.filter(
+        site_id=location.site_id,
+        building__iexact=location.building,
+        room__iexact=location.room,
+    ).exclude(pk=location.pk)
+    if clash.exists():
+        raise ValidationError({"room": ROOM_TAKEN})
+    location.full_clean(exclude=["site"], validate_constraints=False)
+    if location.pk and not location.secured_storage:
+        sources = list(
+            _sources_kept_at(location).order_by("asset_tag").values_list("asset_tag", flat=True)
+        )
+        if sources:
+            raise ValidationError(
+                {
+                    "secured_storage": f"Sealed sources are kept here ({', '.join(sources)}); "
+                    "move them to another secured room first (10 CFR 20.1801)."
+                }
+            )
+
+
+def _sources_kept_at(location: Location):
+    """The sealed sources at a location that must stay secured: all but disposed ones."""
+    return Equipment.objects.filter(location=location, category=Category.SEALED_SOURCE).exclude(
+        status=S.DISPOSED
+    )
+
+
+def create_location(
+    *,
+    actor,
+    site,
+    building: str,
+    room: str,
+    area_class: str = AreaClass.UNRESTRICTED,
+    secured_storage: bool = False,
+) -> Location:
+    _require_location_edit(actor, site, area_class)
+    location = Location(
+        site=site,
+        building=building.strip(),
+        room=room.strip(),
+        area_class=area_class,
+        secured_storage=secured_storage,
+    )
+    _validate_location(location)
+    with _clash_is_a_field_error("room", ROOM_TAKEN), regulated_transaction(actor=actor):
+        location.save()
+    return location
+
+
+def update_location(*, actor, location: Location, **changes) -> Location:
+    unknown = set(changes) - set(LOCATION_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
+    _require_location_edit(actor, location.site_id, location.area_class)
+    for field, value in changes.items():
+        setattr(location, field, value.strip() if isinstance(value, str) else value)
+    _require_location_edit(actor, location.site_id, location.area_class)
+    _validate_location(location)
+    with _clash_is_a_field_error("room", ROOM_TAKEN), regulated_transaction(actor=actor):
+        location.save()
+    return location
+
+
+# --- equipment -----------------------------------------------------------------------------
+
+
+def clean_modalities(value) -> list[str]:
+    """An ordered list of distinct DICOM codes, first the primary; a clear error otherwise."""
+    if isinstance(value, str):
+        value = value.replace(";", ",").split(",")
+    if not isinstance(value, list | tuple):
+        raise ValidationError({"modalities": "Give the modalities as a list, e.g. [“PT”, “CT”]."})
+    codes = [str(code).strip().upper() for code in value if str(code).strip()]
+    unknown = [code for code in codes if code not in Modality.values]
+    if unknown:
+        raise ValidationError(
+            {
+                "modalities": f"Unknown modality {', '.join(unknown)}; use DICOM codes "
+                f"({', '.join(Modality.values)})."
+            }
+        )
+    if len(set(codes)) != len(codes):
+        raise ValidationError({"modalities": "Each modality may be listed once."})
+    return codes
+
+
+def _cleaned(field: str, value):
+    """Text trimmed; a blank date or number (an empty cell, say) stored as no value."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not value and field in NULLABLE_FIELDS:
+            return None
+    return value
+
+
+NULLABLE_FIELDS = frozenset(
+    f.name for f in Equipment._meta.concrete_fields if f.null and not f.is_relation
+)
+
+
+def _validate_equipment(equipment: Equipment) -> None:
+    errors: dict[str, list[str]] = {}
+    equipment.asset_tag = (equipment.asset_tag or "").strip()
+    if equipment.asset_tag:
+        clash = Equipment.objects.filter(
+            site_id=equipment.site_id, asset_tag__iexact=equipment.asset_tag
+        ).exclude(pk=equipment.pk)
+        if clash.exists():
+            errors["asset_tag"] = [TAG_TAKEN]
+    if equipment.location_id and equipment.location.site_id != equipment.site_id:
+        errors["location"] = ["Choose a location at the equipment's own site."]
+    if equipment.category == Category.IMAGING_SYSTEM and not equipment.modalities:
+        errors["modalities"] = ["An imaging system needs at least one modality."]
+    try:
+        equipment.full_clean(exclude=["site", "modalities"], validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    # The rules read parsed values only: a field that did not parse keeps that error alone.
+    invalid = frozenset(errors)
+    for rule in (_maintenance_errors, _date_errors, _sealed_source_errors):
+        for field, message in rule(equipment, invalid).items():
+            errors.setdefault(field, [message])
+    if errors:
+        raise ValidationError(errors)
+
+
+def _maintenance_errors(equipment: Equipment, invalid: frozenset[str]) -> dict[str, str]:
+    """Alternative maintenance (AEM) only where CMS S&C 14-07 allows it."""
+    if equipment.maintenance_strategy != MaintenanceStrategy.ALTERNATIVE or (
+        "has_maintenance_history" in invalid
+    ):
+        return {}
+    if equipment.category == Category.IMAGING_SYSTEM or equipment.modalities:
+        return {"maintenance_strategy": AEM_REFUSED_IMAGING}
+    if equipment.category == Category.LASER:
+        return {"maintenance_strategy": AEM_REFUSED_LASER}
+    if not equipment.has_maintenance_history:
+        return {"maintenance_strategy": AEM_REFUSED_NO_HISTORY}
+    return {}
+
+
+# Imaging equipment and its sources are younger than this: an earlier date is a mistyped year.
+EARLIEST_PLAUSIBLE_DATE = date(1950, 1, 1)
+DATED_FIELDS = (
+    "installed_on",
+    "accepted_on",
+    "warranty_ends_on",
+    "contract_ends_on",
+    "reference_date",
+)
+
+
+def _date_errors(equipment: Equipment, invalid: frozenset[str]) -> dict[str, str]:
+    errors = {
+        field: f"{getattr(equipment, field):%Y-%m-%d} is before 1950: check the year."
+        for field in DATED_FIELDS
+        if field not in invalid
+        and isinstance(getattr(equipment, field), date)
+        and getattr(equipment, field) < EARLIEST_PLAUSIBLE_DATE
+    }
+    if errors:
+        return errors
+    installed, accepted = equipment.installed_on, equipment.accepted_on
+    if invalid & {"installed_on", "accepted_on"}:
+        return {}
+    if installed and accepted and accepted < installed:
+        return {
+            "accepted_on": f"Acceptance cannot come before installation "
+            f"(installed on {installed:%Y-%m-%d})."
+        }
+    return {}
+
+
+def _sealed_source_errors(equipment: Equipment, invalid: frozenset[str]) -> dict[str, str]:
+    """A sealed source carries its certified reference and is kept in secured storage; other
+    equipment carries no sealed-source facts."""
+    if equipment.category != Category.SEALED_SOURCE:
+        return {
+            field: "Only sealed sources have a radionuclide, reference activity and reference "
+            "date; clear this or choose the category “Sealed source”."
+            for field in SEALED_SOURCE_FIELDS
+            if getattr(equipment, field) not in (None, "")
+        }
+    errors = {}
+    if not equipment.radionuclide:
+        errors["radionuclide"] = "Choose the radionuclide of this sealed source."
+    # Blank may arrive as "" (an import's empty cell) as well as None.
+    if equipment.reference_activity in (None, ""):
+        errors["reference_activity"] = "Give the activity on the source's certificate."
+    elif "reference_activity" not in invalid and equipment.reference_activity <= 0:
+        errors["reference_activity"] = "The reference activity must be greater than zero."
+    if not equipment.activity_unit:
+        errors["activity_unit"] = "Choose the unit of the reference activity (Bq or Ci family)."
+    if equipment.reference_date in (None, ""):
+        errors["reference_date"] = "Give the date of the certified reference activity."
+    elif "reference_date" not in invalid and equipment.reference_date > site_today(equipment.site):
+        errors["reference_date"] = "The reference date cannot be in the future."
+    if equipment.status != S.DISPOSED and not (
+        equipment.location is not None and equipment.location.secured_storage
+    ):
+        errors["location"] = SECURED_STORAGE_REQUIRED
+    return errors
+
+
+def create_equipment(
+    *,
+    actor,
+    site,
+    asset_tag: str,
+    name: str,
+    category: str = Category.IMAGING_SYSTEM,
+    modalities=(),
+    location: Location | None = None,
+    adopt_in_service: bool = False,
+    adoption_reason: str = "",
+    **details,
+) -> Equipment:
+    """New equipment awaits acceptance, unless a manager adopts it in service with a reason.
+
+    `details` are any of DETAIL_FIELDS (manufacturer, model, serial number, dates, strategy,
+    sealed-source facts, ...).
+    """
+    unknown = set(details) - set(DETAIL_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field is not known."))
+    _require_equipment_edit(actor, site, category)
+    if adopt_in_service:
+        require(actor, Action.ADOPT_IN_SERVICE, site)
+        if not adoption_reason.strip():
+            raise ValidationError(
+                {"adoption_reason": "Say why this equipment is adopted in service."}
+            )
+    codes = clean_modalities(list(modalities))
+    equipment = Equipment(
+        site=site,
+        location=location,
+        asset_tag=asset_tag,
+        name=name.strip(),
+        category=category,
+        modalities=codes,
+        modality=codes[0] if codes else "",
+        **{field: _cleaned(field, value) for field, value in details.items()},
+    )
+    _validate_equipment(equipment)
+    now = timezone.now()
+    with _clash_is_a_field_error("asset_tag", TAG_TAKEN), regulated_transaction(actor=actor):
+        equipment.save()
+        if adopt_in_service:
+            _write_status(
+                equipment,
+                to=S.IN_SERVICE,
+                reason=adoption_reason.strip(),
+                actor=actor,
+                now=now,
+                kind=StatusChangeKind.ADOPTION,
+            )
+    return equipment
+
+
+def update_equipment(*, actor, equipment: Equipment, **changes) -> Equipment:
+    """Edit the facts about a machine. Status is not among them: see change_equipment_status."""
+    if "status" in changes:
+        raise ValidationError(
+            {"status": "Status changes only through the status action, with a reason."}
+        )
+    unknown = set(changes) - set(EQUIPMENT_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    _require_equipment_edit(actor, equipment.site_id, equipment.category)
+    if "modalities" in changes:
+        changes["modalities"] = clean_modalities(changes["modalities"])
+        equipment.modality = changes["modalities"][0] if changes["modalities"] else ""
+    for field, value in changes.items():
+        setattr(equipment, field, _cleaned(field, value))
+    _require_equipment_edit(actor, equipment.site_id, equipment.category)
+    _validate_equipment(equipment)
+    with _clash_is_a_field_error("asset_tag", TAG_TAKEN), regulated_transaction(actor=actor):
+        equipment.save()
+    return equipment
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+def return_to_service_blockers(equipment: Equipment) -> list[str]:
+    """What stands between this equipment and clinical use, in sentences a person can act on.
+
+    The one gate for acceptance and every return to service. Equipment that has not been in
+    service since it was entered (or since it was last retired) needs an acceptance note whose
+    latest signed version says accepted, signed (Performed) since that retirement — whatever
+    way it comes, straight from awaiting acceptance or by way of out of service. Open stop-use
+    work orders, return-to-service records and schedules past their hard limit add their
+    sentences here as those records arrive.
+    """
+    blockers = []
+    changes = equipment.status_changes.all()
+    retired_at = (
+        changes.filter(to_status=S.RETIRED)
+        .order_by("-changed_at")
+        .values_list("changed_at", flat=True)
+        .first()
+    )
+    in_service_since = changes.filter(to_status=S.IN_SERVICE)
+    if retired_at is not None:
+        in_service_since = in_service_since.filter(changed_at__gt=retired_at)
+    if not in_service_since.exists() and not has_signed_acceptance(equipment, since=retired_at):
+        blockers.append(
+            "Record and sign an acceptance note (outcome accepted) before "
+            + ("first clinical use." if retired_at is None else "returning it to service.")
+        )
+    return blockers
+
+
+def has_signed_acceptance(equipment: Equipment, *, since=None) -> bool:
+    """Whether the latest signed acceptance note (not voided; Performed signature still valid,
+    made since `since`) says the equipment is accepted. A later rejection closes the gate."""
+    from equipment.models import AcceptanceNote, AcceptanceNoteVersion, AcceptanceOutcome
+    from imaging_ops.models import Meaning, Signature
+    from imaging_ops.records.signatures import signature_is_valid
+
+    notes = AcceptanceNote.objects.filter(
+        equipment=equipment, voided_at__isnull=True, current_version__isnull=False
+    ).select_related("current_version", "current_version__note")
+    versions = {note.current_version_id: note.current_version for note in notes}
+    if not versions:
+        return False
+    signatures = Signature.objects.filter(
+        content_type=ContentType.objects.get_for_model(AcceptanceNoteVersion),
+        object_id__in=versions,
+        meaning=Meaning.PERFORMED,
+    ).order_by("-signed_at", "-pk")
+    if since is not None:
+        signatures = signatures.filter(signed_at__gte=since)
+    latest = next(
+        (sig for sig in signatures if signature_is_valid(sig, versions[sig.object_id])), None
+    )
+    return latest is not None and versions[latest.object_id].outcome in (
+        AcceptanceOutcome.ACCEPTED,
+        AcceptanceOutcome.ACCEPTED_WITH_CONDITIONS,
+    )
+
+
+def allowed_transitions(equipment: Equipment) -> list[str]:
+    return [s for s in S.values if s in TRANSITIONS[equipment.status]]
+
+
+def _write_status(equipment, *, to, reason, actor, now: datetime, kind=StatusChangeKind.CHANGE):
+    change = EquipmentStatusChange.objects.create(
+        equipment=equipment,
+        kind=kind,
+        from_status=equipment.status,
+        to_status=to,
+        reason=reason,
+        actor=actor,
+        changed_at=now,
+    )
+    equipment.status = to
+    equipment.updated_at = now
+    equipment._audit_reason = reason
+    equipment._audit_action = (
+        AuditAction.ADOPT if kind == StatusChangeKind.ADOPTION else AuditAction.STATUS_CHANGE
+    )
+    equipment.save(update_fields=["status", "updated_at"])
+    return change
+
+
+def change_equipment_status(
+    *, equipment: Equipment, to: str, reason: str, actor
+) -> EquipmentStatusChange:
+    """Move equipment to a new status along the transition table, with a reason, or refuse."""
+    if to not in S.values:
+        raise ValidationError({"status": f"“{to}” is not a status."})
+    action = ACTION_FOR_STATUS.get(to)  # None for awaiting acceptance: the table refuses it
+    if action == Action.EDIT_EQUIPMENT:
+        # Retiring and disposing are edits: the RSO's limited grant covers sealed sources only.
+        _require_equipment_edit(actor, equipment.site_id, equipment.category)
+    elif action is not None:
+        require(actor, action, equipment.site_id)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Give a reason for the status change."})
+    now = timezone.now()
+    with regulated_transaction(actor=actor):
+        # Lock the row so two people changing the status at once cannot both pass the table.
+        current = Equipment.objects.select_for_update().get(pk=equipment.pk)
+        if to not in TRANSITIONS[current.status]:
+            raise ValidationError(
+                {
+                    "status": f"Equipment that is {current.get_status_display().lower()} "
+                    f"cannot become {S(to).label.lower()}."
+                }
+            )
+        if to == S.IN_SERVICE:
+            blockers = return_to_service_blockers(current)
+            if blockers:
+                raise ValidationError({"status": blockers})
+        change = _write_status(current, to=to, reason=reason.strip(), actor=actor, now=now)
+    equipment.status = current.status
+    equipment.updated_at = current.updated_at
+    return change

@@ -1,0 +1,149 @@
+"""Label pages: the stable address a QR label opens, and the label PDF for the equipment chosen
+on the list (its current filters) or on an equipment page.
+
+Printing writes nothing, so anyone who may view the equipment may print its label; scoping
+keeps every label to the person's own sites.
+"""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views import View
+
+from equipment.documents.labels import DEFAULT_STOCK, STOCKS, build_label_pdf, label_content
+from equipment.filters import EquipmentFilter
+from equipment.models import Equipment
+from imaging_ops.access.scoping import scope
+
+# One print run; a larger selection is narrowed with the list's filters.
+MAX_LABELS = 300
+TEMPLATE = "equipment/labels.html"
+
+
+def equipment_by_tag(request, site_code: str, asset_tag: str):
+    """The address on a QR label: to the equipment page, through the login page if need be.
+
+    Site code and tag match whatever their case. A tag unknown, or at a site the person holds
+    no role at, answers the same 404, so a label tells a stranger nothing.
+    """
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    equipment = (
+        scope(Equipment.objects.only("pk"), request.user)
+        .filter(site__code__iexact=site_code, asset_tag__iexact=asset_tag)
+        .first()
+    )
+    if equipment is None:
+        raise Http404("No equipment with this tag at your sites.")
+    return redirect("equipment:detail", pk=equipment.pk)
+
+
+class LabelForm(forms.Form):
+    sheet = forms.ChoiceField(
+        label="Label stock",
+        choices=[(stock.code, stock.title) for stock in STOCKS.values()],
+        initial=DEFAULT_STOCK,
+    )
+    start = forms.IntegerField(
+        label="Start at label",
+        min_value=1,
+        initial=1,
+        help_text="On a partly used sheet, the first free label: 1 is the top left, counting "
+        "left to right, then down.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        stock = STOCKS.get(cleaned.get("sheet"))
+        start = cleaned.get("start")
+        if stock is None or start is None or start <= stock.per_page:
+            return cleaned
+        if stock.is_sheet:
+            self.add_error(
+                "start",
+                f"A sheet of {stock.name} holds {stock.per_page} labels: "
+                f"choose a position from 1 to {stock.per_page}.",
+            )
+        else:
+            self.add_error("start", "Single labels print one to a page: start at 1.")
+        return cleaned
+
+
+def _labels_response(request, queryset, context):
+    """The form for a selection; once the form is sent (`sheet` in the query), the PDF."""
+    form = LabelForm(request.GET if "sheet" in request.GET else None)
+    context["form"] = form
+    if not form.is_bound:
+        return render(request, TEMPLATE, context)
+    if context.get("problem") or not form.is_valid():
+        return render(request, TEMPLATE, context, status=400)
+    pdf = build_label_pdf(
+        [label_content(item) for item in queryset],
+        stock=STOCKS[form.cleaned_data["sheet"]],
+        start=form.cleaned_data["start"],
+        title=context["title"],
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{context["filename"]}"'
+    return response
+
+
+class ListLabelsView(LoginRequiredMixin, View):
+    """Labels for the equipment the list shows with its current filters, up to MAX_LABELS."""
+
+    def get(self, request):
+        queryset = scope(Equipment.objects.select_related("site"), request.user)
+        filterset = EquipmentFilter(request.GET, queryset=queryset, request=request)
+        filter_names = set(filterset.filters)
+        kept = [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name in filter_names
+            for value in values
+            if value
+        ]
+        context = {
+            "title": "Equipment labels",
+            "filename": "equipment-labels.pdf",
+            "filter_params": kept,
+            "back_url": _with_query(reverse("equipment:list"), kept),
+        }
+        if filterset.errors:
+            context["filter_errors"] = filterset.errors
+            context["problem"] = "filters"
+            return _labels_response(request, queryset.none(), context)
+        selected = filterset.qs.order_by("site__code", "asset_tag")
+        count = selected.count()
+        context["count"] = count
+        context["max_labels"] = MAX_LABELS
+        if count == 0:
+            context["problem"] = "empty"
+        elif count > MAX_LABELS:
+            context["problem"] = "too_many"
+        return _labels_response(request, selected, context)
+
+
+class EquipmentLabelView(LoginRequiredMixin, View):
+    """The label of one piece of equipment, from its page."""
+
+    def get(self, request, pk):
+        queryset = scope(Equipment.objects.select_related("site"), request.user)
+        equipment = get_object_or_404(queryset, pk=pk)
+        context = {
+            "equipment": equipment,
+            "title": f"Label {equipment.asset_tag}",
+            "filename": f"label-{slugify(f'{equipment.site.code} {equipment.asset_tag}')}.pdf",
+            "count": 1,
+            "back_url": reverse("equipment:detail", args=[equipment.pk]),
+        }
+        return _labels_response(request, [equipment], context)
+
+
+def _with_query(url: str, params: list[tuple[str, str]]) -> str:
+    return f"{url}?{urlencode(params)}" if params else url

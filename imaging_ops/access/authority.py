@@ -1,0 +1,74 @@
+"""Who a person is at each site, read once per request, and whether their account may act."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from imaging_ops.vocabulary import Role
+
+
+@dataclass(frozen=True)
+class Grant:
+    site_id: int
+    role: str
+    is_trainee: bool
+
+
+def _local_today(site, now: datetime) -> date:
+    return timezone.localtime(now, site.zone).date()
+
+
+def _active_memberships(user) -> list:
+    """The user's active membership rows with their sites: one query, cached on the user."""
+    rows = getattr(user, "_membership_rows", None)
+    if rows is None:
+        rows = list(user.memberships.filter(is_active=True).select_related("site"))
+        user._membership_rows = rows
+    return rows
+
+
+def in_force(membership, now: datetime) -> bool:
+    """Whether a membership's expiry (a last day, in its site's time zone) has not passed."""
+    return membership.expires_on is None or membership.expires_on >= _local_today(
+        membership.site, now
+    )
+
+
+def memberships_in_force(user, now: datetime | None = None) -> tuple[Grant, ...]:
+    """The user's active, unexpired roles (expiry counted in each site's own time zone)."""
+    if not user.is_authenticated:
+        return ()
+    now = now or timezone.now()
+    return tuple(
+        Grant(site_id=m.site_id, role=m.role, is_trainee=m.is_trainee)
+        for m in _active_memberships(user)
+        if in_force(m, now)
+    )
+
+
+def roles_at(user, site_id: int) -> frozenset[str]:
+    return frozenset(g.role for g in memberships_in_force(user) if g.site_id == site_id)
+
+
+def user_site_ids(user) -> frozenset[int]:
+    return frozenset(g.site_id for g in memberships_in_force(user))
+
+
+def account_may_act(user, now: datetime) -> tuple[bool, str]:
+    """Whether the account may sign in or call the API now, and if not, why, in plain words.
+
+    One check for session and token authentication alike: the account is active, not locked,
+    and a person whose only roles are inspector roles still has unexpired access.
+    """
+    if not user.is_active:
+        return False, "This account is deactivated."
+    if user.locked_until and user.locked_until > now:
+        return False, "This account is locked after repeated failed attempts."
+    if user.is_superuser:
+        return True, ""
+    held = _active_memberships(user)
+    inspector_only = held and all(m.role == Role.INSPECTOR for m in held)
+    if inspector_only and not any(in_force(m, now) for m in held):
+        return False, "Your inspector access has expired."
+    return True, ""

@@ -1,0 +1,45 @@
+"""Reads of the shared core that pages, the API and PDFs share."""
+
+from django.db.models import Q, QuerySet
+
+from imaging_ops.access.permissions import Action, sites_where
+from imaging_ops.models import AuditChainHead, AuditEvent
+
+HISTORY_LIMIT = 50
+
+
+def audit_events_for(user) -> QuerySet:
+    """The audit events a person may search: their sites where they may search the trail.
+
+    System administrators see every event, including those that belong to no site.
+    """
+    events = AuditEvent.objects.select_related("site")
+    if user.is_superuser:
+        return events
+    return events.filter(site_id__in=sites_where(user, Action.SEARCH_AUDIT))
+
+
+def history_for(*objs, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
+    """The newest events of one record (or of a record and its versions), in one query."""
+    ids_by_type: dict[str, list[str]] = {}
+    for obj in objs:
+        ids_by_type.setdefault(obj._meta.label_lower, []).append(str(obj.pk))
+    match = Q()
+    for object_type, ids in ids_by_type.items():
+        match |= Q(object_type=object_type, object_id__in=ids)
+    if not match:
+        return []
+    return list(AuditEvent.objects.filter(match).order_by("-seq")[:limit])
+
+
+def chain_head() -> AuditChainHead:
+    return AuditChainHead.objects.get(pk=1)
+
+
+def change_rows(event: AuditEvent) -> list[tuple[str, object, object]]:
+    """(field, old, new) rows of an event's changes, sorted by field name."""
+    return [
+        (field, values[0] if len(values) > 0 else None, values[1] if len(values) > 1 else None)
+        for field, values in sorted(event.changes.items())
+        if isinstance(values, list)
+    ]

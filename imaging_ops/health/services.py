@@ -1,0 +1,12 @@
+"""The heartbeats /health/ reads: the worker and beat each record theirs."""
+
+from datetime import datetime
+
+from django.db import transaction
+
+from imaging_ops.models import Heartbeat
+
+
+def record_heartbeat(*, name: str, now: datetime) -> None:
+    with transaction.atomic():
+        Heartbeat.objects.update_or_create(name=name, defaults={"beat_at": now})

@@ -1,0 +1,47 @@
+"""The person's notifications: a list, newest first, opening one marks it read."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views import View
+from django.views.generic import ListView
+
+from imaging_ops.models import Notification
+from imaging_ops.notifications.services import mark_all_read, mark_read, safe_link
+
+
+class NotificationListView(LoginRequiredMixin, ListView):
+    template_name = "notifications/notification_list.html"
+    context_object_name = "notifications"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return Notification.objects.filter(user=self.request.user).select_related("site")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for notification in context["notifications"]:
+            notification.link = safe_link(notification.url)
+        return context
+
+
+class OpenNotificationView(LoginRequiredMixin, View):
+    """Marks the notification read and follows its link (someone else's answers 404)."""
+
+    def get(self, request, pk):
+        notification = mark_read(user=request.user, notification_id=pk, now=timezone.now())
+        if notification is None:
+            raise Http404("No such notification.")
+        return redirect(safe_link(notification.url) or "notifications")
+
+
+class MarkAllReadView(LoginRequiredMixin, View):
+    def post(self, request):
+        count = mark_all_read(user=request.user, now=timezone.now())
+        if count:
+            messages.success(
+                request, f"Marked {count} notification{'s' if count != 1 else ''} read."
+            )
+        return redirect("notifications")

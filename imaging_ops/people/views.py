@@ -1,0 +1,437 @@
+"""People pages of the core: a site's people, invitations, roles, and locked accounts.
+
+Every page of a site answers 404 outside the viewer's sites and 403 where they do not manage
+people; the writes go through imaging_ops.people.services (and imaging_ops.security.lockout
+for unlocking).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import ListView
+
+from imaging_ops.access.permissions import Action, require, sites_where
+from imaging_ops.access.scoping import scope
+from imaging_ops.audit.trail import AuditAction
+from imaging_ops.models import AuditEvent, Site, SiteMembership, User
+from imaging_ops.people import details as person_details
+from imaging_ops.people import services as people
+from imaging_ops.people.forms import (
+    AddRoleForm,
+    DeactivateForm,
+    InviteForm,
+    MembershipForm,
+    PersonDetailsForm,
+)
+from imaging_ops.security.lockout import locked_people, unlock_account
+from imaging_ops.web.base import add_service_errors
+
+PAGE_SIZE = 50
+HISTORY_LIMIT = 50
+
+
+def _require_manages_people_somewhere(user) -> None:
+    if not user.is_superuser and not sites_where(user, Action.MANAGE_PEOPLE):
+        raise PermissionDenied("Only managers can manage people.")
+
+
+class ManagedSiteMixin(LoginRequiredMixin):
+    """A page of one site (`site_code` in the URL) for the people who manage it.
+
+    Another site's code answers 404, as a missing one would; a site of the viewer's where they
+    do not manage answers 403.
+    """
+
+    site_action = Action.MANAGE_PEOPLE
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.site = get_object_or_404(
+            scope(Site.objects.all(), request.user), code=kwargs["site_code"]
+        )
+        require(request.user, self.site_action, self.site)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _person_at(site, pk) -> User:
+    """A person who holds or held a role at the site, or 404."""
+    return get_object_or_404(User.objects.filter(memberships__site=site).distinct(), pk=pk)
+
+
+def _describe(memberships, site, now) -> None:
+    today = people.site_today(site, now)
+    for membership in memberships:
+        membership.expired = membership.expires_on is not None and membership.expires_on < today
+
+
+# --- the people of a site -------------------------------------------------------------------
+
+
+class PeopleIndexView(LoginRequiredMixin, View):
+    """The sites where the viewer manages people; straight to the list when there is one."""
+
+    def get(self, request):
+        _require_manages_people_somewhere(request.user)
+        sites = list(people.managed_sites(request.user))
+        if len(sites) == 1:
+            return redirect("site_people", site_code=sites[0].code)
+        return render(request, "people/site_index.html", {"sites": sites})
+
+
+class SitePeopleView(ManagedSiteMixin, ListView):
+    """The site's people with their roles here; deactivated roles are listed apart."""
+
+    template_name = "people/site_people.html"
+    context_object_name = "people"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        site = self.site
+        active_here = SiteMembership.objects.filter(site=site, is_active=True)
+        queryset = User.objects.filter(pk__in=active_here.values("user_id"))
+        self.query = self.request.GET.get("q", "").strip()
+        if self.query:
+            queryset = queryset.filter(
+                Q(username__icontains=self.query)
+                | Q(full_name__icontains=self.query)
+                | Q(email__icontains=self.query)
+            )
+        return queryset.order_by("full_name", "username").prefetch_related(
+            Prefetch("memberships", queryset=active_here.order_by("role"), to_attr="roles_here")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        for person in context["people"]:
+            _describe(person.roles_here, self.site, now)
+            person.is_locked = bool(person.locked_until and person.locked_until > now)
+            person.has_password = person.has_usable_password()
+        deactivated = (
+            SiteMembership.objects.filter(site=self.site, is_active=False)
+            .select_related("user")
+            .order_by("user__full_name", "user__username", "role")
+        )
+        context["deactivated"] = Paginator(deactivated, PAGE_SIZE).get_page(
+            self.request.GET.get("deactivated_page")
+        )
+        context["site"] = self.site
+        context["query"] = self.query
+        return context
+
+
+class InvitePersonView(ManagedSiteMixin, View):
+    template_name = "people/invite.html"
+
+    def _render(self, form, status=200):
+        return render(
+            self.request, self.template_name, {"form": form, "site": self.site}, status=status
+        )
+
+    def get(self, request, site_code):
+        return self._render(InviteForm())
+
+    def post(self, request, site_code):
+        form = InviteForm(request.POST)
+        if form.is_valid():
+            try:
+                invitation = people.invite_person(
+                    actor=request.user, site=self.site, now=timezone.now(), **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _invited_message(invitation, self.site))
+                return redirect("person_at_site", site_code=self.site.code, pk=invitation.user.pk)
+        return self._render(form, status=400)
+
+
+def _invited_message(invitation, site) -> str:
+    person = invitation.user
+    role = invitation.membership.get_role_display().lower()
+    text = f"{person.display_name} is now {role} at {site.code}."
+    if invitation.link_sent:
+        text += f" A one-time link to choose a password was sent to {person.email}."
+    return text
+
+
+# --- one person at a site -------------------------------------------------------------------
+
+
+class PersonAtSiteView(ManagedSiteMixin, View):
+    """A person's roles at the site, with the forms to change them."""
+
+    template_name = "people/person.html"
+
+    def get(self, request, site_code, pk):
+        return self.page(_person_at(self.site, pk))
+
+    def page(self, person, *, add_form=None, bound=None, errors=(), status=200):
+        """The page, with a bound form in place of the blank one that failed, if any.
+
+        `errors` are shown above the roles: a refusal that belongs to no one field.
+        """
+        now = timezone.now()
+        memberships = list(
+            SiteMembership.objects.filter(site=self.site, user=person).order_by("role")
+        )
+        _describe(memberships, self.site, now)
+        viewer = self.request.user
+        for membership in memberships:
+            membership.may_change = people.may_change(viewer, membership)
+            failed = bound if bound and bound[0] == membership.pk else None
+            membership.edit_form = (
+                failed[1]
+                if failed and isinstance(failed[1], MembershipForm)
+                else MembershipForm(
+                    prefix=f"m{membership.pk}",
+                    initial={
+                        "is_trainee": membership.is_trainee,
+                        "expires_on": membership.expires_on,
+                    },
+                )
+            )
+            membership.deactivate_form = (
+                failed[1]
+                if failed and isinstance(failed[1], DeactivateForm)
+                else DeactivateForm(prefix=f"d{membership.pk}")
+            )
+        context = {
+            "site": self.site,
+            "person": person,
+            "active": [m for m in memberships if m.is_active],
+            "deactivated": [m for m in memberships if not m.is_active],
+            "add_form": add_form or AddRoleForm(),
+            "is_locked": bool(person.locked_until and person.locked_until > now),
+            "has_password": person.has_usable_password(),
+            "may_edit_details": person_details.may_edit_details(viewer, person),
+            "audit_history": _person_history(person, memberships),
+            "errors": errors,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+def _person_history(person, memberships) -> list[AuditEvent]:
+    """Changes to the person's account and to their roles here, newest first, in one query.
+
+    Sign-ins and other events about the account stay in the audit search.
+    """
+    account = Q(
+        object_type=User._meta.label_lower,
+        object_id=str(person.pk),
+        action__in=[AuditAction.CREATE, AuditAction.UPDATE],
+    )
+    roles = Q(
+        object_type=SiteMembership._meta.label_lower,
+        object_id__in=[str(m.pk) for m in memberships],
+    )
+    return list(AuditEvent.objects.filter(account | roles).order_by("-seq")[:HISTORY_LIMIT])
+
+
+def _back_to_person(site, person):
+    return redirect("person_at_site", site_code=site.code, pk=person.pk)
+
+
+class PersonDetailsView(ManagedSiteMixin, View):
+    """GET: the person's details in a form; POST: save them with a reason, back to their page."""
+
+    template_name = "people/details.html"
+
+    def _person(self, pk) -> User:
+        person = _person_at(self.site, pk)
+        if not person_details.may_edit_details(self.request.user, person):
+            raise PermissionDenied(
+                "A system administrator's details are changed by a system administrator."
+            )
+        return person
+
+    def _render(self, person, form, status=200):
+        context = {"site": self.site, "person": person, "form": form}
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, site_code, pk):
+        person = self._person(pk)
+        return self._render(person, PersonDetailsForm(person=person))
+
+    def post(self, request, site_code, pk):
+        person = self._person(pk)
+        form = PersonDetailsForm(request.POST, person=person)
+        if form.is_valid():
+            try:
+                change = person_details.update_person_details(
+                    actor=request.user,
+                    site=self.site,
+                    person=person,
+                    now=timezone.now(),
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                if change.changed:
+                    messages.success(request, f"Saved the details of {change.user.display_name}.")
+                else:
+                    messages.info(request, "Nothing changed: the details were already these.")
+                return _back_to_person(self.site, person)
+        return self._render(person, form, status=400)
+
+
+class AddRoleView(PersonAtSiteView):
+    def get(self, request, site_code, pk):
+        return _back_to_person(self.site, _person_at(self.site, pk))
+
+    def post(self, request, site_code, pk):
+        person = _person_at(self.site, pk)
+        form = AddRoleForm(request.POST)
+        if form.is_valid():
+            try:
+                membership = people.add_role(
+                    actor=request.user,
+                    site=self.site,
+                    user=person,
+                    now=timezone.now(),
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"{person.display_name} is now {membership.get_role_display().lower()} "
+                    f"at {self.site.code}.",
+                )
+                return _back_to_person(self.site, person)
+        return self.page(person, add_form=form, status=400)
+
+
+class MembershipView(PersonAtSiteView):
+    """POST: change one role's trainee mark and last day (`UpdateMembership`) or remove it."""
+
+    form_class = MembershipForm
+    prefix = "m"
+
+    def get(self, request, site_code, pk):
+        membership = self._membership(pk)
+        return _back_to_person(self.site, membership.user)
+
+    def _membership(self, pk) -> SiteMembership:
+        return get_object_or_404(
+            SiteMembership.objects.select_related("user", "site"), site=self.site, pk=pk
+        )
+
+    def post(self, request, site_code, pk):
+        membership = self._membership(pk)
+        form = self.form_class(request.POST, prefix=f"{self.prefix}{membership.pk}")
+        if form.is_valid():
+            try:
+                self.act(membership, form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return _back_to_person(self.site, membership.user)
+        return self.page(
+            membership.user,
+            bound=(membership.pk, form),
+            errors=form.non_field_errors(),
+            status=400,
+        )
+
+    def act(self, membership, data) -> None:
+        people.update_membership(
+            actor=self.request.user, membership=membership, now=timezone.now(), **data
+        )
+        messages.success(self.request, f"Saved the {membership.get_role_display().lower()} role.")
+
+
+class DeactivateMembershipView(MembershipView):
+    form_class = DeactivateForm
+    prefix = "d"
+
+    def act(self, membership, data) -> None:
+        people.deactivate_membership(
+            actor=self.request.user, membership=membership, now=timezone.now(), **data
+        )
+        messages.success(
+            self.request,
+            f"Removed the {membership.get_role_display().lower()} role of "
+            f"{membership.user.display_name} at {self.site.code}.",
+        )
+
+
+class ResendInvitationView(ManagedSiteMixin, View):
+    def post(self, request, site_code, pk):
+        person = _person_at(self.site, pk)
+        try:
+            people.resend_invitation(
+                actor=request.user, site=self.site, user=person, now=timezone.now()
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"A new one-time link was sent to {person.email}.")
+        return _back_to_person(self.site, person)
+
+
+# --- locked accounts ------------------------------------------------------------------------
+
+
+class LockedAccountsView(LoginRequiredMixin, ListView):
+    """People locked now at the sites where the viewer manages people, with an Unlock button."""
+
+    template_name = "people/locked_accounts.html"
+    context_object_name = "people"
+    paginate_by = 50
+
+    def get_queryset(self):
+        viewer = self.request.user
+        _require_manages_people_somewhere(viewer)
+        visible = scope(SiteMembership.objects.filter(is_active=True), viewer)
+        return locked_people(viewer, timezone.now()).prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=visible.select_related("site").order_by("site__code", "role"),
+                to_attr="visible_memberships",
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for person in context["people"]:
+            sites = {m.site.code: m.site for m in person.visible_memberships}
+            person.site_codes = sorted(sites)
+            zone = sites[person.site_codes[0]].zone if sites else timezone.get_default_timezone()
+            local = timezone.localtime(person.locked_until, zone)
+            # Formatted here: the template's date filter would turn it back into UTC.
+            person.locked_until_text = f"{local:%Y-%m-%d %H:%M %Z}"
+        return context
+
+
+class UnlockAccountView(LoginRequiredMixin, View):
+    """POST: unlock; back to `next` (a page of this app) or to the locked accounts."""
+
+    def post(self, request, pk):
+        viewer = request.user
+        people_in_reach = User.objects.all()
+        if not viewer.is_superuser:
+            people_in_reach = people_in_reach.filter(
+                memberships__in=scope(SiteMembership.objects.filter(is_active=True), viewer)
+            ).distinct()
+        person = get_object_or_404(people_in_reach, pk=pk)
+        if unlock_account(user=person, actor=viewer, now=timezone.now()):
+            messages.success(request, f"{person.display_name} can sign in again.")
+        else:
+            messages.info(request, f"{person.display_name} was not locked.")
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(back)
+        return redirect(reverse("locked_accounts"))

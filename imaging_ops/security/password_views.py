@@ -1,0 +1,52 @@
+"""Pages of the password links: ask for a reset by email, then choose a password.
+
+Choosing the password is Django's set-password page (`PasswordResetConfirmView`), which checks
+the one-time token and the password validators; these views add the request by email.
+"""
+
+from django import forms
+from django.contrib.auth import views as auth_views
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.generic import FormView
+
+from imaging_ops.audit.trail import regulated_transaction
+from imaging_ops.security.password_links import send_password_reset_links
+
+
+class ForgotPasswordForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="The address your account was set up with.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class ForgotPasswordView(FormView):
+    """Answers the same whether or not an account has the address, so it reveals nobody."""
+
+    form_class = ForgotPasswordForm
+    template_name = "registration/password_reset_form.html"
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        send_password_reset_links(email=form.cleaned_data["email"], now=timezone.now())
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ChoosePasswordView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        # The person chose it: the event names them, with how, never the password.
+        form.user._audit_reason = "Password chosen through a one-time link"
+        with regulated_transaction(actor=form.user):
+            return super().form_valid(form)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
