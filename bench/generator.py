@@ -47,7 +47,7 @@ from equipment.models import (
     Location,
     StatusChangeKind,
 )
-from equipment.services.registry import TRANSITIONS
+from equipment.services.status import TRANSITIONS
 from imaging_ops.audit.trail import hmac_key, jsonable
 from imaging_ops.models import Site, SiteIdentifier, SiteMembership, User
 from imaging_ops.vocabulary import AreaClass, IdentifierKind, Role

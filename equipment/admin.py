@@ -1,7 +1,15 @@
+"""Equipment in the Django admin, for system administrators: shown, never changed or deleted
+there. Writes go through the services' rules in the app's pages and API, with a reason."""
+
 from django.contrib import admin
 
-from equipment import acceptance_admin  # noqa: F401  (registers the acceptance note admins)
-from equipment.models import Equipment, EquipmentStatusChange, Location
+from equipment.models import (
+    AcceptanceNote,
+    AcceptanceNoteVersion,
+    Equipment,
+    EquipmentStatusChange,
+    Location,
+)
 from imaging_ops.admin import NoDeleteAdmin
 
 
@@ -34,3 +42,41 @@ class EquipmentAdmin(ReadOnlyAdmin):
 @admin.register(EquipmentStatusChange)
 class EquipmentStatusChangeAdmin(ReadOnlyAdmin):
     list_display = ("equipment", "from_status", "to_status", "actor", "changed_at")
+
+
+class VersionInline(admin.StackedInline):
+    model = AcceptanceNoteVersion
+    fk_name = "note"
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "number",
+        "accepted_on",
+        "outcome",
+        "summary",
+        "tests_performed",
+        "conditions",
+        "created_at",
+        "created_by",
+        "amendment_reason",
+    )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AcceptanceNote)
+class AcceptanceNoteAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "equipment", "current_version", "voided_at")
+    list_select_related = ("equipment", "current_version")
+    list_filter = ("equipment__site",)
+    inlines = [VersionInline]
+
+
+@admin.register(AcceptanceNoteVersion)
+class AcceptanceNoteVersionAdmin(ReadOnlyAdmin):
+    list_display = ("note", "number", "outcome", "accepted_on", "created_by", "created_at")
+    list_select_related = ("note", "created_by")

@@ -1,24 +1,21 @@
 from django.urls import path
 
-from equipment.views import acceptance
-from equipment.views import imports as import_views
-from equipment.views import labels as label_views
-from equipment.views import registry as views
+from equipment.views import acceptance, documents, registry, status
 
 app_name = "equipment"
 
 urlpatterns = [
     # Equipment and its status.
-    path("", views.EquipmentListView.as_view(), name="list"),
-    path("new/", views.EquipmentFormView.as_view(), name="create"),
-    path("<int:pk>/", views.EquipmentDetailView.as_view(), name="detail"),
-    path("<int:pk>/edit/", views.EquipmentFormView.as_view(), name="edit"),
-    path("<int:pk>/status/", views.EquipmentStatusView.as_view(), name="status"),
+    path("", registry.EquipmentListView.as_view(), name="list"),
+    path("new/", registry.EquipmentFormView.as_view(), name="create"),
+    path("<int:pk>/", registry.EquipmentDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", registry.EquipmentFormView.as_view(), name="edit"),
+    path("<int:pk>/status/", status.EquipmentStatusView.as_view(), name="status"),
     # Rooms.
-    path("locations/", views.LocationListView.as_view(), name="locations"),
-    path("locations/new/", views.LocationFormView.as_view(), name="location_create"),
-    path("locations/<int:pk>/", views.LocationDetailView.as_view(), name="location_detail"),
-    path("locations/<int:pk>/edit/", views.LocationFormView.as_view(), name="location_edit"),
+    path("locations/", registry.LocationListView.as_view(), name="locations"),
+    path("locations/new/", registry.LocationFormView.as_view(), name="location_create"),
+    path("locations/<int:pk>/", registry.LocationDetailView.as_view(), name="location_detail"),
+    path("locations/<int:pk>/edit/", registry.LocationFormView.as_view(), name="location_edit"),
     # Acceptance notes: versioned, signed records.
     path(
         "<int:pk>/acceptance/new/",
@@ -43,9 +40,9 @@ urlpatterns = [
         "acceptance/<int:pk>/sign/", acceptance.AcceptanceSignView.as_view(), name="acceptance_sign"
     ),
     # QR labels (the stable address /e/<site>/<tag>/ is in imaging_ops/urls.py).
-    path("labels/", label_views.ListLabelsView.as_view(), name="labels"),
-    path("<int:pk>/labels/", label_views.EquipmentLabelView.as_view(), name="labels_one"),
+    path("labels/", documents.ListLabelsView.as_view(), name="labels"),
+    path("<int:pk>/labels/", documents.EquipmentLabelView.as_view(), name="labels_one"),
     # CSV export and import.
-    path("export/", import_views.equipment_export, name="export"),
-    path("import/", import_views.EquipmentImportView.as_view(), name="import"),
+    path("export/", documents.equipment_export, name="export"),
+    path("import/", documents.EquipmentImportView.as_view(), name="import"),
 ]

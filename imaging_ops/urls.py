@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from equipment.api.acceptance import AcceptanceNoteViewSet
 from equipment.api.registry import EquipmentViewSet, LocationViewSet
-from equipment.views.labels import equipment_by_tag
+from equipment.views.documents import equipment_by_tag
 from imaging_ops.api.audit import AuditEventViewSet
 from imaging_ops.api.notifications import NotificationViewSet
 from imaging_ops.api.views import SiteViewSet, TokenView

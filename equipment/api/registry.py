@@ -19,6 +19,7 @@ from equipment.documents import csv_import, csv_io
 from equipment.filters import EquipmentFilter, LocationFilter
 from equipment.models import Equipment, Location
 from equipment.services import registry as services
+from equipment.services.status import change_equipment_status
 from imaging_ops.access.scoping import scope
 from imaging_ops.api.base import ScopedViewSet
 
@@ -71,7 +72,7 @@ class EquipmentViewSet(ScopedViewSet):
         equipment = get_object_or_404(scope(Equipment.objects.all(), request.user), pk=pk)
         payload = StatusChangeRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        change = services.change_equipment_status(
+        change = change_equipment_status(
             equipment=equipment,
             to=payload.validated_data["status"],
             reason=payload.validated_data["reason"],

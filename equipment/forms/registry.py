@@ -1,7 +1,7 @@
 from django import forms
 
 from equipment.decay import plain_number
-from equipment.models import Category, Equipment, EquipmentStatus, Location, MaintenanceStrategy
+from equipment.models import Category, Equipment, Location, MaintenanceStrategy
 from equipment.radionuclides import ActivityUnit, Radionuclide
 from equipment.services.registry import DETAIL_FIELDS, SEALED_SOURCE_FIELDS
 from imaging_ops.access.permissions import Action, can
@@ -235,18 +235,6 @@ class EquipmentForm(ScopedFormMixin, forms.Form):
 def _location_label(location: Location) -> str:
     secured = " (secured storage)" if location.secured_storage else ""
     return f"{location.site.code}: {location}{secured}"
-
-
-class StatusChangeForm(forms.Form):
-    status = forms.ChoiceField(choices=EquipmentStatus.choices, label="New status")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-
-    def __init__(self, *args, allowed: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        # No status is preselected: the person chooses one on purpose.
-        self.fields["status"].choices = [("", "Choose…")] + [
-            (value, label) for value, label in EquipmentStatus.choices if value in allowed
-        ]
 
 
 class LocationForm(ScopedFormMixin, forms.Form):

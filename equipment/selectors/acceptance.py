@@ -1,9 +1,17 @@
-"""Reads of acceptance notes shared by the equipment page and the API."""
+"""Reads of acceptance notes shared by the equipment page, the API and the status gate."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch
 
-from equipment.models import AcceptanceNote, AcceptanceNoteVersion
-from imaging_ops.models import Signature
+from equipment.models import (
+    AcceptanceNote,
+    AcceptanceNoteVersion,
+    AcceptanceOutcome,
+    Equipment,
+    EquipmentStatus,
+)
+from imaging_ops.models import Meaning, Signature
+from imaging_ops.records.signatures import signature_is_valid
 
 
 def acceptance_notes():
@@ -16,4 +24,53 @@ def acceptance_notes():
     )
     return AcceptanceNote.objects.select_related("equipment__site", "voided_by").prefetch_related(
         Prefetch("versions", queryset=versions)
+    )
+
+
+def acceptance_blockers(equipment: Equipment) -> list[str]:
+    """The acceptance gate. Equipment that has not been in service since it was entered (or
+    since it was last retired) needs an acceptance note whose latest signed version says
+    accepted, signed (Performed) since that retirement, whatever way it comes: straight from
+    awaiting acceptance or by way of out of service."""
+    blockers = []
+    changes = equipment.status_changes.all()
+    retired_at = (
+        changes.filter(to_status=EquipmentStatus.RETIRED)
+        .order_by("-changed_at")
+        .values_list("changed_at", flat=True)
+        .first()
+    )
+    in_service_since = changes.filter(to_status=EquipmentStatus.IN_SERVICE)
+    if retired_at is not None:
+        in_service_since = in_service_since.filter(changed_at__gt=retired_at)
+    if not in_service_since.exists() and not has_signed_acceptance(equipment, since=retired_at):
+        blockers.append(
+            "Record and sign an acceptance note (outcome accepted) before "
+            + ("first clinical use." if retired_at is None else "returning it to service.")
+        )
+    return blockers
+
+
+def has_signed_acceptance(equipment: Equipment, *, since=None) -> bool:
+    """Whether the latest signed acceptance note (not voided; Performed signature still valid,
+    made since `since`) says the equipment is accepted. A later rejection closes the gate."""
+    notes = AcceptanceNote.objects.filter(
+        equipment=equipment, voided_at__isnull=True, current_version__isnull=False
+    ).select_related("current_version", "current_version__note")
+    versions = {note.current_version_id: note.current_version for note in notes}
+    if not versions:
+        return False
+    signatures = Signature.objects.filter(
+        content_type=ContentType.objects.get_for_model(AcceptanceNoteVersion),
+        object_id__in=versions,
+        meaning=Meaning.PERFORMED,
+    ).order_by("-signed_at", "-pk")
+    if since is not None:
+        signatures = signatures.filter(signed_at__gte=since)
+    latest = next(
+        (sig for sig in signatures if signature_is_valid(sig, versions[sig.object_id])), None
+    )
+    return latest is not None and versions[latest.object_id].outcome in (
+        AcceptanceOutcome.ACCEPTED,
+        AcceptanceOutcome.ACCEPTED_WITH_CONDITIONS,
     )

@@ -1,10 +1,9 @@
 """Every write to locations and equipment, with its rules, in one place for pages and API."""
 
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 
-from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -13,34 +12,15 @@ from equipment.models import (
     Category,
     Equipment,
     EquipmentStatus,
-    EquipmentStatusChange,
     Location,
     MaintenanceStrategy,
     StatusChangeKind,
 )
-from imaging_ops.access.permissions import FULL, Action, require
-from imaging_ops.audit.trail import AuditAction, regulated_transaction
+from equipment.services.grants import require_equipment_edit, require_location_edit
+from equipment.services.status import record_status_change
+from imaging_ops.access.permissions import Action, require
+from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.vocabulary import AreaClass, Modality
-
-S = EquipmentStatus
-
-# The one transition table. Retired equipment goes back into service through the same gate as
-# acceptance; disposal is final.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.AWAITING_ACCEPTANCE: frozenset({S.IN_SERVICE, S.OUT_OF_SERVICE, S.RETIRED}),
-    S.IN_SERVICE: frozenset({S.OUT_OF_SERVICE, S.RETIRED}),
-    S.OUT_OF_SERVICE: frozenset({S.IN_SERVICE, S.RETIRED}),
-    S.RETIRED: frozenset({S.DISPOSED, S.IN_SERVICE}),
-    S.DISPOSED: frozenset(),
-}
-
-# The action a person needs to move equipment into each status.
-ACTION_FOR_STATUS = {
-    S.IN_SERVICE: Action.RETURN_TO_SERVICE,
-    S.OUT_OF_SERVICE: Action.TAKE_OUT_OF_SERVICE,
-    S.RETIRED: Action.EDIT_EQUIPMENT,
-    S.DISPOSED: Action.EDIT_EQUIPMENT,
-}
 
 LOCATION_FIELDS = ("building", "room", "area_class", "secured_storage")
 ROOM_TAKEN = "This site already has that room in that building."
@@ -97,39 +77,6 @@ def _clash_is_a_field_error(field: str, message: str):
         raise ValidationError({field: message}) from exc
 
 
-# --- permissions with object conditions ----------------------------------------------------
-
-
-def _require_location_edit(actor, site, area_class: str) -> None:
-    grant = require(actor, Action.EDIT_EQUIPMENT, site)
-    if grant is not FULL and area_class != AreaClass.RESTRICTED:
-        raise PermissionDenied("As radiation safety officer you manage restricted areas only.")
-
-
-def _require_equipment_edit(actor, site, category: str) -> None:
-    grant = require(actor, Action.EDIT_EQUIPMENT, site)
-    if grant is not FULL and category != Category.SEALED_SOURCE:
-        raise PermissionDenied("As radiation safety officer you manage sealed sources only.")
-
-
-def may_edit_location(user, location: Location) -> bool:
-    """Whether the pages should offer to edit this location (the same rule the service holds)."""
-    try:
-        _require_location_edit(user, location.site_id, location.area_class)
-    except PermissionDenied:
-        return False
-    return True
-
-
-def may_edit_equipment(user, equipment: Equipment) -> bool:
-    """Whether the pages should offer to edit this equipment (the same rule the service holds)."""
-    try:
-        _require_equipment_edit(user, equipment.site_id, equipment.category)
-    except PermissionDenied:
-        return False
-    return True
-
-
 # --- locations -----------------------------------------------------------------------------
 
 
@@ -158,7 +105,7 @@ def _validate_location(location: Location) -> None:
 def _sources_kept_at(location: Location):
     """The sealed sources at a location that must stay secured: all but disposed ones."""
     return Equipment.objects.filter(location=location, category=Category.SEALED_SOURCE).exclude(
-        status=S.DISPOSED
+        status=EquipmentStatus.DISPOSED
     )
 
 
@@ -171,7 +118,7 @@ def create_location(
     area_class: str = AreaClass.UNRESTRICTED,
     secured_storage: bool = False,
 ) -> Location:
-    _require_location_edit(actor, site, area_class)
+    require_location_edit(actor, site, area_class)
     location = Location(
         site=site,
         building=building.strip(),
@@ -189,10 +136,10 @@ def update_location(*, actor, location: Location, **changes) -> Location:
     unknown = set(changes) - set(LOCATION_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
-    _require_location_edit(actor, location.site_id, location.area_class)
+    require_location_edit(actor, location.site_id, location.area_class)
     for field, value in changes.items():
         setattr(location, field, value.strip() if isinstance(value, str) else value)
-    _require_location_edit(actor, location.site_id, location.area_class)
+    require_location_edit(actor, location.site_id, location.area_class)
     _validate_location(location)
     with _clash_is_a_field_error("room", ROOM_TAKEN), regulated_transaction(actor=actor):
         location.save()
@@ -334,7 +281,7 @@ def _sealed_source_errors(equipment: Equipment, invalid: frozenset[str]) -> dict
         errors["reference_date"] = "Give the date of the certified reference activity."
     elif "reference_date" not in invalid and equipment.reference_date > site_today(equipment.site):
         errors["reference_date"] = "The reference date cannot be in the future."
-    if equipment.status != S.DISPOSED and not (
+    if equipment.status != EquipmentStatus.DISPOSED and not (
         equipment.location is not None and equipment.location.secured_storage
     ):
         errors["location"] = SECURED_STORAGE_REQUIRED
@@ -362,7 +309,7 @@ def create_equipment(
     unknown = set(details) - set(DETAIL_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field is not known."))
-    _require_equipment_edit(actor, site, category)
+    require_equipment_edit(actor, site, category)
     if adopt_in_service:
         require(actor, Action.ADOPT_IN_SERVICE, site)
         if not adoption_reason.strip():
@@ -385,9 +332,9 @@ def create_equipment(
     with _clash_is_a_field_error("asset_tag", TAG_TAKEN), regulated_transaction(actor=actor):
         equipment.save()
         if adopt_in_service:
-            _write_status(
+            record_status_change(
                 equipment,
-                to=S.IN_SERVICE,
+                to=EquipmentStatus.IN_SERVICE,
                 reason=adoption_reason.strip(),
                 actor=actor,
                 now=now,
@@ -405,134 +352,14 @@ def update_equipment(*, actor, equipment: Equipment, **changes) -> Equipment:
     unknown = set(changes) - set(EQUIPMENT_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
-    _require_equipment_edit(actor, equipment.site_id, equipment.category)
+    require_equipment_edit(actor, equipment.site_id, equipment.category)
     if "modalities" in changes:
         changes["modalities"] = clean_modalities(changes["modalities"])
         equipment.modality = changes["modalities"][0] if changes["modalities"] else ""
     for field, value in changes.items():
         setattr(equipment, field, _cleaned(field, value))
-    _require_equipment_edit(actor, equipment.site_id, equipment.category)
+    require_equipment_edit(actor, equipment.site_id, equipment.category)
     _validate_equipment(equipment)
     with _clash_is_a_field_error("asset_tag", TAG_TAKEN), regulated_transaction(actor=actor):
         equipment.save()
     return equipment
-
-
-# --- status --------------------------------------------------------------------------------
-
-
-def return_to_service_blockers(equipment: Equipment) -> list[str]:
-    """What stands between this equipment and clinical use, in sentences a person can act on.
-
-    The one gate for acceptance and every return to service. Equipment that has not been in
-    service since it was entered (or since it was last retired) needs an acceptance note whose
-    latest signed version says accepted, signed (Performed) since that retirement — whatever
-    way it comes, straight from awaiting acceptance or by way of out of service. Open stop-use
-    work orders, return-to-service records and schedules past their hard limit add their
-    sentences here as those records arrive.
-    """
-    blockers = []
-    changes = equipment.status_changes.all()
-    retired_at = (
-        changes.filter(to_status=S.RETIRED)
-        .order_by("-changed_at")
-        .values_list("changed_at", flat=True)
-        .first()
-    )
-    in_service_since = changes.filter(to_status=S.IN_SERVICE)
-    if retired_at is not None:
-        in_service_since = in_service_since.filter(changed_at__gt=retired_at)
-    if not in_service_since.exists() and not has_signed_acceptance(equipment, since=retired_at):
-        blockers.append(
-            "Record and sign an acceptance note (outcome accepted) before "
-            + ("first clinical use." if retired_at is None else "returning it to service.")
-        )
-    return blockers
-
-
-def has_signed_acceptance(equipment: Equipment, *, since=None) -> bool:
-    """Whether the latest signed acceptance note (not voided; Performed signature still valid,
-    made since `since`) says the equipment is accepted. A later rejection closes the gate."""
-    from equipment.models import AcceptanceNote, AcceptanceNoteVersion, AcceptanceOutcome
-    from imaging_ops.models import Meaning, Signature
-    from imaging_ops.records.signatures import signature_is_valid
-
-    notes = AcceptanceNote.objects.filter(
-        equipment=equipment, voided_at__isnull=True, current_version__isnull=False
-    ).select_related("current_version", "current_version__note")
-    versions = {note.current_version_id: note.current_version for note in notes}
-    if not versions:
-        return False
-    signatures = Signature.objects.filter(
-        content_type=ContentType.objects.get_for_model(AcceptanceNoteVersion),
-        object_id__in=versions,
-        meaning=Meaning.PERFORMED,
-    ).order_by("-signed_at", "-pk")
-    if since is not None:
-        signatures = signatures.filter(signed_at__gte=since)
-    latest = next(
-        (sig for sig in signatures if signature_is_valid(sig, versions[sig.object_id])), None
-    )
-    return latest is not None and versions[latest.object_id].outcome in (
-        AcceptanceOutcome.ACCEPTED,
-        AcceptanceOutcome.ACCEPTED_WITH_CONDITIONS,
-    )
-
-
-def allowed_transitions(equipment: Equipment) -> list[str]:
-    return [s for s in S.values if s in TRANSITIONS[equipment.status]]
-
-
-def _write_status(equipment, *, to, reason, actor, now: datetime, kind=StatusChangeKind.CHANGE):
-    change = EquipmentStatusChange.objects.create(
-        equipment=equipment,
-        kind=kind,
-        from_status=equipment.status,
-        to_status=to,
-        reason=reason,
-        actor=actor,
-        changed_at=now,
-    )
-    equipment.status = to
-    equipment.updated_at = now
-    equipment._audit_reason = reason
-    equipment._audit_action = (
-        AuditAction.ADOPT if kind == StatusChangeKind.ADOPTION else AuditAction.STATUS_CHANGE
-    )
-    equipment.save(update_fields=["status", "updated_at"])
-    return change
-
-
-def change_equipment_status(
-    *, equipment: Equipment, to: str, reason: str, actor
-) -> EquipmentStatusChange:
-    """Move equipment to a new status along the transition table, with a reason, or refuse."""
-    if to not in S.values:
-        raise ValidationError({"status": f"“{to}” is not a status."})
-    action = ACTION_FOR_STATUS.get(to)  # None for awaiting acceptance: the table refuses it
-    if action == Action.EDIT_EQUIPMENT:
-        # Retiring and disposing are edits: the RSO's limited grant covers sealed sources only.
-        _require_equipment_edit(actor, equipment.site_id, equipment.category)
-    elif action is not None:
-        require(actor, action, equipment.site_id)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "Give a reason for the status change."})
-    now = timezone.now()
-    with regulated_transaction(actor=actor):
-        # Lock the row so two people changing the status at once cannot both pass the table.
-        current = Equipment.objects.select_for_update().get(pk=equipment.pk)
-        if to not in TRANSITIONS[current.status]:
-            raise ValidationError(
-                {
-                    "status": f"Equipment that is {current.get_status_display().lower()} "
-                    f"cannot become {S(to).label.lower()}."
-                }
-            )
-        if to == S.IN_SERVICE:
-            blockers = return_to_service_blockers(current)
-            if blockers:
-                raise ValidationError({"status": blockers})
-        change = _write_status(current, to=to, reason=reason.strip(), actor=actor, now=now)
-    equipment.status = current.status
-    equipment.updated_at = current.updated_at
-    return change

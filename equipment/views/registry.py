@@ -12,9 +12,15 @@ from django.views.generic import DetailView, ListView
 
 from equipment.decay import source_activity
 from equipment.filters import EquipmentFilter, LocationFilter
-from equipment.forms.registry import EquipmentForm, LocationForm, StatusChangeForm
+from equipment.forms.registry import EquipmentForm, LocationForm
+from equipment.forms.status import StatusChangeForm
 from equipment.models import Equipment, Location
 from equipment.services import registry as services
+from equipment.services.grants import may_edit_equipment, may_edit_location
+from equipment.services.status import (
+    ACTION_FOR_STATUS,
+    allowed_transitions,
+)
 from equipment.views.acceptance import acceptance_section
 from imaging_ops.access.authority import user_site_ids
 from imaging_ops.access.permissions import Action, can, sites_where
@@ -77,47 +83,17 @@ class EquipmentDetailView(ScopedMixin, DetailView):
         context["history"] = equipment.status_changes.select_related("actor")[:100]
         allowed = [
             status
-            for status in services.allowed_transitions(equipment)
-            if can(user, services.ACTION_FOR_STATUS[status], equipment.site_id)
+            for status in allowed_transitions(equipment)
+            if can(user, ACTION_FOR_STATUS[status], equipment.site_id)
         ]
         context["status_form"] = kwargs.get("status_form") or (
             StatusChangeForm(allowed=allowed) if allowed else None
         )
-        context["may_edit"] = services.may_edit_equipment(user, equipment)
+        context["may_edit"] = may_edit_equipment(user, equipment)
         context["activity"] = source_activity(equipment)
         context.update(acceptance_section(user, equipment))
         context["audit_history"] = history_for(equipment)
         return context
-
-
-class EquipmentStatusView(ScopedMixin, View):
-    """POST: change the status with a reason; errors are shown on the equipment page."""
-
-    def post(self, request, pk):
-        equipment = get_object_or_404(
-            scope(Equipment.objects.select_related("site", "location"), request.user), pk=pk
-        )
-        form = StatusChangeForm(request.POST, allowed=services.allowed_transitions(equipment))
-        if form.is_valid():
-            try:
-                services.change_equipment_status(
-                    equipment=equipment,
-                    to=form.cleaned_data["status"],
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(
-                    request, f"{equipment.asset_tag} is now {equipment.get_status_display()}."
-                )
-                return redirect("equipment:detail", pk=equipment.pk)
-        view = EquipmentDetailView()
-        view.setup(request, pk=pk)
-        view.object = equipment
-        context = view.get_context_data(object=equipment, status_form=form)
-        return render(request, view.template_name, context, status=400)
 
 
 class EquipmentFormView(ScopedMixin, View):
@@ -142,7 +118,7 @@ class EquipmentFormView(ScopedMixin, View):
         equipment = self._equipment(pk)
         if equipment is None and not _sites_where_user_edits(request.user):
             raise PermissionDenied("You are not allowed to add equipment at any of your sites.")
-        if equipment is not None and not services.may_edit_equipment(request.user, equipment):
+        if equipment is not None and not may_edit_equipment(request.user, equipment):
             raise PermissionDenied("You are not allowed to edit this equipment.")
         initial = EquipmentForm.initial_for(equipment) if equipment else {}
         if equipment is None and "site" in request.GET:
@@ -196,7 +172,7 @@ class LocationListView(ScopedMixin, ListView):
         context["filter"] = self.filterset
         context["may_create"] = bool(_sites_where_user_edits(self.request.user))
         for location in context["locations"]:
-            location.may_edit = services.may_edit_location(self.request.user, location)
+            location.may_edit = may_edit_location(self.request.user, location)
         return context
 
 
@@ -224,7 +200,7 @@ class LocationDetailView(ScopedMixin, DetailView):
                 "page_obj": page,
                 "is_paginated": page.has_other_pages(),
                 "equipment_list": page.object_list,
-                "may_edit": services.may_edit_location(self.request.user, location),
+                "may_edit": may_edit_location(self.request.user, location),
                 "audit_history": history_for(location),
             }
         )
@@ -251,7 +227,7 @@ class LocationFormView(ScopedMixin, View):
         location = self._location(pk)
         if location is None and not _sites_where_user_edits(request.user):
             raise PermissionDenied("You are not allowed to add locations at any of your sites.")
-        if location is not None and not services.may_edit_location(request.user, location):
+        if location is not None and not may_edit_location(request.user, location):
             raise PermissionDenied("You are not allowed to edit this location.")
         initial = {}
         if location is not None:

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from equipment.models import EquipmentStatus
-from equipment.services.registry import change_equipment_status
+from equipment.services.status import change_equipment_status
 from tests import factories
 
 

@@ -16,7 +16,7 @@ from PIL import Image
 
 from equipment.documents.labels import STOCKS, build_label_pdf, label_content, stable_address
 from equipment.models import Equipment
-from equipment.views import labels as label_views
+from equipment.views import documents as label_views
 from imaging_ops.vocabulary import Role
 from tests import factories
 

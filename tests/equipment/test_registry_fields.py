@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from equipment.models import Category, Equipment, EquipmentStatus, MaintenanceStrategy
 from equipment.services import registry as services
+from equipment.services.status import change_equipment_status
 from imaging_ops.vocabulary import AreaClass, Role
 from tests import factories
 
@@ -307,7 +308,7 @@ def test_moving_a_source_out_of_secured_storage_is_refused(rso, site_a, hot_lab)
 def test_a_disposed_source_is_no_longer_kept_anywhere(manager, site_a, hot_lab):
     vial = source(manager, site_a, hot_lab)
     for status in (EquipmentStatus.RETIRED, EquipmentStatus.DISPOSED):
-        services.change_equipment_status(
+        change_equipment_status(
             equipment=vial, to=status, reason="Returned to the supplier.", actor=manager
         )
 

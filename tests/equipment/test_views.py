@@ -6,7 +6,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from equipment.models import Equipment, EquipmentStatus, EquipmentStatusChange, Location
-from equipment.services import registry as services
+from equipment.services.status import change_equipment_status
 from equipment.views.registry import PAGE_SIZE
 from imaging_ops.vocabulary import AreaClass, Role
 from tests import factories
@@ -253,7 +253,7 @@ def test_only_people_who_may_add_equipment_see_the_button(signed_in, tech, physi
 
 def test_the_detail_page_shows_the_machine_and_its_status_history(signed_in, tech, manager, fleet):
     ct = fleet["ct"]
-    services.change_equipment_status(
+    change_equipment_status(
         equipment=ct, to=S.OUT_OF_SERVICE, reason="Gantry noise.", actor=manager
     )
 

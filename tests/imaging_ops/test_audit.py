@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from equipment.models import Equipment, EquipmentStatus
 from equipment.services import registry as services
+from equipment.services.status import change_equipment_status
 from imaging_ops.audit import verify as audit_verify
 from imaging_ops.audit.context import audit_actor
 from imaging_ops.audit.trail import (
@@ -66,7 +67,7 @@ def test_an_update_records_old_and_new_values_of_changed_fields_only(manager, si
 
 def test_a_status_change_records_the_reason(tech, site_a):
     equipment = factories.EquipmentFactory(site=site_a)
-    services.change_equipment_status(
+    change_equipment_status(
         equipment=equipment, to=EquipmentStatus.OUT_OF_SERVICE, reason="Tube arcing", actor=tech
     )
     event = events_of(equipment)[-1]
@@ -398,7 +399,7 @@ def test_a_stale_copy_saved_later_does_not_undo_a_status_change(manager, site_a)
     THEN the status stays retired, and only the name's change is written and recorded."""
     equipment = factories.EquipmentFactory(site=site_a, status=EquipmentStatus.OUT_OF_SERVICE)
     stale = Equipment.objects.get(pk=equipment.pk)
-    services.change_equipment_status(
+    change_equipment_status(
         equipment=Equipment.objects.get(pk=equipment.pk),
         to=EquipmentStatus.RETIRED,
         reason="Replaced",

@@ -8,6 +8,7 @@ from django.core import mail
 
 from equipment.models import EquipmentStatus
 from equipment.services import registry as services
+from equipment.services.status import change_equipment_status
 from imaging_ops.audit.anchor import send_audit_anchor_email
 from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditChainHead, AuditEvent
@@ -33,7 +34,7 @@ def equipment_b(site_b, person):
 
 
 def test_the_equipment_page_shows_its_audit_history(client, tech, equipment_a):
-    services.change_equipment_status(
+    change_equipment_status(
         equipment=equipment_a, to=EquipmentStatus.OUT_OF_SERVICE, reason="Gantry noise", actor=tech
     )
     client.force_login(tech)
@@ -62,7 +63,7 @@ def test_a_technician_may_not_search_the_trail(client, tech):
 
 
 def test_search_filters_by_person_type_action_and_dates(client, physicist, tech, equipment_a):
-    services.change_equipment_status(
+    change_equipment_status(
         equipment=equipment_a, to=EquipmentStatus.OUT_OF_SERVICE, reason="Noise", actor=tech
     )
     client.force_login(physicist)

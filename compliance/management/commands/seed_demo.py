@@ -26,6 +26,7 @@ from equipment.models import (
 )
 from equipment.services import registry as services
 from equipment.services.acceptance import create_acceptance_note, sign_acceptance_note
+from equipment.services.status import change_equipment_status
 from imaging_ops.audit.context import audit_actor
 from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.models import Meaning, Site, SiteIdentifier, SiteMembership, User
@@ -275,7 +276,7 @@ class Command(BaseCommand):
             **details,
         )
         if suffix == "DX2":
-            services.change_equipment_status(
+            change_equipment_status(
                 equipment=equipment,
                 to=EquipmentStatus.OUT_OF_SERVICE,
                 reason="Detector cracked during transport; vendor called.",

@@ -1,25 +1,31 @@
-"""Label pages: the stable address a QR label opens, and the label PDF for the equipment chosen
-on the list (its current filters) or on an equipment page.
+"""Pages for the documents and files equipment is read from and written to: the CSV export and
+import, QR labels, and the stable address a label opens.
 
 Printing writes nothing, so anyone who may view the equipment may print its label; scoping
-keeps every label to the person's own sites.
+keeps every label and every exported row to the person's own sites.
 """
 
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views import View
 
+from equipment.documents import csv_import, csv_io
 from equipment.documents.labels import DEFAULT_STOCK, STOCKS, build_label_pdf, label_content
 from equipment.filters import EquipmentFilter
 from equipment.models import Equipment
+from imaging_ops.access.permissions import Action, can
 from imaging_ops.access.scoping import scope
+from imaging_ops.models import Site
 
 # One print run; a larger selection is narrowed with the list's filters.
 MAX_LABELS = 300
@@ -147,3 +153,56 @@ class EquipmentLabelView(LoginRequiredMixin, View):
 
 def _with_query(url: str, params: list[tuple[str, str]]) -> str:
     return f"{url}?{urlencode(params)}" if params else url
+
+
+@login_required
+def equipment_export(request):
+    """The equipment list as CSV, with the list page's filters."""
+    queryset = scope(Equipment.objects.order_by("site__code", "asset_tag"), request.user)
+    equipment_filter = EquipmentFilter(request.GET, queryset=queryset, request=request)
+    if not equipment_filter.is_valid():
+        messages.error(request, "Correct the filters before exporting.")
+        return redirect(f"{reverse('equipment:list')}?{urlencode(request.GET)}")
+    return csv_io.export_response(equipment_filter.qs, filters=request.GET)
+
+
+class EquipmentImportView(LoginRequiredMixin, View):
+    """GET: the upload form. POST: import the file and show the report, line by line."""
+
+    template_name = "equipment/import.html"
+    report_template_name = "equipment/import_report.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not csv_io.may_import(request.user):
+            raise PermissionDenied("You are not allowed to add or edit equipment at any site.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def _form(self, *args, **kwargs):
+        form = csv_io.ImportForm(*args, **kwargs)
+        user = self.request.user
+        if not user.is_superuser and not any(
+            can(user, Action.ADOPT_IN_SERVICE, site) for site in scope(Site.objects.all(), user)
+        ):
+            del form.fields["adopt_in_service"]
+            del form.fields["adoption_reason"]
+        return form
+
+    def _render(self, form, status=200):
+        context = {"form": form, "columns": csv_io.COLUMNS, "max_rows": csv_io.MAX_ROWS}
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request):
+        return self._render(self._form(initial={"dry_run": True}))
+
+    def post(self, request):
+        form = self._form(request.POST, request.FILES)
+        if not form.is_valid():
+            return self._render(form, status=400)
+        try:
+            report = csv_import.import_equipment(actor=request.user, **form.options())
+        except csv_io.FileError as exc:
+            for message in exc.messages:
+                form.add_error("file", message)
+            return self._render(form, status=400)
+        context = {"report": report, "errors": report.as_dict()["errors"]}
+        return render(request, self.report_template_name, context)

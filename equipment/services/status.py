@@ -1,0 +1,111 @@
+"""Equipment status: the one transition table, the return-to-service gate, and the one service
+that changes status.
+
+The gate is `GATE`, a tuple of blocker functions. Each belongs to a record type and reads through
+that type's selector; each takes the equipment (row locked) and answers the sentences a person
+can act on, empty when it does not block. A new record type that can hold equipment out of
+service (work orders, required procedures, schedules past their hard limit) adds its function.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from equipment.models import Equipment, EquipmentStatus, EquipmentStatusChange, StatusChangeKind
+from equipment.selectors.acceptance import acceptance_blockers
+from equipment.services.grants import require_equipment_edit
+from imaging_ops.access.permissions import Action, require
+from imaging_ops.audit.trail import AuditAction, regulated_transaction
+
+S = EquipmentStatus
+
+# The one transition table. Retired equipment goes back into service through the same gate as
+# acceptance; disposal is final.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.AWAITING_ACCEPTANCE: frozenset({S.IN_SERVICE, S.OUT_OF_SERVICE, S.RETIRED}),
+    S.IN_SERVICE: frozenset({S.OUT_OF_SERVICE, S.RETIRED}),
+    S.OUT_OF_SERVICE: frozenset({S.IN_SERVICE, S.RETIRED}),
+    S.RETIRED: frozenset({S.DISPOSED, S.IN_SERVICE}),
+    S.DISPOSED: frozenset(),
+}
+
+# The action a person needs to move equipment into each status.
+ACTION_FOR_STATUS = {
+    S.IN_SERVICE: Action.RETURN_TO_SERVICE,
+    S.OUT_OF_SERVICE: Action.TAKE_OUT_OF_SERVICE,
+    S.RETIRED: Action.EDIT_EQUIPMENT,
+    S.DISPOSED: Action.EDIT_EQUIPMENT,
+}
+
+# What stands between equipment and clinical use: one function per record type that can block.
+GATE = (acceptance_blockers,)
+
+
+def return_to_service_blockers(equipment: Equipment) -> list[str]:
+    """Every sentence from every blocker in the gate; empty when the equipment may go into
+    service."""
+    return [sentence for blocker in GATE for sentence in blocker(equipment)]
+
+
+def allowed_transitions(equipment: Equipment) -> list[str]:
+    return [s for s in S.values if s in TRANSITIONS[equipment.status]]
+
+
+def record_status_change(
+    equipment, *, to, reason, actor, now: datetime, kind=StatusChangeKind.CHANGE
+):
+    """Write the change and the new status, inside the caller's regulated transaction; the one
+    place status is written (adoption uses it too)."""
+    change = EquipmentStatusChange.objects.create(
+        equipment=equipment,
+        kind=kind,
+        from_status=equipment.status,
+        to_status=to,
+        reason=reason,
+        actor=actor,
+        changed_at=now,
+    )
+    equipment.status = to
+    equipment.updated_at = now
+    equipment._audit_reason = reason
+    equipment._audit_action = (
+        AuditAction.ADOPT if kind == StatusChangeKind.ADOPTION else AuditAction.STATUS_CHANGE
+    )
+    equipment.save(update_fields=["status", "updated_at"])
+    return change
+
+
+def change_equipment_status(
+    *, equipment: Equipment, to: str, reason: str, actor
+) -> EquipmentStatusChange:
+    """Move equipment to a new status along the transition table, with a reason, or refuse."""
+    if to not in S.values:
+        raise ValidationError({"status": f"“{to}” is not a status."})
+    action = ACTION_FOR_STATUS.get(to)  # None for awaiting acceptance: the table refuses it
+    if action == Action.EDIT_EQUIPMENT:
+        # Retiring and disposing are edits: the RSO's limited grant covers sealed sources only.
+        require_equipment_edit(actor, equipment.site_id, equipment.category)
+    elif action is not None:
+        require(actor, action, equipment.site_id)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Give a reason for the status change."})
+    now = timezone.now()
+    with regulated_transaction(actor=actor):
+        # Lock the row so two people changing the status at once cannot both pass the table.
+        current = Equipment.objects.select_for_update().get(pk=equipment.pk)
+        if to not in TRANSITIONS[current.status]:
+            raise ValidationError(
+                {
+                    "status": f"Equipment that is {current.get_status_display().lower()} "
+                    f"cannot become {S(to).label.lower()}."
+                }
+            )
+        if to == S.IN_SERVICE:
+            blockers = return_to_service_blockers(current)
+            if blockers:
+                raise ValidationError({"status": blockers})
+        change = record_status_change(current, to=to, reason=reason.strip(), actor=actor, now=now)
+    equipment.status = current.status
+    equipment.updated_at = current.updated_at
+    return change
