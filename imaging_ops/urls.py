@@ -14,6 +14,7 @@ from imaging_ops.api.notifications import NotificationViewSet
 from imaging_ops.api.views import SiteViewSet, TokenView
 from imaging_ops.audit.views import audit_export, audit_search
 from imaging_ops.health.views import health
+from imaging_ops.web.icons import favicon
 from imaging_ops.home import home
 from imaging_ops.notifications import views as notification_views
 from imaging_ops.people import views as people_views
@@ -103,6 +104,7 @@ urlpatterns = [
     path("sites/", site_views.SiteSettingsIndexView.as_view(), name="site_settings_index"),
     path("sites/<slug:site_code>/", include(SITE_PAGES)),
     path("health/", health, name="health"),
+    path("favicon.ico", favicon, name="favicon"),
     path("equipment/", include("equipment.urls")),
     # The stable address printed on QR labels; the tag may hold slashes and spaces.
     path("e/<str:site_code>/<path:asset_tag>/", equipment_by_tag, name="equipment_stable"),
