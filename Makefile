@@ -22,6 +22,8 @@ var:
 	mkdir -p var/broker var/media
 
 run: export DEBUG ?= true
+run: export WEB_PORT ?= 8000
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(WEB_PORT)
 run: $(VENV)/.runtime | var
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo

@@ -172,7 +172,7 @@ def label_content(equipment: Equipment) -> LabelContent:
 # --- Drawing ---------------------------------------------------------------------------------
 
 LEADING = 1.15
-SCAN_HINT = "Scan for records & QC"
+SCAN_HINT = "Scan to open in Imaging Ops"
 # The QR code's side at most, as a share of the label's width, so the text keeps its room.
 QR_SHARE = 0.38
 

@@ -467,3 +467,13 @@ def test_printing_runs_the_same_queries_for_3_and_for_30_labels(client, tech, si
         factories.EquipmentFactory(site=site_a, asset_tag=f"A-{n:02d}")
 
     assert queries_for_labels() == few
+
+
+@pytest.mark.needs_poppler
+def test_a_label_promises_only_what_scanning_does_today(site_a, tmp_path):
+    """Scanning opens the equipment page; records and QC entry do not exist yet, so the label
+    must not offer them."""
+    text = pdf_text(build_label_pdf(labels_for(site_a, 1), stock=STOCKS["avery-5160"]), tmp_path)
+
+    assert "Scan to open in Imaging Ops" in text
+    assert "QC" not in text and "records" not in text.lower()

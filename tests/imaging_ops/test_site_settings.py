@@ -730,3 +730,14 @@ def test_the_settings_page_history_includes_closures(client, manager, site_a):
     page = client.get("/sites/ALPHA/settings/")
     shown = {(e.object_type, e.object_id) for e in page.context["audit_history"]}
     assert ("imaging_ops.siteclosure", str(closure.pk)) in shown
+
+
+def test_the_settings_page_promises_nothing_that_does_not_exist_yet(client, manager, site_a):
+    """Closures are kept on record today; schedules and missed checks arrive later, and the page
+    says nothing about them until they do."""
+    client.force_login(manager)
+
+    page = client.get("/sites/ALPHA/settings/").content.decode()
+
+    assert "Closures are entered ahead of the day and kept on record" in page
+    assert "missed" not in page.lower() and "schedules" not in page.lower()
