@@ -14,13 +14,13 @@ from imaging_ops.api.notifications import NotificationViewSet
 from imaging_ops.api.views import SiteViewSet, TokenView
 from imaging_ops.audit.views import audit_export, audit_search
 from imaging_ops.health.views import health
-from imaging_ops.web.icons import favicon
 from imaging_ops.home import home
 from imaging_ops.notifications import views as notification_views
 from imaging_ops.people import views as people_views
 from imaging_ops.security import password_views
 from imaging_ops.security.accounts import LoginView
 from imaging_ops.sites import views as site_views
+from imaging_ops.web.icons import favicon
 
 # The pages of one site for its managers: its people and its settings.
 SITE_PAGES = [
