@@ -7,6 +7,7 @@ from equipment.models.status import EquipmentStatus
 from equipment.radionuclides import ActivityUnit, Radionuclide
 from imaging_ops.audit.mixin import RegulatedModel
 from imaging_ops.models import Site
+from imaging_ops.text import no_bidi_controls
 from imaging_ops.vocabulary import AreaClass, Modality
 
 
@@ -16,8 +17,8 @@ class Location(RegulatedModel):
     scope_path = "site"
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="locations")
-    building = models.CharField(max_length=100)
-    room = models.CharField(max_length=100)
+    building = models.CharField(validators=[no_bidi_controls], max_length=100)
+    room = models.CharField(validators=[no_bidi_controls], max_length=100)
     area_class = models.CharField(
         max_length=20, choices=AreaClass.choices, default=AreaClass.UNRESTRICTED
     )
@@ -66,8 +67,8 @@ class Equipment(RegulatedModel):
     location = models.ForeignKey(
         Location, on_delete=models.PROTECT, null=True, blank=True, related_name="equipment"
     )
-    asset_tag = models.CharField(max_length=50)
-    name = models.CharField(max_length=200)
+    asset_tag = models.CharField(validators=[no_bidi_controls], max_length=50)
+    name = models.CharField(validators=[no_bidi_controls], max_length=200)
     category = models.CharField(
         max_length=30, choices=Category.choices, default=Category.IMAGING_SYSTEM
     )
@@ -76,9 +77,9 @@ class Equipment(RegulatedModel):
     modality = models.CharField(
         max_length=5, choices=Modality.choices, blank=True, db_index=True, editable=False
     )
-    manufacturer = models.CharField(max_length=200, blank=True)
-    model = models.CharField(max_length=200, blank=True)
-    serial_number = models.CharField(max_length=100, blank=True)
+    manufacturer = models.CharField(validators=[no_bidi_controls], max_length=200, blank=True)
+    model = models.CharField(validators=[no_bidi_controls], max_length=200, blank=True)
+    serial_number = models.CharField(validators=[no_bidi_controls], max_length=100, blank=True)
     status = models.CharField(
         max_length=30,
         choices=EquipmentStatus.choices,
@@ -86,7 +87,7 @@ class Equipment(RegulatedModel):
         editable=False,
         db_index=True,
     )
-    software_version = models.CharField(max_length=100, blank=True)
+    software_version = models.CharField(validators=[no_bidi_controls], max_length=100, blank=True)
     installed_on = models.DateField(null=True, blank=True)
     accepted_on = models.DateField(null=True, blank=True)
     high_risk = models.BooleanField(
@@ -102,8 +103,10 @@ class Equipment(RegulatedModel):
     )
     warranty_ends_on = models.DateField(null=True, blank=True)
     contract_ends_on = models.DateField(null=True, blank=True)
-    vendor = models.CharField(max_length=200, blank=True, help_text="Service vendor.")
-    contract_reference = models.CharField(max_length=100, blank=True)
+    vendor = models.CharField(
+        validators=[no_bidi_controls], max_length=200, blank=True, help_text="Service vendor."
+    )
+    contract_reference = models.CharField(validators=[no_bidi_controls], max_length=100, blank=True)
     # Sealed sources only.
     radionuclide = models.CharField(max_length=10, choices=Radionuclide.choices, blank=True)
     reference_activity = models.DecimalField(max_digits=16, decimal_places=6, null=True, blank=True)

@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 
 from imaging_ops.audit.mixin import RegulatedModel, RegulatedQuerySet
 from imaging_ops.models.sites import Site
+from imaging_ops.text import no_bidi_controls
 from imaging_ops.vocabulary import Role
 
 
@@ -20,11 +21,14 @@ class User(RegulatedModel, AbstractUser):
     audit_exempt_fields = frozenset({"last_login", "locked_until"})
     audit_redacted_fields = frozenset({"password"})
 
-    full_name = models.CharField(max_length=200, blank=True)
+    full_name = models.CharField(validators=[no_bidi_controls], max_length=200, blank=True)
     credentials = models.CharField(
-        max_length=100, blank=True, help_text="As printed after the name, e.g. RT(R)(M) or DABR."
+        validators=[no_bidi_controls],
+        max_length=100,
+        blank=True,
+        help_text="As printed after the name, e.g. RT(R)(M) or DABR.",
     )
-    employee_id = models.CharField(max_length=50, blank=True)
+    employee_id = models.CharField(validators=[no_bidi_controls], max_length=50, blank=True)
     home_site = models.ForeignKey(
         Site, on_delete=models.PROTECT, null=True, blank=True, related_name="home_users"
     )

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from imaging_ops.audit.mixin import RegulatedModel, RegulatedQuerySet
+from imaging_ops.text import no_bidi_controls
 from imaging_ops.vocabulary import IdentifierKind
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -35,7 +36,7 @@ class Site(RegulatedModel):
     code = models.SlugField(
         max_length=20, unique=True, help_text="Short code printed on labels, e.g. MAIN."
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(validators=[no_bidi_controls], max_length=200)
     time_zone = models.CharField(
         max_length=64, default="America/New_York", validators=[validate_time_zone]
     )
@@ -119,8 +120,8 @@ class SiteIdentifier(RegulatedModel):
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="identifiers")
     kind = models.CharField(max_length=20, choices=IdentifierKind.choices)
-    number = models.CharField(max_length=100)
-    issuer = models.CharField(max_length=200)
+    number = models.CharField(validators=[no_bidi_controls], max_length=100)
+    issuer = models.CharField(validators=[no_bidi_controls], max_length=200)
     expires_on = models.DateField(null=True, blank=True)
 
     class Meta:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from imaging_ops.access.permissions import Action, require, sites_where
 from imaging_ops.audit.trail import after_commit, regulated_transaction
 from imaging_ops.models import Site, SiteMembership, User
+from imaging_ops.text import BIDI_REFUSED, has_bidi_controls
 
 DETAIL_FIELDS = ("full_name", "credentials", "email", "employee_id")
 
@@ -41,6 +42,8 @@ def _clean_details(*, actor, person: User, details: dict, reason: str) -> dict:
         max_length = User._meta.get_field(name).max_length
         if len(value) > max_length:
             errors[name] = [f"At most {max_length} characters."]
+        elif has_bidi_controls(value):
+            errors[name] = [BIDI_REFUSED]
     if not details["full_name"]:
         errors["full_name"] = ["Enter the person's full name, as it is printed on records."]
     email = details["email"]
