@@ -1,4 +1,4 @@
-from django import template
+from django import forms, template
 
 register = template.Library()
 
@@ -10,6 +10,16 @@ def query_with(context, **changes):
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def widget_kind(bound_field) -> str:
+    """How includes/field.html draws a field. Django names a widget's type after its class, so
+    a checkbox subclass (one that also reads "yes" through the API) would be drawn as a text
+    box; any checkbox is drawn as a checkbox."""
+    if isinstance(bound_field.field.widget, forms.CheckboxInput):
+        return "checkbox"
+    return bound_field.widget_type
 
 
 STATUS_BADGES = {
