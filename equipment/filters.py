@@ -5,35 +5,20 @@ from django.db import connection
 from django.db.models import Q
 
 from equipment.models import Category, Equipment, EquipmentStatus, Location
-from imaging_ops.access.scoping import scope
+from imaging_ops.access.scoping import ScopedModelChoiceFilter
 from imaging_ops.models import Site
 from imaging_ops.vocabulary import AreaClass, Modality
 
 
-def _scoped(model):
-    def queryset(request):
-        if request is None:
-            return model.objects.none()
-        return scope(model.objects.all(), request.user)
-
-    return queryset
-
-
-def _scoped_locations(request):
-    if request is None:
-        return Location.objects.none()
-    return scope(Location.objects.select_related("site"), request.user)
-
-
 class EquipmentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    site = django_filters.ModelChoiceFilter(queryset=_scoped(Site))
+    site = ScopedModelChoiceFilter(queryset=Site.objects.all())
     modality = django_filters.ChoiceFilter(
         choices=Modality.choices, method="with_modality", label="Modality"
     )
     status = django_filters.ChoiceFilter(choices=EquipmentStatus.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices)
-    location = django_filters.ModelChoiceFilter(queryset=_scoped_locations)
+    location = ScopedModelChoiceFilter(queryset=Location.objects.select_related("site"))
 
     class Meta:
         model = Equipment
@@ -58,7 +43,7 @@ class EquipmentFilter(django_filters.FilterSet):
 
 
 class LocationFilter(django_filters.FilterSet):
-    site = django_filters.ModelChoiceFilter(queryset=_scoped(Site))
+    site = ScopedModelChoiceFilter(queryset=Site.objects.all())
     area_class = django_filters.ChoiceFilter(choices=AreaClass.choices)
     secured_storage = django_filters.BooleanFilter()
 
