@@ -4,7 +4,7 @@ import django_filters
 from django.db import connection
 from django.db.models import Q
 
-from equipment.models import Category, Equipment, EquipmentStatus, Location
+from equipment.models import AcceptanceNote, Category, Equipment, EquipmentStatus, Location
 from imaging_ops.access.scoping import ScopedModelChoiceFilter
 from imaging_ops.models import Site
 from imaging_ops.vocabulary import AreaClass, Modality
@@ -50,3 +50,16 @@ class LocationFilter(django_filters.FilterSet):
     class Meta:
         model = Location
         fields = ["site", "area_class", "secured_storage"]
+
+
+class AcceptanceNoteFilter(django_filters.FilterSet):
+    """Acceptance notes of a piece of equipment, voided or not."""
+
+    equipment = ScopedModelChoiceFilter(queryset=Equipment.objects.all())
+    voided = django_filters.BooleanFilter(
+        field_name="voided_at", lookup_expr="isnull", exclude=True, label="Voided"
+    )
+
+    class Meta:
+        model = AcceptanceNote
+        fields = ["equipment", "voided"]

@@ -2,17 +2,17 @@
 version answers 409 with the way forward); sign, amend and void are actions. Nothing is
 deleted."""
 
-import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from equipment.filters import AcceptanceNoteFilter
 from equipment.models import AcceptanceNote, AcceptanceOutcome, Equipment
 from equipment.selectors.acceptance import acceptance_notes
 from equipment.services import acceptance as services
-from imaging_ops.access.scoping import ScopedRelatedField, scope
+from imaging_ops.access.scoping import ScopedRelatedField
 from imaging_ops.api.base import ScopedViewSetMixin
 from imaging_ops.api.pagination import CursorPagination
 from imaging_ops.api.signatures import SignatureStateSerializer, SignRequestSerializer
@@ -93,23 +93,6 @@ class AmendSerializer(AcceptanceContentSerializer):
 
 class VoidSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why the record is voided; it is kept, marked void.")
-
-
-def _scoped_equipment(request):
-    if request is None:
-        return Equipment.objects.none()
-    return scope(Equipment.objects.all(), request.user)
-
-
-class AcceptanceNoteFilter(django_filters.FilterSet):
-    equipment = django_filters.ModelChoiceFilter(queryset=_scoped_equipment)
-    voided = django_filters.BooleanFilter(
-        field_name="voided_at", lookup_expr="isnull", exclude=True, label="Voided"
-    )
-
-    class Meta:
-        model = AcceptanceNote
-        fields = ["equipment", "voided"]
 
 
 class AcceptanceNoteViewSet(

@@ -3,10 +3,13 @@ by another site's row is refused exactly like filtering by a row that does not e
 
 import django_filters
 import pytest
+from django import forms
 from django.test import RequestFactory
 
+from equipment.filters import AcceptanceNoteFilter, EquipmentFilter, LocationFilter
 from equipment.models import Equipment, Location
-from imaging_ops.access.scoping import ScopedModelChoiceFilter
+from imaging_ops.access.scoping import ScopedModelChoiceFilter, site_id_of
+from imaging_ops.filters import AuditEventFilter
 from imaging_ops.vocabulary import Role
 from tests import factories
 
@@ -87,17 +90,39 @@ def test_a_filterset_built_without_a_request_offers_nothing(rooms):
     assert choices(_EquipmentByRoom(), "location") == []
 
 
-# --- every scoped choice the API offers -----------------------------------------------------
+# --- every FilterSet of pages and the API -----------------------------------------------------
+
+
+def mr_room_with_scanner(site):
+    room = factories.LocationFactory(site=site, building="Main", room="MR 1")
+    return room, factories.EquipmentFactory(site=site, location=room, asset_tag=f"{site.code}-MR1")
 
 
 @pytest.fixture
-def beta_rows(site_b):
-    room = factories.LocationFactory(site=site_b, building="Main", room="MR 1")
-    return {
-        "site": site_b,
-        "location": room,
-        "equipment": factories.EquipmentFactory(site=site_b, location=room, asset_tag="BETA-MR1"),
+def beta_rows(site_a, site_b):
+    """An MR room with its scanner at each site; Beta's rows by kind."""
+    mr_room_with_scanner(site_a)
+    room, scanner = mr_room_with_scanner(site_b)
+    return {"site": site_b, "location": room, "equipment": scanner}
+
+
+@pytest.mark.parametrize(
+    "filterset_class",
+    [EquipmentFilter, LocationFilter, AcceptanceNoteFilter, AuditEventFilter],
+    ids=lambda filterset_class: filterset_class.__name__,
+)
+def test_no_filterset_offers_another_sites_rows(filterset_class, tech, site_a, beta_rows):
+    fields = filterset_class(request=by(tech)).form.fields
+    row_choices = {
+        name: list(field.queryset)
+        for name, field in fields.items()
+        if isinstance(field, forms.ModelChoiceField)
     }
+
+    assert row_choices
+    for name, rows in row_choices.items():
+        assert rows, name
+        assert {site_id_of(row) for row in rows} == {site_a.pk}, name
 
 
 @pytest.mark.parametrize(
@@ -106,6 +131,7 @@ def beta_rows(site_b):
         ("/api/v1/equipment/", "site", "site"),
         ("/api/v1/equipment/", "location", "location"),
         ("/api/v1/locations/", "site", "site"),
+        ("/api/v1/acceptance-notes/", "equipment", "equipment"),
         ("/api/v1/audit-events/", "site", "site"),
     ],
 )
