@@ -1,3 +1,7 @@
+"""/api/v1/locations/ and /api/v1/equipment/: list, read, create and update at your sites;
+equipment's status changes only through its status action, and the list exports and imports as
+CSV. Nothing is deleted."""
+
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
