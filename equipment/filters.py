@@ -4,36 +4,21 @@ import django_filters
 from django.db import connection
 from django.db.models import Q
 
-from equipment.models import Category, Equipment, EquipmentStatus, Location
-from imaging_ops.access.scoping import scope
+from equipment.models import AcceptanceNote, Category, Equipment, EquipmentStatus, Location
+from imaging_ops.access.scoping import ScopedModelChoiceFilter
 from imaging_ops.models import Site
 from imaging_ops.vocabulary import AreaClass, Modality
 
 
-def _scoped(model):
-    def queryset(request):
-        if request is None:
-            return model.objects.none()
-        return scope(model.objects.all(), request.user)
-
-    return queryset
-
-
-def _scoped_locations(request):
-    if request is None:
-        return Location.objects.none()
-    return scope(Location.objects.select_related("site"), request.user)
-
-
 class EquipmentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    site = django_filters.ModelChoiceFilter(queryset=_scoped(Site))
+    site = ScopedModelChoiceFilter(queryset=Site.objects.all())
     modality = django_filters.ChoiceFilter(
         choices=Modality.choices, method="with_modality", label="Modality"
     )
     status = django_filters.ChoiceFilter(choices=EquipmentStatus.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices)
-    location = django_filters.ModelChoiceFilter(queryset=_scoped_locations)
+    location = ScopedModelChoiceFilter(queryset=Location.objects.select_related("site"))
 
     class Meta:
         model = Equipment
@@ -58,10 +43,23 @@ class EquipmentFilter(django_filters.FilterSet):
 
 
 class LocationFilter(django_filters.FilterSet):
-    site = django_filters.ModelChoiceFilter(queryset=_scoped(Site))
+    site = ScopedModelChoiceFilter(queryset=Site.objects.all())
     area_class = django_filters.ChoiceFilter(choices=AreaClass.choices)
     secured_storage = django_filters.BooleanFilter()
 
     class Meta:
         model = Location
         fields = ["site", "area_class", "secured_storage"]
+
+
+class AcceptanceNoteFilter(django_filters.FilterSet):
+    """Acceptance notes of a piece of equipment, voided or not."""
+
+    equipment = ScopedModelChoiceFilter(queryset=Equipment.objects.all())
+    voided = django_filters.BooleanFilter(
+        field_name="voided_at", lookup_expr="isnull", exclude=True, label="Voided"
+    )
+
+    class Meta:
+        model = AcceptanceNote
+        fields = ["equipment", "voided"]

@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.apps import apps
 
-from imaging_ops.access.scoping import scope
+from imaging_ops.access.scoping import ScopedModelChoiceFilter
 from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent, Site
 
@@ -21,12 +21,6 @@ def regulated_object_types() -> list[tuple[str, str]]:
     )
 
 
-def _sites(request):
-    if request is None:
-        return Site.objects.none()
-    return scope(Site.objects.all(), request.user)
-
-
 class AuditEventFilter(django_filters.FilterSet):
     """Search the trail by person, object type, action, site and dates (inclusive, UTC days)."""
 
@@ -34,7 +28,7 @@ class AuditEventFilter(django_filters.FilterSet):
     object_type = django_filters.ChoiceFilter(choices=[], label="Record type")
     object_id = django_filters.CharFilter(label="Record id")
     action = django_filters.ChoiceFilter(choices=AuditAction.CHOICES)
-    site = django_filters.ModelChoiceFilter(queryset=_sites)
+    site = ScopedModelChoiceFilter(queryset=Site.objects.all())
     date_from = django_filters.DateFilter(
         method="on_or_after", label="From", widget=forms.DateInput(attrs={"type": "date"})
     )

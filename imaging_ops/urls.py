@@ -9,17 +9,18 @@ from rest_framework.routers import DefaultRouter
 from equipment.api.acceptance import AcceptanceNoteViewSet
 from equipment.api.registry import EquipmentViewSet, LocationViewSet
 from equipment.views.documents import equipment_by_tag
-from imaging_ops.api.audit import AuditEventViewSet
-from imaging_ops.api.notifications import NotificationViewSet
-from imaging_ops.api.views import SiteViewSet, TokenView
+from imaging_ops.audit.api import AuditEventViewSet
 from imaging_ops.audit.views import audit_export, audit_search
 from imaging_ops.health.views import health
 from imaging_ops.home import home
 from imaging_ops.notifications import views as notification_views
+from imaging_ops.notifications.api import NotificationViewSet
 from imaging_ops.people import views as people_views
 from imaging_ops.security import password_views
 from imaging_ops.security.accounts import LoginView
+from imaging_ops.security.api import TokenView
 from imaging_ops.sites import views as site_views
+from imaging_ops.sites.api import SiteViewSet
 from imaging_ops.web.icons import favicon
 
 # The pages of one site for its managers: its people and its settings.
@@ -57,6 +58,7 @@ SITE_PAGES = [
     ),
 ]
 
+# The API, /api/v1/: each app's viewsets, declared in its api modules, on one router.
 router = DefaultRouter()
 router.register("sites", SiteViewSet, basename="site")
 router.register("locations", LocationViewSet, basename="location")
@@ -64,6 +66,11 @@ router.register("equipment", EquipmentViewSet, basename="equipment")
 router.register("acceptance-notes", AcceptanceNoteViewSet, basename="acceptance-note")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+
+API_V1 = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    *router.urls,
+]
 
 urlpatterns = [
     path("", home, name="home"),
@@ -110,8 +117,7 @@ urlpatterns = [
     path("e/<str:site_code>/<path:asset_tag>/", equipment_by_tag, name="equipment_stable"),
     path("audit/", audit_search, name="audit"),
     path("audit/export.csv", audit_export, name="audit-export"),
-    path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
-    path("api/v1/", include(router.urls)),
+    path("api/v1/", include(API_V1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

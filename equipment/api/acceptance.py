@@ -2,18 +2,17 @@
 version answers 409 with the way forward); sign, amend and void are actions. Nothing is
 deleted."""
 
-import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from equipment.filters import AcceptanceNoteFilter
 from equipment.models import AcceptanceNote, AcceptanceOutcome, Equipment
 from equipment.selectors.acceptance import acceptance_notes
 from equipment.services import acceptance as services
-from imaging_ops.access.scoping import ScopedRelatedField, scope
+from imaging_ops.access.scoping import ScopedRelatedField
 from imaging_ops.api.base import ScopedViewSetMixin
 from imaging_ops.api.pagination import CursorPagination
 from imaging_ops.api.signatures import SignatureStateSerializer, SignRequestSerializer
@@ -96,23 +95,6 @@ class VoidSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why the record is voided; it is kept, marked void.")
 
 
-def _scoped_equipment(request):
-    if request is None:
-        return Equipment.objects.none()
-    return scope(Equipment.objects.all(), request.user)
-
-
-class AcceptanceNoteFilter(django_filters.FilterSet):
-    equipment = django_filters.ModelChoiceFilter(queryset=_scoped_equipment)
-    voided = django_filters.BooleanFilter(
-        field_name="voided_at", lookup_expr="isnull", exclude=True, label="Voided"
-    )
-
-    class Meta:
-        model = AcceptanceNote
-        fields = ["equipment", "voided"]
-
-
 class AcceptanceNoteViewSet(
     ScopedViewSetMixin,
     mixins.ListModelMixin,
@@ -126,11 +108,12 @@ class AcceptanceNoteViewSet(
     pagination_class = CursorPagination
     filterset_class = AcceptanceNoteFilter
 
-    def _note(self, pk) -> AcceptanceNote:
-        return get_object_or_404(self.get_queryset(), pk=pk)
+    def _fresh(self, note: AcceptanceNote) -> AcceptanceNote:
+        """The note read again after a change, its versions and signatures prefetched anew."""
+        return self.get_queryset().get(pk=note.pk)
 
-    def _read(self, pk, code=status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self._note(pk)).data, status=code)
+    def _read(self, note: AcceptanceNote, code=status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self._fresh(note)).data, status=code)
 
     @extend_schema(request=AcceptanceCreateSerializer, responses={201: AcceptanceNoteSerializer})
     def create(self, request):
@@ -140,18 +123,18 @@ class AcceptanceNoteViewSet(
         note = services.create_acceptance_note(
             actor=request.user, equipment=data.pop("equipment"), now=timezone.now(), **data
         )
-        return self._read(note.pk, status.HTTP_201_CREATED)
+        return self._read(note, status.HTTP_201_CREATED)
 
     @extend_schema(request=AcceptanceContentSerializer, responses={200: AcceptanceNoteSerializer})
     def update(self, request, pk=None, partial=False):
         """Change the unsigned current version. A signed version answers 409: amend it."""
-        note = self._note(pk)
+        note = self.get_object()
         payload = AcceptanceContentSerializer(data=request.data, partial=partial)
         payload.is_valid(raise_exception=True)
         services.update_acceptance_draft(
             actor=request.user, note=note, now=timezone.now(), **payload.validated_data
         )
-        return self._read(note.pk)
+        return self._read(note)
 
     @extend_schema(request=AcceptanceContentSerializer, responses={200: AcceptanceNoteSerializer})
     def partial_update(self, request, pk=None):
@@ -161,7 +144,7 @@ class AcceptanceNoteViewSet(
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
         """Sign the current version: username and password with every signature (your own)."""
-        note = self._note(pk)
+        note = self.get_object()
         payload = SignRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -176,7 +159,7 @@ class AcceptanceNoteViewSet(
             version_number=data.get("version"),
             now=timezone.now(),
         )
-        note = self._note(pk)
+        note = self._fresh(note)
         state = next(s for s in signature_states(note.current()) if s.signature.pk == signature.pk)
         return Response(SignatureStateSerializer(state).data, status=status.HTTP_201_CREATED)
 
@@ -184,7 +167,7 @@ class AcceptanceNoteViewSet(
     @action(detail=True, methods=["post"])
     def amend(self, request, pk=None):
         """A new version with a reason; the earlier versions and their signatures are kept."""
-        note = self._note(pk)
+        note = self.get_object()
         payload = AmendSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
@@ -195,13 +178,13 @@ class AcceptanceNoteViewSet(
             now=timezone.now(),
             **data,
         )
-        return self._read(note.pk, status.HTTP_201_CREATED)
+        return self._read(note, status.HTTP_201_CREATED)
 
     @extend_schema(request=VoidSerializer, responses={200: AcceptanceNoteSerializer})
     @action(detail=True, methods=["post"])
     def void(self, request, pk=None):
         """Void with a reason: the note stays, marked void, with its versions and signatures."""
-        note = self._note(pk)
+        note = self.get_object()
         payload = VoidSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.void_acceptance_note(
@@ -210,4 +193,4 @@ class AcceptanceNoteViewSet(
             reason=payload.validated_data["reason"],
             now=timezone.now(),
         )
-        return self._read(note.pk)
+        return self._read(note)

@@ -1,9 +1,12 @@
+"""/api/v1/locations/ and /api/v1/equipment/: list, read, create and update at your sites;
+equipment's status changes only through its status action, and the list exports and imports as
+CSV. Nothing is deleted."""
+
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -20,7 +23,6 @@ from equipment.filters import EquipmentFilter, LocationFilter
 from equipment.models import Equipment, Location
 from equipment.services import registry as services
 from equipment.services.status import change_equipment_status
-from imaging_ops.access.scoping import scope
 from imaging_ops.api.base import ScopedViewSet
 
 
@@ -69,7 +71,7 @@ class EquipmentViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"], url_path="status")
     def change_status(self, request, pk=None):
         """Change the equipment's status along the transition table, with a reason."""
-        equipment = get_object_or_404(scope(Equipment.objects.all(), request.user), pk=pk)
+        equipment = self.get_object()
         payload = StatusChangeRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         change = change_equipment_status(

@@ -1,3 +1,5 @@
+"""Locations, equipment and status changes as the API reads and writes them."""
+
 from collections.abc import Mapping
 
 from django.utils import timezone

@@ -2,10 +2,12 @@
 
 Each scoped model declares `scope_path`, the lookup from the model to its site's primary key
 ("pk" for Site, "site" for a row that belongs to a site, "equipment__site" one step further).
-Views, viewsets, forms and FilterSets all go through `scope()` and the scoped fields below, so a
-row outside the user's sites answers 404, and a foreign key pointing at one is a field error.
+Views, viewsets, forms and FilterSets all go through `scope()` and the scoped fields and filter
+below, so a row outside the user's sites answers 404, and a foreign key pointing at one is a field
+error.
 """
 
+import django_filters
 from django import forms
 from django.db.models import Model, QuerySet
 from rest_framework import serializers
@@ -68,3 +70,17 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         if isinstance(data, float):
             self.fail("incorrect_type", data_type="number with a fraction or exponent")
         return super().to_internal_value(data)
+
+
+class ScopedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    """A FilterSet choice among the rows of `queryset` at the requester's sites.
+
+    Another site's row is no choice, so filtering by it is a field error (a 400 through the API),
+    like a missing one; a FilterSet built without a request offers nothing.
+    """
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request is None:
+            return queryset.none()
+        return scope(queryset, request.user)

@@ -1,16 +1,36 @@
+"""/api/v1/auth/token/: a username and password exchanged for an expiring API token."""
+
+from django.contrib.auth import authenticate
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from imaging_ops.access.authority import account_may_act
-from imaging_ops.api.base import ScopedReadOnlyViewSet
-from imaging_ops.api.serializers import SiteSerializer, TokenRequestSerializer, TokenSerializer
-from imaging_ops.models import Site
+from imaging_ops.security.backends import sign_in_refused_message
 from imaging_ops.security.tokens import issue_api_token
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+    def validate(self, attrs):
+        user = authenticate(
+            self.context["request"], username=attrs["username"], password=attrs["password"]
+        )
+        if user is None:
+            raise serializers.ValidationError(sign_in_refused_message(), code="authorization")
+        attrs["user"] = user
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
 
 
 class TokenThrottle(AnonRateThrottle):
@@ -35,10 +55,3 @@ class TokenView(APIView):
             raise exceptions.AuthenticationFailed(why)
         token, key = issue_api_token(user=user, now=now)
         return Response({"token": key, "expires_at": token.expires_at}, status=status.HTTP_200_OK)
-
-
-class SiteViewSet(ScopedReadOnlyViewSet):
-    """The sites you hold a role at."""
-
-    queryset = Site.objects.order_by("code")
-    serializer_class = SiteSerializer
