@@ -17,10 +17,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import ListView
 
-from imaging_ops.access.permissions import Action, require, sites_where
+from imaging_ops.access.permissions import Action, sites_where
 from imaging_ops.access.scoping import scope
 from imaging_ops.audit.trail import AuditAction
-from imaging_ops.models import AuditEvent, Site, SiteMembership, User
+from imaging_ops.models import AuditEvent, SiteMembership, User
 from imaging_ops.people import details as person_details
 from imaging_ops.people import services as people
 from imaging_ops.people.forms import (
@@ -31,7 +31,7 @@ from imaging_ops.people.forms import (
     PersonDetailsForm,
 )
 from imaging_ops.security.lockout import locked_people, unlock_account
-from imaging_ops.web.base import add_service_errors
+from imaging_ops.web.base import ManagedSiteMixin, add_service_errors
 
 PAGE_SIZE = 50
 HISTORY_LIMIT = 50
@@ -40,25 +40,6 @@ HISTORY_LIMIT = 50
 def _require_manages_people_somewhere(user) -> None:
     if not user.is_superuser and not sites_where(user, Action.MANAGE_PEOPLE):
         raise PermissionDenied("Only managers can manage people.")
-
-
-class ManagedSiteMixin(LoginRequiredMixin):
-    """A page of one site (`site_code` in the URL) for the people who manage it.
-
-    Another site's code answers 404, as a missing one would; a site of the viewer's where they
-    do not manage answers 403.
-    """
-
-    site_action = Action.MANAGE_PEOPLE
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.site = get_object_or_404(
-            scope(Site.objects.all(), request.user), code=kwargs["site_code"]
-        )
-        require(request.user, self.site_action, self.site)
-        return super().dispatch(request, *args, **kwargs)
 
 
 def _person_at(site, pk) -> User:

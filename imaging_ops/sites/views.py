@@ -14,11 +14,10 @@ from django.views import View
 from imaging_ops.audit.selectors import history_for
 from imaging_ops.models import SiteClosure, SiteIdentifier
 from imaging_ops.people.services import managed_sites
-from imaging_ops.people.views import ManagedSiteMixin
 from imaging_ops.sites import services as site_services
 from imaging_ops.sites.forms import ClosureForm, IdentifierForm, SiteSettingsForm
 from imaging_ops.sites.services import SETTINGS_ACTION
-from imaging_ops.web.base import add_service_errors
+from imaging_ops.web.base import ManagedSiteMixin, add_service_errors
 
 # The closure form shares the page with the settings form; the prefix keeps their ids apart.
 CLOSURE_PREFIX = "closure"
