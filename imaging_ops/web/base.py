@@ -110,11 +110,14 @@ class ServiceFormView(LoginRequiredMixin, ContextMixin, View):
         """Raise Conflict where the object is in a state that forbids the change (a signed or
         voided record), so GET answers 409 with the way forward, as POST would."""
 
-    def get_initial(self) -> dict:
-        return {}
+    def get_initial(self) -> dict | None:
+        """The form's starting values; None leaves a form that knows its own (from the object
+        it is given) to them."""
+        return None
 
     def get_form_kwargs(self) -> dict:
-        kwargs = {"initial": self.get_initial()}
+        initial = self.get_initial()
+        kwargs = {} if initial is None else {"initial": initial}
         if self.request.method == "POST":
             kwargs.update(data=self.request.POST, files=self.request.FILES)
         return kwargs
