@@ -1,13 +1,14 @@
 """Pages of acceptance notes: the section on the equipment page, create, edit the unsigned
 draft, amend and void with a reason, and the sign dialog. Every write goes through
-equipment.services.acceptance; a signed version answers 409 with the way forward."""
+equipment.services.acceptance; a signed version answers 409 with the way forward, and a
+person who may not make the change gets 403 before any form is shown."""
 
 from dataclasses import dataclass
 
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -17,7 +18,7 @@ from equipment.forms.acceptance import AcceptanceNoteForm, AmendForm, SignForm, 
 from equipment.models import AcceptanceNote, Equipment
 from equipment.selectors.acceptance import acceptance_notes
 from equipment.services import acceptance as services
-from imaging_ops.access.permissions import Action, can
+from imaging_ops.access.permissions import Action, can, require
 from imaging_ops.access.scoping import scope
 from imaging_ops.audit.selectors import history_for
 from imaging_ops.errors import Conflict
@@ -28,7 +29,8 @@ from imaging_ops.records.signatures import (
     needs_username,
     signature_states,
 )
-from imaging_ops.web.base import add_service_errors
+from imaging_ops.records.versioning import require_amend, require_edit_draft
+from imaging_ops.web.base import ServiceFormView
 
 
 @dataclass(frozen=True)
@@ -68,22 +70,26 @@ def acceptance_section(user, equipment: Equipment) -> dict:
         "acceptance_notes": [note_view(note) for note in notes],
         "may_record_acceptance": can(user, Action.PERFORM_RECORDS, site_id),
         "may_amend_acceptance": can(user, Action.AMEND_RECORDS, site_id),
-        "may_sign_acceptance": can(user, Action.PERFORM_RECORDS, site_id)
-        or can(user, Action.REVIEW_RECORDS, site_id),
+        "may_sign_acceptance": may_sign(user, site_id),
     }
+
+
+def may_sign(user, site_id: int) -> bool:
+    """Whether to offer the sign dialog: the person may sign as performer or as reviewer here
+    (the meaning they choose decides which one the service requires)."""
+    return can(user, Action.PERFORM_RECORDS, site_id) or can(user, Action.REVIEW_RECORDS, site_id)
 
 
 def _note(request, pk) -> AcceptanceNote:
     return get_object_or_404(scope(acceptance_notes(), request.user), pk=pk)
 
 
-def _conflict(request, note, message: str):
-    """409: the record cannot change as asked; say why and what to do instead."""
-    return render(
-        request,
-        "equipment/acceptance_locked.html",
-        {"note": note, "equipment": note.equipment, "message": message},
-        status=409,
+def _locked_message(note, item) -> str:
+    if note.is_voided:
+        return "This note is voided; it is kept as it was and cannot change."
+    return (
+        f"Version {item.current.version.number} is signed and cannot change: its signatures "
+        "cover exactly what it says. Amend the note with a reason instead; both versions are kept."
     )
 
 
@@ -104,237 +110,182 @@ class AcceptanceDetailView(LoginRequiredMixin, View):
         )
 
 
-class _FormView(LoginRequiredMixin, View):
+class AcceptanceCreateView(ServiceFormView):
+    """A new note on the equipment (`pk`), dated today at the equipment's site."""
+
+    form_class = AcceptanceNoteForm
     template_name = "equipment/acceptance_form.html"
+    success_message = "Acceptance note saved. Sign it when ready."
+
+    def get_queryset(self):
+        return Equipment.objects.select_related("site")
+
+    def check_permission(self):
+        require(self.request.user, Action.PERFORM_RECORDS, self.object.site_id)
+
+    def get_initial(self):
+        return {"accepted_on": timezone.localtime(timezone.now(), self.object.site.zone).date()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            equipment=self.object,
+            note=None,
+            title="Record acceptance",
+            submit="Save acceptance note",
+            **kwargs,
+        )
+
+    def call_service(self, form):
+        return services.create_acceptance_note(
+            actor=self.request.user, equipment=self.object, now=timezone.now(), **form.content()
+        )
+
+    def get_success_url(self, note):
+        return reverse("equipment:acceptance_detail", args=[note.pk])
+
+
+class NoteFormView(ServiceFormView):
+    """A page that changes one note (`pk`): a voided note answers 409, as does a signed
+    version where the change would touch it, on the page that says what to do instead."""
+
+    template_name = "equipment/acceptance_form.html"
+    conflict_template_name = "equipment/acceptance_locked.html"
     title = ""
     submit = "Save"
 
-    def render_form(self, form, *, equipment, note=None, status=200):
-        context = {
-            "form": form,
-            "equipment": equipment,
-            "note": note,
-            "title": self.title,
-            "submit": self.submit,
-        }
-        if note is not None:
-            context["item"] = note_view(note)
-        return render(self.request, self.template_name, context, status=status)
+    def get_queryset(self):
+        return acceptance_notes()
 
-    def run(self, form, action, *, equipment, note=None, success: str):
-        """Call the service; field errors 400, a permission 403, a signed version 409."""
-        try:
-            action()
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.render_form(form, equipment=equipment, note=note, status=400)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-            return self.render_form(form, equipment=equipment, note=note, status=403)
-        except Conflict as exc:
-            return _conflict(self.request, note, str(exc))
-        messages.success(self.request, success)
-        return redirect("equipment:acceptance_detail", pk=note.pk if note else self.created.pk)
+    def check_state(self):
+        if self.object.is_voided:
+            raise Conflict(_locked_message(self.object, None))
 
-
-class AcceptanceCreateView(_FormView):
-    title = "Record acceptance"
-    submit = "Save acceptance note"
-
-    def _equipment(self, pk):
-        return get_object_or_404(
-            scope(Equipment.objects.select_related("site"), self.request.user), pk=pk
+    def get_context_data(self, **kwargs):
+        note = self.object
+        return super().get_context_data(
+            equipment=note.equipment,
+            note=note,
+            item=note_view(note),
+            title=self.title,
+            submit=self.submit,
+            **kwargs,
         )
 
-    def get(self, request, pk):
-        equipment = self._equipment(pk)
-        today = timezone.localtime(timezone.now(), equipment.site.zone).date()
-        return self.render_form(
-            AcceptanceNoteForm(initial={"accepted_on": today}), equipment=equipment
-        )
+    def conflict(self, exc, form=None):
+        """Always the page that says why the note cannot change and what to do instead."""
+        return super().conflict(exc)
 
-    def post(self, request, pk):
-        equipment = self._equipment(pk)
-        form = AcceptanceNoteForm(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, equipment=equipment, status=400)
-
-        def create():
-            self.created = services.create_acceptance_note(
-                actor=request.user, equipment=equipment, now=timezone.now(), **form.content()
-            )
-
-        return self.run(
-            form, create, equipment=equipment, success="Acceptance note saved. Sign it when ready."
-        )
+    def get_success_url(self, result):
+        return reverse("equipment:acceptance_detail", args=[self.object.pk])
 
 
-class AcceptanceEditView(_FormView):
+class AcceptanceEditView(NoteFormView):
     """Change the unsigned draft. A signed version answers 409 and points to the amendment."""
 
+    form_class = AcceptanceNoteForm
     title = "Edit the unsigned draft"
     submit = "Save changes"
+    success_message = "Draft saved."
 
-    def get(self, request, pk):
-        note = _note(request, pk)
-        item = note_view(note)
-        if note.is_voided or item.current.is_signed:
-            return _conflict(request, note, _locked_message(note, item))
-        form = AcceptanceNoteForm(initial=AcceptanceNoteForm.initial_for(item.current.version))
-        return self.render_form(form, equipment=note.equipment, note=note)
+    def check_permission(self):
+        require_edit_draft(self.request.user, self.object)
 
-    def post(self, request, pk):
-        note = _note(request, pk)
-        form = AcceptanceNoteForm(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, equipment=note.equipment, note=note, status=400)
-        return self.run(
-            form,
-            lambda: services.update_acceptance_draft(
-                actor=request.user, note=note, now=timezone.now(), **form.content()
-            ),
-            equipment=note.equipment,
-            note=note,
-            success="Draft saved.",
+    def check_state(self):
+        item = note_view(self.object)
+        if self.object.is_voided or item.current.is_signed:
+            raise Conflict(_locked_message(self.object, item))
+
+    def get_initial(self):
+        return AcceptanceNoteForm.initial_for(self.object.current())
+
+    def call_service(self, form):
+        return services.update_acceptance_draft(
+            actor=self.request.user, note=self.object, now=timezone.now(), **form.content()
         )
 
 
-def _locked_message(note, item) -> str:
-    if note.is_voided:
-        return "This note is voided; it is kept as it was and cannot change."
-    return (
-        f"Version {item.current.version.number} is signed and cannot change: its signatures "
-        "cover exactly what it says. Amend the note with a reason instead; both versions are kept."
-    )
-
-
-class AcceptanceAmendView(_FormView):
+class AcceptanceAmendView(NoteFormView):
+    form_class = AmendForm
     title = "Amend the acceptance note"
     submit = "Save amendment"
+    success_message = "Amendment saved as a new version; the earlier version is kept."
 
-    def get(self, request, pk):
-        note = _note(request, pk)
-        if note.is_voided:
-            return _conflict(request, note, _locked_message(note, None))
-        current = note.current()
-        form = AmendForm(initial=AmendForm.initial_for(current))
-        return self.render_form(form, equipment=note.equipment, note=note)
+    def check_permission(self):
+        require_amend(self.request.user, self.object)
 
-    def post(self, request, pk):
-        note = _note(request, pk)
-        form = AmendForm(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, equipment=note.equipment, note=note, status=400)
-        return self.run(
-            form,
-            lambda: services.amend_acceptance_note(
-                actor=request.user,
-                note=note,
-                reason=form.cleaned_data["reason"],
-                now=timezone.now(),
-                **form.content(),
-            ),
-            equipment=note.equipment,
-            note=note,
-            success="Amendment saved as a new version; the earlier version is kept.",
+    def get_initial(self):
+        return AmendForm.initial_for(self.object.current())
+
+    def call_service(self, form):
+        return services.amend_acceptance_note(
+            actor=self.request.user,
+            note=self.object,
+            reason=form.cleaned_data["reason"],
+            now=timezone.now(),
+            **form.content(),
         )
 
 
-class AcceptanceVoidView(_FormView):
+class AcceptanceVoidView(NoteFormView):
+    form_class = VoidForm
     title = "Void the acceptance note"
     submit = "Void note"
+    success_message = "Note voided. It stays on record with its versions and signatures."
 
-    def get(self, request, pk):
-        note = _note(request, pk)
-        if note.is_voided:
-            return _conflict(request, note, _locked_message(note, None))
-        return self.render_form(VoidForm(), equipment=note.equipment, note=note)
+    def check_permission(self):
+        require_amend(self.request.user, self.object)
 
-    def post(self, request, pk):
-        note = _note(request, pk)
-        form = VoidForm(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, equipment=note.equipment, note=note, status=400)
-        return self.run(
-            form,
-            lambda: services.void_acceptance_note(
-                actor=request.user,
-                note=note,
-                reason=form.cleaned_data["reason"],
-                now=timezone.now(),
-            ),
-            equipment=note.equipment,
-            note=note,
-            success="Note voided. It stays on record with its versions and signatures.",
+    def call_service(self, form):
+        return services.void_acceptance_note(
+            actor=self.request.user,
+            note=self.object,
+            reason=form.cleaned_data["reason"],
+            now=timezone.now(),
         )
 
 
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")
-class AcceptanceSignView(LoginRequiredMixin, View):
+class AcceptanceSignView(NoteFormView):
     """The sign dialog: the current version as it will be signed, a meaning from the controlled
     list, the password (and the username at the first signature of the login session)."""
 
+    form_class = SignForm
     template_name = "equipment/acceptance_sign.html"
 
-    def _form(self, note, data=None):
-        version = note.current()
-        return SignForm(
-            data,
-            initial={"version": version.number},
-            meanings=version.signature_meanings,
-            ask_username=needs_username(
+    def check_permission(self):
+        if not may_sign(self.request.user, self.object.equipment.site_id):
+            raise PermissionDenied("You are not allowed to sign records here.")
+
+    def get_form_kwargs(self):
+        version = self.object.current()
+        return {
+            **super().get_form_kwargs(),
+            "initial": {"version": version.number},
+            "meanings": version.signature_meanings,
+            "ask_username": needs_username(
                 signer=self.request.user, session=self.request.session, via_api=False
             ),
-            ask_policy=not has_acknowledged_policy(self.request.user),
-        )
+            "ask_policy": not has_acknowledged_policy(self.request.user),
+        }
 
-    def _render(self, note, form, status=200):
-        return render(
-            self.request,
-            self.template_name,
-            {
-                "form": form,
-                "note": note,
-                "equipment": note.equipment,
-                "item": note_view(note),
-                "policy_text": POLICY_TEXT,
-            },
-            status=status,
-        )
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(policy_text=POLICY_TEXT, **kwargs)
 
-    def get(self, request, pk):
-        note = _note(request, pk)
-        if note.is_voided:
-            return _conflict(request, note, _locked_message(note, None))
-        return self._render(note, self._form(note))
-
-    def post(self, request, pk):
-        note = _note(request, pk)
-        form = self._form(note, request.POST)
-        if not form.is_valid():
-            return self._render(note, form, status=400)
+    def call_service(self, form):
         data = form.cleaned_data
-        try:
-            signature = services.sign_acceptance_note(
-                note=note,
-                signer=request.user,
-                meaning=data["meaning"],
-                password=data["password"],
-                username=data.get("username"),
-                session=request.session,
-                acknowledge_policy=data.get("acknowledge_policy", False),
-                version_number=data["version"],
-                now=timezone.now(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self._render(note, form, status=400)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-            return self._render(note, form, status=403)
-        except Conflict as exc:
-            return _conflict(request, note, str(exc))
-        messages.success(
-            request, f"Signed version {note.current().number} as {signature.get_meaning_display()}."
+        return services.sign_acceptance_note(
+            note=self.object,
+            signer=self.request.user,
+            meaning=data["meaning"],
+            password=data["password"],
+            username=data.get("username"),
+            session=self.request.session,
+            acknowledge_policy=data.get("acknowledge_policy", False),
+            version_number=data["version"],
+            now=timezone.now(),
         )
-        return redirect("equipment:acceptance_detail", pk=note.pk)
+
+    def get_success_message(self, signature):
+        return (
+            f"Signed version {self.object.current().number} as {signature.get_meaning_display()}."
+        )

@@ -1,13 +1,10 @@
 """Pages for equipment and locations. Every write goes through equipment.services.registry."""
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views import View
 from django.views.generic import DetailView, ListView
 
 from equipment.decay import source_activity
@@ -17,16 +14,13 @@ from equipment.forms.status import StatusChangeForm
 from equipment.models import Equipment, Location
 from equipment.services import registry as services
 from equipment.services.grants import may_edit_equipment, may_edit_location
-from equipment.services.status import (
-    ACTION_FOR_STATUS,
-    allowed_transitions,
-)
+from equipment.services.status import ACTION_FOR_STATUS, allowed_transitions
 from equipment.views.acceptance import acceptance_section
 from imaging_ops.access.authority import user_site_ids
 from imaging_ops.access.permissions import Action, can, sites_where
 from imaging_ops.access.scoping import scope
 from imaging_ops.audit.selectors import history_for
-from imaging_ops.web.base import ScopedMixin, add_service_errors
+from imaging_ops.web.base import ScopedMixin, ServiceFormView
 
 PAGE_SIZE = 50
 
@@ -78,77 +72,66 @@ class EquipmentDetailView(ScopedMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        equipment = self.object
-        user = self.request.user
-        context["history"] = equipment.status_changes.select_related("actor")[:100]
-        allowed = [
-            status
-            for status in allowed_transitions(equipment)
-            if can(user, ACTION_FOR_STATUS[status], equipment.site_id)
-        ]
-        context["status_form"] = kwargs.get("status_form") or (
-            StatusChangeForm(allowed=allowed) if allowed else None
-        )
-        context["may_edit"] = may_edit_equipment(user, equipment)
-        context["activity"] = source_activity(equipment)
-        context.update(acceptance_section(user, equipment))
-        context["audit_history"] = history_for(equipment)
+        context.update(equipment_page(self.request.user, self.object))
         return context
 
 
-class EquipmentFormView(ScopedMixin, View):
+def equipment_page(user, equipment: Equipment, *, status_form=None) -> dict:
+    """What the equipment page shows besides the machine: its status changes and the status
+    form (`status_form`, bound, when a change was refused), the sections and the history."""
+    allowed = [
+        status
+        for status in allowed_transitions(equipment)
+        if can(user, ACTION_FOR_STATUS[status], equipment.site_id)
+    ]
+    return {
+        "history": equipment.status_changes.select_related("actor")[:100],
+        "status_form": status_form or (StatusChangeForm(allowed=allowed) if allowed else None),
+        "may_edit": may_edit_equipment(user, equipment),
+        "activity": source_activity(equipment),
+        **acceptance_section(user, equipment),
+        "audit_history": history_for(equipment),
+    }
+
+
+class EquipmentFormView(ServiceFormView):
     """Create (no pk) or edit (pk) equipment with field-level errors."""
 
+    model = Equipment
+    form_class = EquipmentForm
     template_name = "equipment/equipment_form.html"
+    field_map = {"modalities": "primary_modality"}
 
-    def _equipment(self, pk):
-        if pk is None:
-            return None
-        return get_object_or_404(scope(Equipment.objects.all(), self.request.user), pk=pk)
+    def check_permission(self):
+        if self.object is None and not _sites_where_user_edits(self.request.user):
+            raise PermissionDenied("You are not allowed to add equipment at any of your sites.")
+        if self.object is not None and not may_edit_equipment(self.request.user, self.object):
+            raise PermissionDenied("You are not allowed to edit this equipment.")
 
-    def _render(self, form, equipment, status=200):
-        return render(
-            self.request,
-            self.template_name,
-            {"form": form, "equipment": equipment},
-            status=status,
+    def get_initial(self):
+        if self.object is not None:
+            return EquipmentForm.initial_for(self.object)
+        return {"site": self.request.GET["site"]} if "site" in self.request.GET else {}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "equipment": self.object}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(equipment=self.object, **kwargs)
+
+    def call_service(self, form):
+        if self.object is None:
+            return services.create_equipment(actor=self.request.user, **form.service_fields())
+        return services.update_equipment(
+            actor=self.request.user, equipment=self.object, **form.service_fields()
         )
 
-    def get(self, request, pk=None):
-        equipment = self._equipment(pk)
-        if equipment is None and not _sites_where_user_edits(request.user):
-            raise PermissionDenied("You are not allowed to add equipment at any of your sites.")
-        if equipment is not None and not may_edit_equipment(request.user, equipment):
-            raise PermissionDenied("You are not allowed to edit this equipment.")
-        initial = EquipmentForm.initial_for(equipment) if equipment else {}
-        if equipment is None and "site" in request.GET:
-            initial["site"] = request.GET["site"]
-        form = EquipmentForm(initial=initial, user=request.user, equipment=equipment)
-        return self._render(form, equipment)
+    def get_success_message(self, equipment):
+        verb = "Saved" if self.object is not None else "Added"
+        return f"{verb} {equipment.asset_tag}."
 
-    def post(self, request, pk=None):
-        equipment = self._equipment(pk)
-        initial = EquipmentForm.initial_for(equipment) if equipment else None
-        form = EquipmentForm(request.POST, initial=initial, user=request.user, equipment=equipment)
-        if form.is_valid():
-            try:
-                if equipment is None:
-                    equipment = services.create_equipment(
-                        actor=request.user, **form.service_fields()
-                    )
-                    messages.success(request, f"Added {equipment.asset_tag}.")
-                else:
-                    services.update_equipment(
-                        actor=request.user, equipment=equipment, **form.service_fields()
-                    )
-                    messages.success(request, f"Saved {equipment.asset_tag}.")
-                return redirect("equipment:detail", pk=equipment.pk)
-            except ValidationError as exc:
-                add_service_errors(form, exc, {"modalities": "primary_modality"})
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-                return self._render(form, equipment, status=403)
-        return self._render(form, equipment, status=400)
+    def get_success_url(self, equipment):
+        return reverse("equipment:detail", args=[equipment.pk])
 
 
 class LocationListView(ScopedMixin, ListView):
@@ -207,59 +190,52 @@ class LocationDetailView(ScopedMixin, DetailView):
         return context
 
 
-class LocationFormView(ScopedMixin, View):
+class LocationFormView(ServiceFormView):
+    """Create (no pk) or edit (pk) a location; its history below the edit form."""
+
+    model = Location
+    form_class = LocationForm
     template_name = "equipment/location_form.html"
 
-    def _location(self, pk):
-        if pk is None:
-            return None
-        return get_object_or_404(scope(Location.objects.all(), self.request.user), pk=pk)
-
-    def _render(self, form, location, status=200):
-        context = {
-            "form": form,
-            "location": location,
-            "audit_history": history_for(location) if location else None,
-        }
-        return render(self.request, self.template_name, context, status=status)
-
-    def get(self, request, pk=None):
-        location = self._location(pk)
-        if location is None and not _sites_where_user_edits(request.user):
+    def check_permission(self):
+        if self.object is None and not _sites_where_user_edits(self.request.user):
             raise PermissionDenied("You are not allowed to add locations at any of your sites.")
-        if location is not None and not may_edit_location(request.user, location):
+        if self.object is not None and not may_edit_location(self.request.user, self.object):
             raise PermissionDenied("You are not allowed to edit this location.")
-        initial = {}
-        if location is not None:
-            initial = {
-                "site": location.site_id,
-                "building": location.building,
-                "room": location.room,
-                "area_class": location.area_class,
-                "secured_storage": location.secured_storage,
-            }
-        return self._render(
-            LocationForm(initial=initial, user=request.user, location=location), location
+
+    def get_initial(self):
+        location = self.object
+        if location is None:
+            return {}
+        return {
+            "site": location.site_id,
+            "building": location.building,
+            "room": location.room,
+            "area_class": location.area_class,
+            "secured_storage": location.secured_storage,
+        }
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "location": self.object}
+
+    def get_context_data(self, **kwargs):
+        location = self.object
+        return super().get_context_data(
+            location=location,
+            audit_history=history_for(location) if location else None,
+            **kwargs,
         )
 
-    def post(self, request, pk=None):
-        location = self._location(pk)
-        initial = {"site": location.site_id} if location else None
-        form = LocationForm(request.POST, initial=initial, user=request.user, location=location)
-        if form.is_valid():
-            data = {k: form.cleaned_data[k] for k in services.LOCATION_FIELDS}
-            try:
-                if location is None:
-                    location = services.create_location(
-                        actor=request.user, site=form.cleaned_data["site"], **data
-                    )
-                else:
-                    services.update_location(actor=request.user, location=location, **data)
-                messages.success(request, f"Saved {location}.")
-                return redirect(reverse("equipment:location_detail", args=[location.pk]))
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-                return self._render(form, location, status=403)
-        return self._render(form, location, status=400)
+    def call_service(self, form):
+        data = {k: form.cleaned_data[k] for k in services.LOCATION_FIELDS}
+        if self.object is None:
+            return services.create_location(
+                actor=self.request.user, site=form.cleaned_data["site"], **data
+            )
+        return services.update_location(actor=self.request.user, location=self.object, **data)
+
+    def get_success_message(self, location):
+        return f"Saved {location}."
+
+    def get_success_url(self, location):
+        return reverse("equipment:location_detail", args=[location.pk])

@@ -17,10 +17,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import ListView
 
-from imaging_ops.access.permissions import Action, require, sites_where
+from imaging_ops.access.permissions import Action, sites_where
 from imaging_ops.access.scoping import scope
-from imaging_ops.audit.trail import AuditAction
-from imaging_ops.models import AuditEvent, Site, SiteMembership, User
+from imaging_ops.models import SiteMembership, User
 from imaging_ops.people import details as person_details
 from imaging_ops.people import services as people
 from imaging_ops.people.forms import (
@@ -30,35 +29,16 @@ from imaging_ops.people.forms import (
     MembershipForm,
     PersonDetailsForm,
 )
+from imaging_ops.people.selectors import person_history
 from imaging_ops.security.lockout import locked_people, unlock_account
-from imaging_ops.web.base import add_service_errors
+from imaging_ops.web.base import ManagedSiteMixin, ServiceFormView
 
 PAGE_SIZE = 50
-HISTORY_LIMIT = 50
 
 
 def _require_manages_people_somewhere(user) -> None:
     if not user.is_superuser and not sites_where(user, Action.MANAGE_PEOPLE):
         raise PermissionDenied("Only managers can manage people.")
-
-
-class ManagedSiteMixin(LoginRequiredMixin):
-    """A page of one site (`site_code` in the URL) for the people who manage it.
-
-    Another site's code answers 404, as a missing one would; a site of the viewer's where they
-    do not manage answers 403.
-    """
-
-    site_action = Action.MANAGE_PEOPLE
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.site = get_object_or_404(
-            scope(Site.objects.all(), request.user), code=kwargs["site_code"]
-        )
-        require(request.user, self.site_action, self.site)
-        return super().dispatch(request, *args, **kwargs)
 
 
 def _person_at(site, pk) -> User:
@@ -128,30 +108,23 @@ class SitePeopleView(ManagedSiteMixin, ListView):
         return context
 
 
-class InvitePersonView(ManagedSiteMixin, View):
+class InvitePersonView(ManagedSiteMixin, ServiceFormView):
+    form_class = InviteForm
     template_name = "people/invite.html"
 
-    def _render(self, form, status=200):
-        return render(
-            self.request, self.template_name, {"form": form, "site": self.site}, status=status
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(site=self.site, **kwargs)
+
+    def call_service(self, form):
+        return people.invite_person(
+            actor=self.request.user, site=self.site, now=timezone.now(), **form.cleaned_data
         )
 
-    def get(self, request, site_code):
-        return self._render(InviteForm())
+    def get_success_message(self, invitation):
+        return _invited_message(invitation, self.site)
 
-    def post(self, request, site_code):
-        form = InviteForm(request.POST)
-        if form.is_valid():
-            try:
-                invitation = people.invite_person(
-                    actor=request.user, site=self.site, now=timezone.now(), **form.cleaned_data
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _invited_message(invitation, self.site))
-                return redirect("person_at_site", site_code=self.site.code, pk=invitation.user.pk)
-        return self._render(form, status=400)
+    def get_success_url(self, invitation):
+        return _person_url(self.site, invitation.user)
 
 
 def _invited_message(invitation, site) -> str:
@@ -166,13 +139,10 @@ def _invited_message(invitation, site) -> str:
 # --- one person at a site -------------------------------------------------------------------
 
 
-class PersonAtSiteView(ManagedSiteMixin, View):
-    """A person's roles at the site, with the forms to change them."""
+class PersonPageMixin(ManagedSiteMixin):
+    """The page of a person's roles at the site, with the forms to change them."""
 
     template_name = "people/person.html"
-
-    def get(self, request, site_code, pk):
-        return self.page(_person_at(self.site, pk))
 
     def page(self, person, *, add_form=None, bound=None, errors=(), status=200):
         """The page, with a bound form in place of the blank one that failed, if any.
@@ -213,156 +183,153 @@ class PersonAtSiteView(ManagedSiteMixin, View):
             "is_locked": bool(person.locked_until and person.locked_until > now),
             "has_password": person.has_usable_password(),
             "may_edit_details": person_details.may_edit_details(viewer, person),
-            "audit_history": _person_history(person, memberships),
+            "audit_history": person_history(person, memberships),
             "errors": errors,
         }
         return render(self.request, self.template_name, context, status=status)
 
 
-def _person_history(person, memberships) -> list[AuditEvent]:
-    """Changes to the person's account and to their roles here, newest first, in one query.
-
-    Sign-ins and other events about the account stay in the audit search.
-    """
-    account = Q(
-        object_type=User._meta.label_lower,
-        object_id=str(person.pk),
-        action__in=[AuditAction.CREATE, AuditAction.UPDATE],
-    )
-    roles = Q(
-        object_type=SiteMembership._meta.label_lower,
-        object_id__in=[str(m.pk) for m in memberships],
-    )
-    return list(AuditEvent.objects.filter(account | roles).order_by("-seq")[:HISTORY_LIMIT])
+class PersonAtSiteView(PersonPageMixin, View):
+    def get(self, request, site_code, pk):
+        return self.page(_person_at(self.site, pk))
 
 
-def _back_to_person(site, person):
-    return redirect("person_at_site", site_code=site.code, pk=person.pk)
+def _person_url(site, person) -> str:
+    return reverse("person_at_site", kwargs={"site_code": site.code, "pk": person.pk})
 
 
-class PersonDetailsView(ManagedSiteMixin, View):
+class PersonDetailsView(ManagedSiteMixin, ServiceFormView):
     """GET: the person's details in a form; POST: save them with a reason, back to their page."""
 
+    form_class = PersonDetailsForm
     template_name = "people/details.html"
 
-    def _person(self, pk) -> User:
-        person = _person_at(self.site, pk)
-        if not person_details.may_edit_details(self.request.user, person):
+    def get_object(self):
+        return _person_at(self.site, self.kwargs["pk"])
+
+    def check_permission(self):
+        super().check_permission()
+        if not person_details.may_edit_details(self.request.user, self.object):
             raise PermissionDenied(
                 "A system administrator's details are changed by a system administrator."
             )
-        return person
 
-    def _render(self, person, form, status=200):
-        context = {"site": self.site, "person": person, "form": form}
-        return render(self.request, self.template_name, context, status=status)
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "person": self.object}
 
-    def get(self, request, site_code, pk):
-        person = self._person(pk)
-        return self._render(person, PersonDetailsForm(person=person))
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(site=self.site, person=self.object, **kwargs)
 
-    def post(self, request, site_code, pk):
-        person = self._person(pk)
-        form = PersonDetailsForm(request.POST, person=person)
-        if form.is_valid():
-            try:
-                change = person_details.update_person_details(
-                    actor=request.user,
-                    site=self.site,
-                    person=person,
-                    now=timezone.now(),
-                    **form.cleaned_data,
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                if change.changed:
-                    messages.success(request, f"Saved the details of {change.user.display_name}.")
-                else:
-                    messages.info(request, "Nothing changed: the details were already these.")
-                return _back_to_person(self.site, person)
-        return self._render(person, form, status=400)
+    def call_service(self, form):
+        return person_details.update_person_details(
+            actor=self.request.user,
+            site=self.site,
+            person=self.object,
+            now=timezone.now(),
+            **form.cleaned_data,
+        )
+
+    def succeeded(self, change):
+        if change.changed:
+            messages.success(self.request, f"Saved the details of {change.user.display_name}.")
+        else:
+            messages.info(self.request, "Nothing changed: the details were already these.")
+        return redirect(_person_url(self.site, self.object))
 
 
-class AddRoleView(PersonAtSiteView):
-    def get(self, request, site_code, pk):
-        return _back_to_person(self.site, _person_at(self.site, pk))
+class PersonFormView(PersonPageMixin, ServiceFormView):
+    """A form of the person's page, posted on its own: errors come back on the person's page,
+    and the address opened directly leads to that page."""
 
-    def post(self, request, site_code, pk):
-        person = _person_at(self.site, pk)
-        form = AddRoleForm(request.POST)
-        if form.is_valid():
-            try:
-                membership = people.add_role(
-                    actor=request.user,
-                    site=self.site,
-                    user=person,
-                    now=timezone.now(),
-                    **form.cleaned_data,
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"{person.display_name} is now {membership.get_role_display().lower()} "
-                    f"at {self.site.code}.",
-                )
-                return _back_to_person(self.site, person)
-        return self.page(person, add_form=form, status=400)
+    def person(self):
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return redirect(_person_url(self.site, self.person()))
+
+    def get_success_url(self, result):
+        return _person_url(self.site, self.person())
 
 
-class MembershipView(PersonAtSiteView):
+class AddRoleView(PersonFormView):
+    form_class = AddRoleForm
+
+    def get_object(self):
+        return _person_at(self.site, self.kwargs["pk"])
+
+    def person(self):
+        return self.object
+
+    def render_form(self, form, status=200):
+        return self.page(self.object, add_form=form, status=status)
+
+    def call_service(self, form):
+        return people.add_role(
+            actor=self.request.user,
+            site=self.site,
+            user=self.object,
+            now=timezone.now(),
+            **form.cleaned_data,
+        )
+
+    def get_success_message(self, membership):
+        return (
+            f"{self.object.display_name} is now {membership.get_role_display().lower()} "
+            f"at {self.site.code}."
+        )
+
+
+class MembershipView(PersonFormView):
     """POST: change one role's trainee mark and last day (`UpdateMembership`) or remove it."""
 
     form_class = MembershipForm
     prefix = "m"
 
-    def get(self, request, site_code, pk):
-        membership = self._membership(pk)
-        return _back_to_person(self.site, membership.user)
-
-    def _membership(self, pk) -> SiteMembership:
+    def get_object(self) -> SiteMembership:
         return get_object_or_404(
-            SiteMembership.objects.select_related("user", "site"), site=self.site, pk=pk
+            SiteMembership.objects.select_related("user", "site"),
+            site=self.site,
+            pk=self.kwargs["pk"],
         )
 
-    def post(self, request, site_code, pk):
-        membership = self._membership(pk)
-        form = self.form_class(request.POST, prefix=f"{self.prefix}{membership.pk}")
-        if form.is_valid():
-            try:
-                self.act(membership, form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return _back_to_person(self.site, membership.user)
+    def person(self):
+        return self.object.user
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "prefix": f"{self.prefix}{self.object.pk}"}
+
+    def render_form(self, form, status=200):
         return self.page(
-            membership.user,
-            bound=(membership.pk, form),
+            self.object.user,
+            bound=(self.object.pk, form),
             errors=form.non_field_errors(),
-            status=400,
+            status=status,
         )
 
-    def act(self, membership, data) -> None:
-        people.update_membership(
-            actor=self.request.user, membership=membership, now=timezone.now(), **data
+    def call_service(self, form):
+        return people.update_membership(
+            actor=self.request.user, membership=self.object, now=timezone.now(), **form.cleaned_data
         )
-        messages.success(self.request, f"Saved the {membership.get_role_display().lower()} role.")
+
+    def get_success_message(self, result):
+        return f"Saved the {self.object.get_role_display().lower()} role."
 
 
 class DeactivateMembershipView(MembershipView):
     form_class = DeactivateForm
     prefix = "d"
 
-    def act(self, membership, data) -> None:
-        people.deactivate_membership(
-            actor=self.request.user, membership=membership, now=timezone.now(), **data
+    def call_service(self, form):
+        return people.deactivate_membership(
+            actor=self.request.user, membership=self.object, now=timezone.now(), **form.cleaned_data
         )
-        messages.success(
-            self.request,
+
+    def get_success_message(self, result):
+        membership = self.object
+        return (
             f"Removed the {membership.get_role_display().lower()} role of "
-            f"{membership.user.display_name} at {self.site.code}.",
+            f"{membership.user.display_name} at {self.site.code}."
         )
 
 
@@ -377,7 +344,7 @@ class ResendInvitationView(ManagedSiteMixin, View):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, f"A new one-time link was sent to {person.email}.")
-        return _back_to_person(self.site, person)
+        return redirect(_person_url(self.site, person))
 
 
 # --- locked accounts ------------------------------------------------------------------------

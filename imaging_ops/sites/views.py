@@ -8,17 +8,17 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
 from imaging_ops.audit.selectors import history_for
 from imaging_ops.models import SiteClosure, SiteIdentifier
 from imaging_ops.people.services import managed_sites
-from imaging_ops.people.views import ManagedSiteMixin
 from imaging_ops.sites import services as site_services
 from imaging_ops.sites.forms import ClosureForm, IdentifierForm, SiteSettingsForm
 from imaging_ops.sites.services import SETTINGS_ACTION
-from imaging_ops.web.base import add_service_errors
+from imaging_ops.web.base import ManagedSiteMixin, ServiceFormView
 
 # The closure form shares the page with the settings form; the prefix keeps their ids apart.
 CLOSURE_PREFIX = "closure"
@@ -36,8 +36,9 @@ class SiteSettingsIndexView(LoginRequiredMixin, View):
         return render(request, "sites/site_index.html", {"sites": sites})
 
 
-class SiteSettingsView(ManagedSiteMixin, View):
-    """The settings form, the closure dates with a form to add one, and the identifiers."""
+class SettingsPageMixin(ManagedSiteMixin):
+    """The settings page: the settings form, the closure dates with a form to add one, and the
+    identifiers; a form of it that fails comes back on it, bound."""
 
     site_action = SETTINGS_ACTION
     template_name = "sites/settings.html"
@@ -62,45 +63,56 @@ class SiteSettingsView(ManagedSiteMixin, View):
         }
         return render(self.request, self.template_name, context, status=status)
 
-    def get(self, request, site_code):
-        return self.page()
-
-    def post(self, request, site_code):
-        form = SiteSettingsForm(request.POST, site=self.site)
-        if form.is_valid():
-            try:
-                site_services.update_site_settings(
-                    actor=request.user, site=self.site, now=timezone.now(), **form.cleaned_data
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-                self.site.refresh_from_db()
-            else:
-                messages.success(request, f"Saved the settings of {self.site.code}.")
-                return redirect("site_settings", site_code=self.site.code)
-        return self.page(form=form, status=400)
+    def get_success_url(self, result):
+        return reverse("site_settings", kwargs={"site_code": self.site.code})
 
 
-class AddClosureView(SiteSettingsView):
+class SiteSettingsView(SettingsPageMixin, ServiceFormView):
+    form_class = SiteSettingsForm
+
+    def get_object(self):
+        return self.site
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "site": self.site}
+
+    def render_form(self, form, status=200):
+        return self.page(form=form, status=status)
+
+    def call_service(self, form):
+        return site_services.update_site_settings(
+            actor=self.request.user, site=self.site, now=timezone.now(), **form.cleaned_data
+        )
+
+    def refused(self):
+        self.site.refresh_from_db()
+
+    def get_success_message(self, result):
+        return f"Saved the settings of {self.site.code}."
+
+
+class AddClosureView(SettingsPageMixin, ServiceFormView):
+    form_class = ClosureForm
+
     def get(self, request, site_code):
         return redirect("site_settings", site_code=self.site.code)
 
-    def post(self, request, site_code):
-        form = ClosureForm(request.POST, prefix=CLOSURE_PREFIX)
-        if form.is_valid():
-            try:
-                closure = site_services.add_site_closure(
-                    actor=request.user, site=self.site, now=timezone.now(), **form.cleaned_data
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, f"{self.site.code} is closed on {closure.date:%Y-%m-%d}.")
-                return redirect("site_settings", site_code=self.site.code)
-        return self.page(closure_form=form, status=400)
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "prefix": CLOSURE_PREFIX}
+
+    def render_form(self, form, status=200):
+        return self.page(closure_form=form, status=status)
+
+    def call_service(self, form):
+        return site_services.add_site_closure(
+            actor=self.request.user, site=self.site, now=timezone.now(), **form.cleaned_data
+        )
+
+    def get_success_message(self, closure):
+        return f"{self.site.code} is closed on {closure.date:%Y-%m-%d}."
 
 
-class CancelClosureView(SiteSettingsView):
+class CancelClosureView(SettingsPageMixin, View):
     """POST: cancel an upcoming closure with a reason; errors come back on the settings page."""
 
     def get(self, request, site_code, pk):
@@ -125,51 +137,49 @@ class CancelClosureView(SiteSettingsView):
         return redirect("site_settings", site_code=self.site.code)
 
 
-class IdentifierFormView(ManagedSiteMixin, View):
+class IdentifierFormView(ManagedSiteMixin, ServiceFormView):
     """Add (no pk) or correct and renew (pk) a licence, registration or accreditation."""
 
     site_action = SETTINGS_ACTION
+    form_class = IdentifierForm
     template_name = "sites/identifier_form.html"
 
-    def _identifier(self, pk):
+    def get_object(self):
+        pk = self.kwargs.get("pk")
         if pk is None:
             return None
         return get_object_or_404(
             SiteIdentifier.objects.select_related("site"), site=self.site, pk=pk
         )
 
-    def _render(self, form, identifier, status=200):
-        context = {
-            "site": self.site,
-            "form": form,
-            "identifier": identifier,
-            "audit_history": history_for(identifier) if identifier else None,
-        }
-        return render(self.request, self.template_name, context, status=status)
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "identifier": self.object}
 
-    def get(self, request, site_code, pk=None):
-        identifier = self._identifier(pk)
-        return self._render(IdentifierForm(identifier=identifier), identifier)
+    def get_context_data(self, **kwargs):
+        identifier = self.object
+        return super().get_context_data(
+            site=self.site,
+            identifier=identifier,
+            audit_history=history_for(identifier) if identifier else None,
+            **kwargs,
+        )
 
-    def post(self, request, site_code, pk=None):
-        identifier = self._identifier(pk)
-        form = IdentifierForm(request.POST, identifier=identifier)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                if identifier is None:
-                    identifier = site_services.add_site_identifier(
-                        actor=request.user, site=self.site, now=timezone.now(), **data
-                    )
-                else:
-                    site_services.update_site_identifier(
-                        actor=request.user, identifier=identifier, now=timezone.now(), **data
-                    )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-                if identifier is not None:
-                    identifier.refresh_from_db()
-            else:
-                messages.success(request, f"Saved {identifier}.")
-                return redirect("site_settings", site_code=self.site.code)
-        return self._render(form, identifier, status=400)
+    def call_service(self, form):
+        data = form.cleaned_data
+        if self.object is None:
+            return site_services.add_site_identifier(
+                actor=self.request.user, site=self.site, now=timezone.now(), **data
+            )
+        return site_services.update_site_identifier(
+            actor=self.request.user, identifier=self.object, now=timezone.now(), **data
+        )
+
+    def refused(self):
+        if self.object is not None:
+            self.object.refresh_from_db()
+
+    def get_success_message(self, identifier):
+        return f"Saved {identifier}."
+
+    def get_success_url(self, identifier):
+        return reverse("site_settings", kwargs={"site_code": self.site.code})

@@ -1,0 +1,35 @@
+"""Reads about people that pages, the API and PDFs share."""
+
+from django.db.models import Q
+
+from imaging_ops.audit.selectors import HISTORY_LIMIT
+from imaging_ops.audit.trail import AuditAction
+from imaging_ops.models import AuditEvent, SiteMembership, User
+from imaging_ops.vocabulary import Role
+
+
+def person_history(person: User, memberships, *, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
+    """Changes to the person's account and to the given roles of theirs, newest first, in one
+    query.
+
+    Sign-ins and other events about the account stay in the audit search.
+    """
+    account = Q(
+        object_type=User._meta.label_lower,
+        object_id=str(person.pk),
+        action__in=[AuditAction.CREATE, AuditAction.UPDATE],
+    )
+    roles = Q(
+        object_type=SiteMembership._meta.label_lower,
+        object_id__in=[str(m.pk) for m in memberships],
+    )
+    return list(AuditEvent.objects.filter(account | roles).order_by("-seq")[:limit])
+
+
+def inspector_access(user):
+    """The person's inspector roles, active ones with their sites, by site code."""
+    return (
+        SiteMembership.objects.filter(user=user, role=Role.INSPECTOR, is_active=True)
+        .select_related("site")
+        .order_by("site__code")
+    )
