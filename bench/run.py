@@ -126,10 +126,11 @@ def main(argv=None) -> int:
 
     from django.core.management import call_command
 
-    from bench import cases, chain, generator, report
+    from bench import cases, chain, report
+    from bench.generator import builder
 
     marker = None if fresh else database.read_marker(url)
-    if not fresh and (why := generator.changed(marker)):
+    if not fresh and (why := builder.changed(marker)):
         print(f"Rebuilding {database.database_name(url)}: {', '.join(why)}.")
         from django.db import connections
 
@@ -142,9 +143,9 @@ def main(argv=None) -> int:
     if fresh:
         print(
             "Building the data (generator version "
-            f"{generator.GENERATOR_VERSION}, seed {generator.SEED}):"
+            f"{builder.GENERATOR_VERSION}, seed {builder.SEED}):"
         )
-        marker = generator.build()
+        marker = builder.build()
         print(
             f"Built in {marker['seconds']} s: "
             + ", ".join(f"{n:,} {t}" for t, n in marker["rows"].items())
@@ -225,7 +226,7 @@ def main(argv=None) -> int:
             results,
             report.machine(load),
             marker,
-            generator.identity(),
+            builder.identity(),
             facts,
             {"warmup": warmup, "repeat": repeat},
             chain_run,
