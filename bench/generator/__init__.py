@@ -12,13 +12,17 @@ per group of tables, each from its own module:
   `audit_origin`), last, since it records the rows of every step before it.
 
 `context` holds the build context every step writes through (`Build`) and the step a module
-contributes (`Step`); `checks` runs the steps' rules after a build.
+contributes (`Step`); `checks` runs the steps' rules after a build; `tables` reads the data
+tables (names, makers and models, reasons, nuclides, room kinds, mixes) from `data/`, one or
+more files per group (listed in `tables`).
 
 How a new group plugs in (each issue that adds tables does this):
 
 1. Write a module `bench/generator/<group>.py` with a `build_<group>(ctx)` function that
    appends rows with `ctx.copy(model, fields, rows)` (pass a list, so the audit step sees them)
-   and keeps on `ctx` what later steps need.
+   and keeps on `ctx` what later steps need. Put its word lists, mixes and tables in
+   `data/<group>.json` (or `.csv`, one row per kind), read at import with
+   `bench.generator.tables`, and list the file in that module's docstring.
 2. End the module with `STEP = Step("<group>", build_<group>, sizes={...}, invariants={...},
    checks=(...))`: the sizes it reads from `ctx.sizes` at full scale (name in `unscaled` those
    that must not shrink with `--scale`), the rules the services enforce as SQL queries that

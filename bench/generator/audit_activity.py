@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from bench.generator.audit_origin import address_at, request_id
 from bench.generator.context import Build
 from bench.generator.people import CREDENTIALS
+from bench.generator.tables import read_json
 from equipment.models import Equipment, Location
 from imaging_ops.audit.trail import AuditAction, jsonable
 from imaging_ops.models import SiteMembership, User
@@ -14,19 +15,14 @@ from imaging_ops.vocabulary import Role
 # What happens between the records' creations, by share of those events. Sign-ins dominate, as
 # in production; the updates are the field edits a registry sees (software upgrades, moves,
 # contract renewals, password changes), each with its old and new values.
-AUDIT_MIX = [
-    ("login", 0.50),
-    ("logout", 0.14),
-    ("failed_login", 0.03),
-    ("equipment_update", 0.25),
-    ("export", 0.02),
-    ("location_update", 0.01),
-    ("user_update", 0.03),
-    ("membership_update", 0.02),
-]
-UPGRADE_REASONS = ["", "", "", "Vendor software upgrade (FSE visit).", "Security patch."]
-MOVE_REASONS = ["", "", "Room refit.", "Moved to the new wing."]
-EXPORT_FILTERS = [{}, {"status": "in_service"}, {"modality": "CT"}, {"status": "out_of_service"}]
+TABLES = read_json("audit")
+AUDIT_MIX = [(row["kind"], row["share"]) for row in TABLES["mix"]]
+UPGRADE_REASONS = TABLES["upgrade_reasons"]  # of a software version's change ("" for none)
+MOVE_REASONS = TABLES["move_reasons"]  # of a move to another room
+EXPORT_FILTERS = TABLES["export_filters"]  # the filters of an exported equipment list
+ROOM_RENAMES = TABLES["room_renames"]  # what a renamed room's name gains in brackets
+ROOM_RENAME_REASON = TABLES["room_rename_reason"]
+MEMBERSHIP_REASONS = TABLES["membership_reasons"]  # of leaving and of returning
 
 
 def activity(ctx: Build, count: int, begin: datetime, end: datetime):
@@ -134,11 +130,11 @@ def activity(ctx: Build, count: int, begin: datetime, end: datetime):
         if kind == "location_update":
             location_id = rng.choice(room_ids)
             site_id, room = rooms[location_id]
-            new = f"{room.split(' (')[0]} ({rng.choice(['refit', 'east', 'west', 'annex'])})"
+            new = f"{room.split(' (')[0]} ({rng.choice(ROOM_RENAMES)})"
             rooms[location_id][1] = new
             actor = rng.choice(managers[site_id])
             yield (at, n, AuditAction.UPDATE, actor, names[actor], location_label,
-                   str(location_id), site_id, {"room": [room, new]}, "Room renamed.",
+                   str(location_id), site_id, {"room": [room, new]}, ROOM_RENAME_REASON,
                    address_at(rng, site_id), request_id(rng))  # fmt: skip
             continue
         if kind == "membership_update":
@@ -146,7 +142,7 @@ def activity(ctx: Build, count: int, begin: datetime, end: datetime):
             membership_id, site_id, active = membership
             membership[2] = not active
             actor = rng.choice(managers[site_id])
-            reason = "Left the department." if active else "Returned from leave."
+            reason = MEMBERSHIP_REASONS["leaving" if active else "returning"]
             yield (at, n, AuditAction.UPDATE, actor, names[actor], membership_label,
                    str(membership_id), site_id, {"is_active": [active, not active]}, reason,
                    address_at(rng, site_id), request_id(rng))  # fmt: skip

@@ -3,178 +3,63 @@ kind, with makers and models, serial numbers, dates, contracts and sealed source
 
 import random
 import string
+from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
 from bench.generator.checks import refused_by_services
 from bench.generator.context import Build, Step, split
+from bench.generator.tables import read_csv, read_json
 from equipment.models import Category, Equipment, EquipmentStatus
 
-# What a health system owns, by how common it is. Columns: weight | name | category |
-# modalities (first = primary) | room kind | asset-tag prefix.
-CATALOG_TABLE = """
-12  | CT scanner           | imaging_system       | CT       | ct     | CT
-7   | MRI scanner          | imaging_system       | MR       | mr     | MR
-15  | Radiographic room    | imaging_system       | DX       | xr     | DX
-7   | Portable radiography | imaging_system       | DX       | xr     | DX
-3   | CR reader            | imaging_system       | CR       | xr     | CR
-4   | Fluoroscopy room     | imaging_system       | RF       | fluoro | RF
-3   | Mobile C-arm         | imaging_system       | RF       | fluoro | RF
-3   | Angiography system   | imaging_system       | XA       | angio  | XA
-7   | Mammography unit     | imaging_system       | MG       | mammo  | MG
-15  | Ultrasound system    | imaging_system       | US       | us     | US
-2.5 | Gamma camera         | imaging_system       | NM       | nm     | NM
-1.2 | SPECT/CT             | imaging_system       | NM,CT    | nm     | NM
-1.5 | PET/CT               | imaging_system       | PT,CT    | pet    | PT
-2   | Bone densitometer    | imaging_system       | BMD      | bmd    | BMD
-1.5 | Dose calibrator      | radiation_instrument | NM       | hotlab | RI
-3   | Survey meter         | radiation_instrument |          | hotlab | RI
-0.7 | Well counter         | radiation_instrument | NM       | hotlab | RI
-0.5 | Area monitor         | radiation_instrument |          | hotlab | RI
-2   | kV meter             | qa_instrument        | DX,RF,MG | qa     | QA
-1   | Electrometer         | qa_instrument        |          | qa     | QA
-1   | ACR CT phantom       | qa_instrument        | CT       | qa     | QA
-0.8 | ACR MRI phantom      | qa_instrument        | MR       | qa     | QA
-1   | Mammography phantom  | qa_instrument        | MG       | qa     | QA
-1   | Ultrasound phantom   | qa_instrument        | US       | qa     | QA
-0.5 | Photometer           | qa_instrument        |          | qa     | QA
-1   | Cs-137 vial source   | sealed_source        |          | hotlab | SRC
-0.8 | Co-57 flood source   | sealed_source        |          | hotlab | SRC
-0.5 | Ge-68 phantom        | sealed_source        | PT       | hotlab | SRC
-0.4 | Ba-133 vial source   | sealed_source        |          | hotlab | SRC
-0.6 | Positioning laser    | laser                |          | ct     | LZ
-1   | Contrast injector    | other                |          | ct     | OT
-"""
-# Makers and models of each kind, as "maker: model".
-MODELS = {
-    "CT scanner": [
-        "Siemens Healthineers: SOMATOM go.Top",
-        "Siemens Healthineers: SOMATOM Force",
-        "GE HealthCare: Revolution EVO",
-        "Canon Medical: Aquilion ONE PRISM",
-        "Philips: Incisive CT",
-    ],
-    "MRI scanner": [
-        "Siemens Healthineers: MAGNETOM Sola 1.5T",
-        "Siemens Healthineers: MAGNETOM Vida 3T",
-        "GE HealthCare: SIGNA Artist 1.5T",
-        "Philips: Ingenia Ambition 1.5T",
-    ],
-    "Radiographic room": [
-        "Carestream: DRX-Evolution Plus",
-        "Siemens Healthineers: Ysio X.pree",
-        "Philips: DigitalDiagnost C90",
-        "Fujifilm: FDR Visionary Suite",
-    ],
-    "Portable radiography": [
-        "GE HealthCare: AMX Navigate",
-        "Carestream: DRX-Revolution",
-        "Fujifilm: FDR Go PLUS",
-    ],
-    "CR reader": [
-        "Fujifilm: FCR Prima T2",
-        "Carestream: Vita Flex",
-        "Konica Minolta: Regius 110HQ",
-    ],
-    "Fluoroscopy room": [
-        "Siemens Healthineers: Luminos dRF Max",
-        "Philips: CombiDiagnost R90",
-        "GE HealthCare: Precision 500D",
-    ],
-    "Mobile C-arm": [
-        "GE HealthCare: OEC 3D",
-        "Siemens Healthineers: Cios Spin",
-        "Philips: Zenition 70",
-    ],
-    "Angiography system": [
-        "Siemens Healthineers: ARTIS icono",
-        "Philips: Azurion 7",
-        "GE HealthCare: Allia IGS 7",
-    ],
-    "Mammography unit": [
-        "Hologic: 3Dimensions",
-        "GE HealthCare: Senographe Pristina",
-        "Siemens Healthineers: MAMMOMAT Revelation",
-        "Fujifilm: ASPIRE Cristalle",
-    ],
-    "Ultrasound system": [
-        "GE HealthCare: LOGIQ E10",
-        "Philips: EPIQ Elite",
-        "Siemens Healthineers: ACUSON Sequoia",
-        "Canon Medical: Aplio i800",
-        "Samsung: RS85 Prestige",
-    ],
-    "Gamma camera": ["GE HealthCare: Discovery NM 630", "Siemens Healthineers: Symbia Evo Excel"],
-    "SPECT/CT": ["Siemens Healthineers: Symbia Intevo Bold", "GE HealthCare: Discovery NM/CT 670"],
-    "PET/CT": [
-        "Siemens Healthineers: Biograph Vision",
-        "GE HealthCare: Discovery MI",
-        "Philips: Vereos",
-    ],
-    "Bone densitometer": ["Hologic: Horizon A", "GE HealthCare: Lunar iDXA"],
-    "Dose calibrator": ["Capintec: CRC-55tR", "Biodex: Atomlab 500"],
-    "Survey meter": ["Ludlum: Model 3 with 44-9", "Fluke Biomedical: 451P"],
-    "Well counter": ["Capintec: CAPTUS 4000e"],
-    "Area monitor": ["Mirion: RDS-31"],
-    "kV meter": ["RaySafe: X2", "RTI: Black Piranha"],
-    "Electrometer": ["Standard Imaging: MAX 4000 Plus", "PTW: UNIDOS Tango"],
-    "ACR CT phantom": ["Sun Nuclear: Gammex 464"],
-    "ACR MRI phantom": ["JM Specialty Parts: ACR large phantom"],
-    "Mammography phantom": ["CIRS: Model 015"],
-    "Ultrasound phantom": ["CIRS: Model 040GSE"],
-    "Photometer": ["Konica Minolta: T-10A"],
-    "Cs-137 vial source": ["Eckert & Ziegler: Vial 200 uCi"],
-    "Co-57 flood source": ["Eckert & Ziegler: MED3709"],
-    "Ge-68 phantom": ["Eckert & Ziegler: Ge-68 cylinder 20 cm"],
-    "Ba-133 vial source": ["Eckert & Ziegler: Vial 250 uCi"],
-    "Positioning laser": ["LAP: DORADO 3"],
-    "Contrast injector": ["Bayer: MEDRAD Stellant FLEX"],
-}
+TABLES = read_json("equipment")
 
 
-def _catalog(table: str) -> list[tuple]:
+def _makes() -> dict[str, list[tuple[str, str]]]:
+    """The makers and models of each kind of equipment: kind -> [(maker, model), ...]."""
+    makes = defaultdict(list)
+    for row in read_csv("equipment_models"):
+        makes[row["kind"]].append((row["manufacturer"], row["model"]))
+    return makes
+
+
+def _catalog() -> list[tuple]:
+    """What a health system owns, by how common it is: (weight, name, category, modalities
+    (first = primary), room kind, asset-tag prefix, makes)."""
+    makes = _makes()
     entries = []
-    for line in table.strip().splitlines():
-        weight, name, category, modalities, room, prefix = (
-            cell.strip() for cell in line.split("|")
-        )
+    for row in read_csv("catalog"):
+        if not makes[row["name"]]:
+            raise ValueError(f"{row['name']}: no maker and model in equipment_models.csv")
         entries.append(
             (
-                float(weight),
-                name,
-                Category(category),
-                [code for code in modalities.split(",") if code],
-                room,
-                prefix,
-                [tuple(pair.split(": ", 1)) for pair in MODELS[name]],
+                float(row["weight"]),
+                row["name"],
+                Category(row["category"]),
+                row["modalities"].split(),
+                row["room_kind"],
+                row["tag_prefix"],
+                makes[row["name"]],
             )
         )
     return entries
 
 
-CATALOG = _catalog(CATALOG_TABLE)
+CATALOG = _catalog()
 CATALOG_WEIGHTS = [entry[0] for entry in CATALOG]
 
 S = EquipmentStatus
 
 # Final status by share: (status, share).
-STATUS_MIX = [
-    (EquipmentStatus.IN_SERVICE, 0.80),
-    (EquipmentStatus.OUT_OF_SERVICE, 0.06),
-    (EquipmentStatus.AWAITING_ACCEPTANCE, 0.04),
-    (EquipmentStatus.RETIRED, 0.08),
-    (EquipmentStatus.DISPOSED, 0.02),
-]
-
+STATUS_MIX = [(EquipmentStatus(row["status"]), row["share"]) for row in TABLES["status_mix"]]
 
 # Sealed sources: name -> (radionuclide, reference activity, unit).
 SOURCES = {
-    "Cs-137 vial source": ("Cs-137", "200", "uCi"),
-    "Co-57 flood source": ("Co-57", "15", "mCi"),
-    "Ge-68 phantom": ("Ge-68", "2.5", "mCi"),
-    "Ba-133 vial source": ("Ba-133", "250", "uCi"),
+    row["kind"]: (row["radionuclide"], row["reference_activity"], row["activity_unit"])
+    for row in read_csv("sealed_sources")
 }
-HIGH_RISK_MODALITIES = {"CT", "MR", "XA", "RF", "PT", "NM"}  # failure could seriously harm
+# Modalities whose failure could seriously harm.
+HIGH_RISK_MODALITIES = frozenset(TABLES["high_risk_modalities"])
 
 
 def _serial(rng: random.Random, maker: str) -> str:

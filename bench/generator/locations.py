@@ -4,23 +4,20 @@ from collections import defaultdict
 
 from bench.generator.checks import refused_by_services
 from bench.generator.context import Build, Step, split
+from bench.generator.tables import read_csv
 from equipment.models import Location
 from imaging_ops.vocabulary import AreaClass
 
+# Room kind: (building, room name, area class, secured storage, weight of extra rooms).
 ROOM_KINDS = {
-    "ct": ("Main", "CT", AreaClass.CONTROLLED, False, 3),
-    "mr": ("Main", "MRI", AreaClass.MRI_ZONE_IV, False, 2),
-    "xr": ("Main", "X-ray", AreaClass.CONTROLLED, False, 4),
-    "fluoro": ("Main", "Fluoro", AreaClass.CONTROLLED, False, 2),
-    "angio": ("Heart & Vascular", "Cath lab", AreaClass.CONTROLLED, False, 1),
-    "mammo": ("Breast Center", "Mammo", AreaClass.CONTROLLED, False, 2),
-    "us": ("Outpatient Pavilion", "Ultrasound", AreaClass.UNRESTRICTED, False, 3),
-    "nm": ("Nuclear Medicine", "Camera room", AreaClass.RESTRICTED, False, 1),
-    "pet": ("Nuclear Medicine", "PET/CT", AreaClass.RESTRICTED, False, 0.5),
-    "hotlab": ("Nuclear Medicine", "Hot lab", AreaClass.RESTRICTED, True, 0.3),
-    "qa": ("Physics", "QA store", AreaClass.UNRESTRICTED, False, 0.5),
-    "bmd": ("Outpatient Pavilion", "DEXA", AreaClass.UNRESTRICTED, False, 0.5),
-    "mr_control": ("Main", "MRI control", AreaClass.MRI_ZONE_III, False, 0.5),
+    row["kind"]: (
+        row["building"],
+        row["room"],
+        AreaClass(row["area_class"]),
+        row["secured_storage"] == "yes",
+        float(row["extra_weight"]),
+    )
+    for row in read_csv("rooms")
 }
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.contrib.auth.hashers import make_password
 
 from bench.generator.context import Build, Step
+from bench.generator.tables import read_json
 from imaging_ops.models import SiteMembership, User
 from imaging_ops.vocabulary import Role
 
@@ -17,33 +18,12 @@ from imaging_ops.vocabulary import Role
 BENCH_MANAGER = "bench.manager"  # manager at every site
 BENCH_TECHNICIAN = "bench.tech"  # technician at the largest site only
 
-# fmt: off
-FIRST = [
-    "Alex", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn", "Priya",
-    "Wei", "Sofia", "Mateo", "Aisha", "Noah", "Emma", "Liam", "Olivia", "Hana", "Diego",
-    "Fatima", "Chen", "Grace", "Samuel", "Nia", "Omar", "Elena", "Kofi", "Maya",
-]
-LAST = [
-    "Brooks", "Raman", "Ellis", "Kim", "Moreno", "Nguyen", "Patel", "Garcia", "Smith",
-    "Johnson", "Okafor", "Schmidt", "Rossi", "Haddad", "Tanaka", "Silva", "Cohen", "Novak",
-    "Walsh", "Dubois", "Larsen", "Mendez", "Ito", "Khan", "Murphy", "Adeyemi", "Fischer",
-]
-# fmt: on
-CREDENTIALS = {
-    Role.TECHNICIAN: ["RT(R)", "RT(R)(CT)", "RT(R)(M)", "RT(MR)", "RDMS", "CNMT", "CBET", "RT(N)"],
-    Role.PHYSICIST: ["PhD, DABR", "MS, DABR", "PhD, DABMP", "MS, DABR (DMP)"],
-    Role.RSO: ["CHP", "MS, CHP", "PhD, DABR"],
-    Role.MANAGER: ["MBA, RT(R)", "RT(R)(CT)", "MHA", "BSN, MBA"],
-    Role.INSPECTOR: ["State inspector", "NRC inspector", "MQSA inspector", "ACR surveyor"],
-}
+TABLES = read_json("people")
+FIRST = TABLES["first_names"]
+LAST = TABLES["last_names"]
+CREDENTIALS = {Role(role): held for role, held in TABLES["credentials"].items()}
 # Share of people by their main role.
-ROLE_MIX = [
-    (Role.TECHNICIAN, 0.70),
-    (Role.PHYSICIST, 0.07),
-    (Role.RSO, 0.03),
-    (Role.MANAGER, 0.12),
-    (Role.INSPECTOR, 0.08),
-]
+ROLE_MIX = [(Role(row["role"]), row["share"]) for row in TABLES["role_mix"]]
 REGIONAL_MANAGERS = 10  # managers of 8 to 30 sites, besides the bench manager at all of them
 
 

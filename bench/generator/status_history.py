@@ -5,28 +5,26 @@ import random
 from datetime import timedelta
 
 from bench.generator.context import Build, Step
+from bench.generator.tables import read_json
 from equipment.models import EquipmentStatus, EquipmentStatusChange, StatusChangeKind
 from equipment.services.status import TRANSITIONS
 from imaging_ops.vocabulary import Role
 
 S = EquipmentStatus
 
-REASONS = {
-    S.IN_SERVICE: ["Acceptance testing passed.", "Repair completed and verified.",
-                   "Returned to service after vendor repair.", "QC passed after recalibration."],
-    S.OUT_OF_SERVICE: ["Tube failure; vendor called.", "Detector error on start-up.",
-                       "Failed daily QC: uniformity out of action limit.",
-                       "Gantry noise; stopped use pending service.", "Software upgrade."],
-    S.RETIRED: ["Replaced by new unit.", "End of vendor support.", "Department closed."],
-    S.DISPOSED: ["Removed by vendor for recycling.", "Sold to refurbisher; data wiped."],
-}  # fmt: skip
-ADOPTION_REASON = "In clinical use before Imaging Ops; records carried over."
+TABLES = read_json("status_history")
+# How many times equipment went out of service and came back, with the weight of each count.
+ROUND_TRIPS = [row["count"] for row in TABLES["round_trips"]]
+ROUND_TRIP_WEIGHTS = [row["weight"] for row in TABLES["round_trips"]]
+# The reasons given for a change to each status.
+REASONS = {EquipmentStatus(status): given for status, given in TABLES["reasons"].items()}
+ADOPTION_REASON = TABLES["adoption_reason"]
 
 
 def _history(rng: random.Random, final: str) -> list[str]:
     """A path through the transition table from in service to `final` (after adoption)."""
     path = [S.IN_SERVICE]
-    for _ in range(rng.choices([0, 1, 2, 3], [55, 25, 12, 8])[0]):
+    for _ in range(rng.choices(ROUND_TRIPS, ROUND_TRIP_WEIGHTS)[0]):
         path += [S.OUT_OF_SERVICE, S.IN_SERVICE]
     if final == S.OUT_OF_SERVICE:
         path.append(S.OUT_OF_SERVICE)
