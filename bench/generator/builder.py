@@ -40,9 +40,27 @@ STEPS = [
 
 # The sizes of a full build (a health system of 50 sites), from the steps.
 SIZES = {name: size for step in STEPS for name, size in step.sizes.items()}
+UNSCALED = frozenset().union(*(step.unscaled for step in STEPS))
+# Below this the registry's own creation events outnumber the audit trail's size.
+MIN_SCALE = 0.01
 
 PACKAGE = Path(__file__).resolve().parent
 PROJECT = PACKAGE.parent.parent
+
+
+def sizes_at(scale: float) -> dict:
+    """The sizes of a build `scale` times the full one: totals scaled, the unscaled kept.
+
+    A small scale (`--scale 0.05`: 250 people, 500 pieces of equipment, 50,000 audit events
+    over the same 50 sites and their rooms) builds in seconds, for trying the bench and its
+    cases; the numbers of docs/benchmarks.md are taken at full scale.
+    """
+    if scale < MIN_SCALE:
+        raise ValueError(f"scale {scale} is below {MIN_SCALE}")
+    return {
+        name: size if name in UNSCALED else max(1, round(size * scale))
+        for name, size in SIZES.items()
+    }
 
 
 def schema_fingerprint() -> str:
