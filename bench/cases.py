@@ -20,7 +20,7 @@ from django.test import Client
 from django.test.utils import setup_test_environment, teardown_test_environment
 from django.utils import timezone
 
-from bench.generator import BENCH_MANAGER, BENCH_TECHNICIAN
+from bench.generator.people import BENCH_MANAGER, BENCH_TECHNICIAN
 from equipment.models import Equipment, EquipmentStatusChange
 from imaging_ops.models import Site, User
 from imaging_ops.security.tokens import issue_api_token

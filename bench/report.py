@@ -324,7 +324,7 @@ streaming read. The data is built once (in about a minute) and reused while the 
 version, seed, sizes and the project's migrations are unchanged; `make bench
 BENCH_ARGS=--rebuild` forces a new build. The database URL is `BENCH_DATABASE_URL`
 (default `postgres://postgres@127.0.0.1:5432/imaging_ops_bench`; the database is created when
-missing). The generator is `bench/generator.py`: each issue that adds tables extends it there.
+missing). The generator is `bench/generator/`: each issue that adds tables adds a module there.
 The part between the markers below is rewritten by each run.
 
 ## How to read it

@@ -1,7 +1,7 @@
 """`make bench`: build the scale data once, measure each case beside the baseline, report.
 
-    python -m bench.run [--rebuild] [--explain] [--profile] [--repeat N] [--warmup N]
-                        [--chain-runs N] [--no-doc]
+    python -m bench.run [--rebuild] [--scale F] [--explain] [--profile] [--repeat N]
+                        [--warmup N] [--chain-runs N] [--no-doc]
 
 Prints the table and rewrites the generated part of docs/benchmarks.md. Exits non-zero when a
 case errors (a wrong answer, an exception), not when a case is slow: a slow case is followed by
@@ -21,6 +21,14 @@ warnings.filterwarnings("ignore", message="No directory at", category=UserWarnin
 def _arguments(argv):
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--rebuild", action="store_true", help="drop and build the data again")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="build the data at this fraction of the full sizes (people, equipment, audit "
+        "events; sites and rooms stay), e.g. 0.05 for a build in seconds; another scale than "
+        "the database's rebuilds it, and docs/benchmarks.md is written at full scale only",
+    )
     parser.add_argument(
         "--explain",
         action="store_true",
@@ -126,10 +134,15 @@ def main(argv=None) -> int:
 
     from django.core.management import call_command
 
-    from bench import cases, chain, generator, report
+    from bench import cases, chain, report
+    from bench.generator import builder
 
+    try:
+        sizes = builder.sizes_at(args.scale)
+    except ValueError as exc:
+        raise SystemExit(f"--scale: {exc}") from exc
     marker = None if fresh else database.read_marker(url)
-    if not fresh and (why := generator.changed(marker)):
+    if not fresh and (why := builder.changed(marker, sizes)):
         print(f"Rebuilding {database.database_name(url)}: {', '.join(why)}.")
         from django.db import connections
 
@@ -142,9 +155,11 @@ def main(argv=None) -> int:
     if fresh:
         print(
             "Building the data (generator version "
-            f"{generator.GENERATOR_VERSION}, seed {generator.SEED}):"
+            f"{builder.GENERATOR_VERSION}, seed {builder.SEED}"
+            + ("" if args.scale == 1 else f", scale {args.scale:g}")
+            + "):"
         )
-        marker = generator.build()
+        marker = builder.build(sizes=sizes)
         print(
             f"Built in {marker['seconds']} s: "
             + ", ".join(f"{n:,} {t}" for t, n in marker["rows"].items())
@@ -220,12 +235,17 @@ def main(argv=None) -> int:
         )
         print(chain.profile())
 
-    if not args.no_doc:
+    if args.scale != 1 and not args.no_doc:
+        print(
+            f"\nNot writing docs/benchmarks.md at scale {args.scale:g}: its numbers are taken at "
+            "full scale."
+        )
+    elif not args.no_doc:
         section = report.generated_section(
             results,
             report.machine(load),
             marker,
-            generator.identity(),
+            builder.identity(sizes),
             facts,
             {"warmup": warmup, "repeat": repeat},
             chain_run,
