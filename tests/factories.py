@@ -1,11 +1,12 @@
 """Factories for every model the tests build, in one place."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
 
-from equipment.models import Category, Equipment, Location
+from equipment.models import Category, Equipment, Location, MaintenanceStrategy
 from imaging_ops.models import Site, SiteMembership, User
 from imaging_ops.vocabulary import AreaClass, Role
 
@@ -79,6 +80,52 @@ class EquipmentFactory(factory.django.DjangoModelFactory):
     manufacturer = "Siemens"
     model = "SOMATOM"
     serial_number = factory.Sequence(lambda n: f"SN{n:06d}")
+
+
+# The registry's facts about a CT beyond its identity, and a Cs-137 source's certificate.
+CT_FACTS = {
+    "software_version": "VA40A-SP2",
+    "installed_on": date(2023, 4, 3),
+    "accepted_on": date(2023, 4, 17),
+    "high_risk": True,
+    "maintenance_strategy": MaintenanceStrategy.MANUFACTURER,
+    "has_maintenance_history": True,
+    "warranty_ends_on": date(2024, 4, 16),
+    "contract_ends_on": date(2027, 3, 31),
+    "vendor": "Siemens Healthineers",
+    "contract_reference": "SH-PM-88412",
+}
+SOURCE_FACTS = {
+    "radionuclide": "Cs-137",
+    "reference_activity": Decimal("200"),
+    "activity_unit": "uCi",
+    "reference_date": date(2024, 1, 15),
+}
+
+
+def registered_equipment(actor, site, **fields):
+    """Equipment made through the registry service by `actor`, so every rule applies: asset tag
+    NEW-1, "New equipment", a CT unless `category` says otherwise."""
+    from equipment.services.registry import create_equipment
+
+    fields.setdefault("asset_tag", "NEW-1")
+    fields.setdefault("name", "New equipment")
+    fields.setdefault("modalities", ["CT"] if fields.get("category") is None else [])
+    return create_equipment(actor=actor, site=site, **fields)
+
+
+def registered_source(actor, site, location, **fields):
+    """A Cs-137 vial source (SRC-1) with SOURCE_FACTS at `location`, made through the registry
+    service by `actor`; `fields` override any of them."""
+    return registered_equipment(
+        actor,
+        site,
+        asset_tag=fields.pop("asset_tag", "SRC-1"),
+        name="Cs-137 vial source",
+        category=Category.SEALED_SOURCE,
+        location=location,
+        **{**SOURCE_FACTS, **fields},
+    )
 
 
 def acceptance_note(*, actor, equipment=None, now=None, **content):

@@ -14,6 +14,7 @@ from imaging_ops.models import AuditEvent, Site, SiteClosure, SiteIdentifier
 from imaging_ops.sites import services as site_services
 from imaging_ops.vocabulary import IdentifierKind, Role
 from tests import factories
+from tests.imaging_ops.access.roles import NOT_MANAGERS
 
 pytestmark = pytest.mark.django_db
 
@@ -114,13 +115,6 @@ ACTIONS = [
     "add an identifier",
     "edit an identifier",
 ]
-NOT_MANAGERS = {
-    "technician": {"role": Role.TECHNICIAN},
-    "physicist": {"role": Role.PHYSICIST},
-    "radiation safety officer": {"role": Role.RSO},
-    "inspector": {"role": Role.INSPECTOR},
-    "trainee manager": {"role": Role.MANAGER, "is_trainee": True},
-}
 
 
 def state(site):

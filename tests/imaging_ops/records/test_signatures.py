@@ -19,7 +19,14 @@ from equipment.models import AcceptanceNoteVersion
 from equipment.services.acceptance import amend_acceptance_note, void_acceptance_note
 from imaging_ops.audit.trail import AuditAction
 from imaging_ops.errors import Conflict
-from imaging_ops.models import AuditEvent, AuthFailure, Meaning, PolicyAcknowledgement, Signature
+from imaging_ops.models import (
+    AuditEvent,
+    AuthFailure,
+    Meaning,
+    PolicyAcknowledgement,
+    Signature,
+    User,
+)
 from imaging_ops.records.signatures import (
     SIGNING_SESSION_KEY,
     manifestation,
@@ -365,6 +372,23 @@ def test_a_signature_cannot_be_edited(tech, note):
 
     with pytest.raises(Conflict, match="never changes"):
         signature.save()
+
+
+@pytest.mark.req("11.300", "11.100")
+def test_a_signers_identity_is_never_reused_or_removed(tech):
+    """People are deactivated, never deleted, and a username cannot come back in another case,
+    so a signature's signer stays one person for good."""
+    from django.db import IntegrityError, transaction
+
+    from imaging_ops.audit.trail import RegulatedWriteError
+
+    with pytest.raises(RegulatedWriteError):
+        tech.delete()
+    with pytest.raises(RegulatedWriteError):
+        User.objects.filter(pk=tech.pk).delete()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.UserFactory.create(username=tech.username.upper(), email="other@example.org")
+    assert User.objects.filter(pk=tech.pk).exists()
 
 
 # --- Authority --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from imaging_ops.models import AuditEvent, Notification, SiteMembership, User
 from imaging_ops.people import services as people
 from imaging_ops.vocabulary import Role
 from tests import factories
+from tests.imaging_ops.access.roles import NOT_MANAGERS
 
 pytestmark = pytest.mark.django_db
 
@@ -112,13 +113,6 @@ ACTIONS = [
     "resend the password link",
     "unlock an account",
 ]
-NOT_MANAGERS = {
-    "technician": {"role": Role.TECHNICIAN},
-    "physicist": {"role": Role.PHYSICIST},
-    "radiation safety officer": {"role": Role.RSO},
-    "inspector": {"role": Role.INSPECTOR},
-    "trainee manager": {"role": Role.MANAGER, "is_trainee": True},
-}
 
 
 def state(user):

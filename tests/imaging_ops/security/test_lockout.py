@@ -350,6 +350,38 @@ def test_a_failed_sign_in_is_audited_with_the_address_and_no_actor(client, tech)
     assert AuthFailure.objects.get().address == "2001:db8::1"
 
 
+@pytest.mark.req("11.300")
+def test_a_locked_account_answers_the_same_to_the_right_and_a_wrong_password(client, tech):
+    lock(tech)
+    right = client.post("/login/", {"username": tech.username, "password": factories.PASSWORD})
+    wrong = client.post("/login/", {"username": tech.username, "password": "not it at all"})
+    assert right.status_code == wrong.status_code == 200
+    right_errors = right.context["form"].non_field_errors()
+    assert right_errors == wrong.context["form"].non_field_errors()
+    assert "locked" in right_errors[0]
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.req("11.300")
+def test_the_token_endpoint_answers_a_locked_account_the_same_either_way(api, tech):
+    lock(tech)
+    right = api.post(
+        "/api/v1/auth/token/", {"username": tech.username, "password": factories.PASSWORD}
+    )
+    wrong = api.post("/api/v1/auth/token/", {"username": tech.username, "password": "nope"})
+    assert right.status_code == wrong.status_code == 400
+    assert right.json() == wrong.json()
+
+
+@pytest.mark.req("11.300")
+def test_after_the_lock_the_right_password_signs_in_again(client, tech):
+    User.objects.filter(pk=tech.pk).update(
+        locked_until=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    response = client.post("/login/", {"username": tech.username, "password": factories.PASSWORD})
+    assert response.status_code == 302
+
+
 # --- Unlocking ------------------------------------------------------------------------------
 
 

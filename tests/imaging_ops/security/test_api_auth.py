@@ -8,7 +8,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from imaging_ops.models import ApiToken
+from imaging_ops.audit.trail import AuditAction
+from imaging_ops.models import ApiToken, AuditEvent
 from imaging_ops.security.backends import sign_in_refused_message
 from imaging_ops.security.tokens import issue_api_token
 from imaging_ops.vocabulary import Role
@@ -56,6 +57,16 @@ def test_the_token_is_stored_only_as_a_hash(api, tech):
     stored = ApiToken.objects.get(user=tech)
     assert key not in stored.key_hash
     assert not ApiToken.objects.filter(key_hash=key).exists()
+
+
+@pytest.mark.req("11.300", "11.10(e)")
+def test_a_token_issued_is_recorded_as_a_sign_in(api, tech):
+    response = api.post(
+        "/api/v1/auth/token/", {"username": tech.username, "password": factories.PASSWORD}
+    )
+    assert response.status_code == 200
+    event = AuditEvent.objects.filter(action=AuditAction.LOGIN).latest("seq")
+    assert event.actor_id == tech.pk and event.changes["via"] == "API token"
 
 
 def test_the_username_is_matched_ignoring_case(api, tech):
@@ -130,6 +141,20 @@ def test_a_revoked_token_is_refused(api, tech):
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
     assert api.get(SITES_URL).status_code == 401
+
+
+@pytest.mark.req("11.300")
+def test_a_changed_password_ends_every_token_issued_before(api, tech):
+    key = api.post(
+        "/api/v1/auth/token/", {"username": tech.username, "password": factories.PASSWORD}
+    ).json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/sites/").status_code == 200
+    tech.set_password("a brand new passphrase 42")
+    tech.save()
+    response = api.get("/api/v1/sites/")
+    assert response.status_code == 401
+    assert "password changed" in response.json()["detail"]
 
 
 @pytest.mark.req("11.10(d)")

@@ -32,17 +32,6 @@ def ct_room(site_a):
     )
 
 
-@pytest.fixture
-def hot_lab(site_a):
-    return factories.LocationFactory(
-        site=site_a,
-        building="Nuclear Medicine",
-        room="Hot lab",
-        area_class=AreaClass.RESTRICTED,
-        secured_storage=True,
-    )
-
-
 def sealed_source(site, location, tag="SRC-1", **fields):
     return factories.EquipmentFactory(
         site=site,

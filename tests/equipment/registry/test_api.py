@@ -31,43 +31,9 @@ def as_user(api):
 
 
 @pytest.fixture
-def fleet(site_a, site_b):
-    """A small department at Alpha and one scanner at Beta."""
-    ct_room = factories.LocationFactory(site=site_a, building="Main", room="CT 1")
-    nm_room = factories.LocationFactory(
-        site=site_a, building="NM", room="PET", area_class=AreaClass.RESTRICTED
-    )
-    return {
-        "ct": factories.EquipmentFactory(
-            site=site_a,
-            location=ct_room,
-            asset_tag="ALPHA-CT1",
-            name="CT scanner",
-            model="SOMATOM go.Top",
-            serial_number="SN-CT-1",
-            status=S.IN_SERVICE,
-        ),
-        "pet_ct": factories.EquipmentFactory(
-            site=site_a,
-            location=nm_room,
-            asset_tag="ALPHA-PETCT",
-            name="PET/CT",
-            modalities=["PT", "CT"],
-            model="Biograph Vision",
-            status=S.OUT_OF_SERVICE,
-        ),
-        "mammo": factories.EquipmentFactory(
-            site=site_a,
-            location=ct_room,
-            asset_tag="ALPHA-MG1",
-            name="Mammography unit",
-            modalities=["MG"],
-            model="3Dimensions",
-        ),
-        "beta_ct": factories.EquipmentFactory(site=site_b, asset_tag="BETA-CT1"),
-        "ct_room": ct_room,
-        "nm_room": nm_room,
-    }
+def fleet_variant():
+    # These tests add an ultrasound (ALPHA-US1) of their own and find the CT by "SN-CT".
+    return {"third_unit": "mammo", "ct_serial": "SN-CT-1"}
 
 
 def new_payload(site, **fields):

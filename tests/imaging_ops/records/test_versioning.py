@@ -66,6 +66,20 @@ def test_an_unsigned_draft_is_corrected_in_place_and_the_change_is_audited(tech,
     assert event.changes["summary"][1] == "Corrected summary."
 
 
+@pytest.mark.req("11.300", "11.10(e)")
+def test_versioned_records_name_the_actor_outside_a_request(manager, site_a):
+    from imaging_ops.audit.context import audit_actor
+
+    equipment = factories.EquipmentFactory(site=site_a)
+    with audit_actor("celery task test"):
+        note = factories.acceptance_note(actor=manager, equipment=equipment)
+    events = AuditEvent.objects.filter(
+        object_type="equipment.acceptancenote", object_id=str(note.pk)
+    )
+    assert events.exists()
+    assert all(e.actor_id == manager.pk for e in events)
+
+
 @pytest.mark.req("11.10(e)")
 @pytest.mark.req("11.70")
 def test_a_signed_version_cannot_change_through_the_service(tech, note):

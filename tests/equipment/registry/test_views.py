@@ -8,7 +8,7 @@ from django.urls import reverse
 from equipment.models import Equipment, EquipmentStatus, EquipmentStatusChange, Location
 from equipment.services.status import change_equipment_status
 from equipment.views.registry import PAGE_SIZE
-from imaging_ops.vocabulary import AreaClass, Role
+from imaging_ops.vocabulary import Role
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -48,39 +48,6 @@ def signed_in(client):
         return client
 
     return sign_in
-
-
-@pytest.fixture
-def fleet(site_a, site_b):
-    room = factories.LocationFactory(site=site_a, building="Main", room="CT 1")
-    nm = factories.LocationFactory(
-        site=site_a, building="NM", room="PET", area_class=AreaClass.RESTRICTED
-    )
-    return {
-        "ct": factories.EquipmentFactory(
-            site=site_a,
-            location=room,
-            asset_tag="ALPHA-CT1",
-            name="CT scanner",
-            serial_number="SN-4411",
-            status=S.IN_SERVICE,
-        ),
-        "pet_ct": factories.EquipmentFactory(
-            site=site_a,
-            location=nm,
-            asset_tag="ALPHA-PETCT",
-            name="PET/CT",
-            modalities=["PT", "CT"],
-            model="Biograph Vision",
-            status=S.OUT_OF_SERVICE,
-        ),
-        "us": factories.EquipmentFactory(
-            site=site_a, location=room, asset_tag="ALPHA-US1", name="Ultrasound", modalities=["US"]
-        ),
-        "beta_ct": factories.EquipmentFactory(site=site_b, asset_tag="BETA-CT1"),
-        "room": room,
-        "nm": nm,
-    }
 
 
 def listed(response) -> list[str]:

@@ -189,6 +189,26 @@ def test_choosing_a_password_is_audited_without_the_password(
     assert not AuditEvent.objects.filter(canonical__contains=NEW_PASSWORD).exists()
 
 
+@pytest.mark.req("11.300", "11.10(e)")
+def test_a_password_chosen_by_link_is_recorded_as_the_persons_own_act(client, tech):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(tech.pk))
+    token = default_token_generator.make_token(tech)
+    page = client.get(f"/password/set/{uid}/{token}/", follow=True)
+    new = "a sturdy new passphrase 77"
+    response = client.post(page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(
+        object_type="imaging_ops.user", object_id=str(tech.pk)
+    ).latest("seq")
+    assert event.actor_id == tech.pk
+    assert event.reason == "Password chosen through a one-time link"
+    assert event.changes == {"password": ["[redacted]", "[redacted]"]}
+
+
 # --- New people -----------------------------------------------------------------------------
 
 
