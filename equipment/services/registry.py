@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from equipment.decay import site_today
 from equipment.models import (
     Category,
     Equipment,
@@ -279,7 +278,9 @@ def _sealed_source_errors(equipment: Equipment, invalid: frozenset[str]) -> dict
         errors["activity_unit"] = "Choose the unit of the reference activity (Bq or Ci family)."
     if equipment.reference_date in (None, ""):
         errors["reference_date"] = "Give the date of the certified reference activity."
-    elif "reference_date" not in invalid and equipment.reference_date > site_today(equipment.site):
+    elif "reference_date" not in invalid and equipment.reference_date > equipment.site.today(
+        timezone.now()
+    ):
         errors["reference_date"] = "The reference date cannot be in the future."
     if equipment.status != EquipmentStatus.DISPOSED and not (
         equipment.location is not None and equipment.location.secured_storage

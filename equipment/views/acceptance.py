@@ -148,7 +148,7 @@ class AcceptanceCreateView(_FormView):
 
     def get(self, request, pk):
         equipment = self._equipment(pk)
-        today = timezone.localtime(timezone.now(), equipment.site.zone).date()
+        today = equipment.site.today(timezone.now())
         return self.render_form(
             AcceptanceNoteForm(initial={"accepted_on": today}), equipment=equipment
         )

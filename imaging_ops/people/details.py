@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError
-from django.utils import timezone
 
 from imaging_ops.access.permissions import Action, require, sites_where
 from imaging_ops.audit.trail import after_commit, regulated_transaction
@@ -136,7 +135,7 @@ def update_person_details(
 
 
 def _email_changed_notice(*, user, old: str, actor, site: Site, now: datetime) -> tuple[str, str]:
-    local = timezone.localtime(now, site.zone)
+    local = site.local(now)
     subject = "The email address of your Imaging Ops account was changed"
     body = (
         f"{actor.display_name} changed the email address of your Imaging Ops account "

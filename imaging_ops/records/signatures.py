@@ -16,7 +16,6 @@ from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from imaging_ops.access.authority import account_may_act
 from imaging_ops.access.permissions import FULL, RADIATION_RECORDS, Action, grants, require
@@ -72,7 +71,7 @@ def manifestation(signature) -> str:
     The one rendering of a signature for pages, the API and PDFs (11.50): printed name and
     credentials as stored at signing, local date and time with abbreviation and offset, meaning.
     """
-    local = timezone.localtime(signature.signed_at, signature.site.zone)
+    local = signature.site.local(signature.signed_at)
     name = signature.printed_name
     if signature.credentials:
         name = f"{name}, {signature.credentials}"
