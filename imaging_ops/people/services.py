@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.urls import reverse
 
-from imaging_ops.access.permissions import Action, require, sites_where
+from imaging_ops.access.permissions import ALL_SITES, Action, require, sites_where
 from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.models import Site, SiteMembership, User
 from imaging_ops.notifications.services import notify
@@ -399,9 +399,10 @@ def deactivate_membership(
 def managed_sites(user):
     """The sites where the person manages people, in code order (every site for admins)."""
     sites = Site.objects.order_by("code")
-    if user.is_superuser:
+    managed = sites_where(user, Action.MANAGE_PEOPLE)
+    if managed is ALL_SITES:
         return sites
-    return sites.filter(pk__in=sites_where(user, Action.MANAGE_PEOPLE))
+    return sites.filter(pk__in=managed)
 
 
 def may_change(actor, membership: SiteMembership) -> bool:

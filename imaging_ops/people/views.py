@@ -38,7 +38,7 @@ HISTORY_LIMIT = 50
 
 
 def _require_manages_people_somewhere(user) -> None:
-    if not user.is_superuser and not sites_where(user, Action.MANAGE_PEOPLE):
+    if not sites_where(user, Action.MANAGE_PEOPLE):
         raise PermissionDenied("Only managers can manage people.")
 
 

@@ -18,7 +18,7 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone
 
-from imaging_ops.access.permissions import Action, can, require, sites_where
+from imaging_ops.access.permissions import ALL_SITES, Action, can, require, sites_where
 from imaging_ops.audit.context import audit_context
 from imaging_ops.audit.trail import AuditAction, after_commit, record_event, regulated_transaction
 from imaging_ops.models import AuthFailure, SiteMembership, User
@@ -221,8 +221,8 @@ def unlock_account(*, user, actor, now: datetime) -> bool:
 def locked_people(viewer, now: datetime):
     """People locked now at the sites where the viewer manages people (everyone, for admins)."""
     people = User.objects.locked(now)
-    if not viewer.is_superuser:
-        managed = sites_where(viewer, Action.MANAGE_PEOPLE)
+    managed = sites_where(viewer, Action.MANAGE_PEOPLE)
+    if managed is not ALL_SITES:
         people = people.filter(
             memberships__site_id__in=managed, memberships__is_active=True
         ).distinct()
