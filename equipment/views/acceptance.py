@@ -23,11 +23,13 @@ from imaging_ops.audit.selectors import history_for
 from imaging_ops.errors import Conflict
 from imaging_ops.records.signatures import (
     POLICY_TEXT,
+    VOIDED_NOT_SIGNED,
     SignatureState,
     has_acknowledged_policy,
     needs_username,
     signature_states,
 )
+from imaging_ops.records.versioning import signed_version_message, voided_record_message
 from imaging_ops.web.base import add_service_errors
 
 
@@ -201,11 +203,8 @@ class AcceptanceEditView(_FormView):
 
 def _locked_message(note, item) -> str:
     if note.is_voided:
-        return "This note is voided; it is kept as it was and cannot change."
-    return (
-        f"Version {item.current.version.number} is signed and cannot change: its signatures "
-        "cover exactly what it says. Amend the note with a reason instead; both versions are kept."
-    )
+        return voided_record_message(note)
+    return signed_version_message(item.current.version)
 
 
 class AcceptanceAmendView(_FormView):
@@ -305,7 +304,7 @@ class AcceptanceSignView(LoginRequiredMixin, View):
     def get(self, request, pk):
         note = _note(request, pk)
         if note.is_voided:
-            return _conflict(request, note, _locked_message(note, None))
+            return _conflict(request, note, VOIDED_NOT_SIGNED)
         return self._render(note, self._form(note))
 
     def post(self, request, pk):

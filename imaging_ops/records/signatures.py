@@ -35,6 +35,7 @@ POLICY_TEXT = (
 # Set in the login session after a signature with username and password; logout and the idle
 # timeout flush the session, so the next signature needs both again.
 SIGNING_SESSION_KEY = "imaging_ops_signing_user"
+VOIDED_NOT_SIGNED = "This record is voided; a voided record is not signed."
 
 PERFORMING_MEANINGS = frozenset(
     {Meaning.PERFORMED, Meaning.CORRECTIVE_ACTION_VERIFIED, Meaning.RETURNED_TO_SERVICE}
@@ -117,7 +118,7 @@ def printed_name(user) -> str:
 def _require_signable(version) -> None:
     record = version.record
     if record.is_voided:
-        raise Conflict("This record is voided; a voided record is not signed.")
+        raise Conflict(VOIDED_NOT_SIGNED)
     if record.current_version_id != version.pk:
         raise Conflict(
             f"Version {version.number} has been superseded; sign the current version of the "
