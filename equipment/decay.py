@@ -84,11 +84,6 @@ def activity_on(
         return to_becquerel(reference_activity, activity_unit) * decay_factor(radionuclide, elapsed)
 
 
-def site_today(site, now: datetime | None = None) -> date:
-    """The date at the site now, in its own time zone."""
-    return timezone.localtime(now or timezone.now(), site.zone).date()
-
-
 # --- showing activities ---------------------------------------------------------------------
 
 
@@ -174,7 +169,7 @@ def source_activity(
         and equipment.reference_date is not None
     ):
         return None
-    on = on or site_today(equipment.site, now)
+    on = on or equipment.site.today(now or timezone.now())
     nuclide = NUCLIDES[equipment.radionuclide]
     reference_bq = to_becquerel(equipment.reference_activity, equipment.activity_unit)
     unit_label = ActivityUnit(equipment.activity_unit).label

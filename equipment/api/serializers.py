@@ -9,6 +9,7 @@ from rest_framework import serializers
 from equipment.decay import significant, source_activity
 from equipment.models import Equipment, EquipmentStatus, EquipmentStatusChange, Location
 from equipment.services import registry as services
+from equipment.services.status import STATUS_NOT_EDITED_IN_API
 from imaging_ops.access.scoping import ScopedRelatedField
 from imaging_ops.models import Site
 from imaging_ops.vocabulary import Modality
@@ -22,8 +23,8 @@ class LocationSerializer(serializers.ModelSerializer):
         fields = ["id", "site", "building", "room", "area_class", "secured_storage"]
 
     def validate_site(self, site):
-        if self.instance is not None and site.pk != self.instance.site_id:
-            raise serializers.ValidationError("A location cannot move to another site.")
+        if self.instance is not None:
+            services.refuse_site_move(self.instance, site)
         return site
 
 
@@ -81,14 +82,7 @@ class EquipmentSerializer(serializers.ModelSerializer):
     def to_internal_value(self, data):
         # Only a JSON object can name fields; anything else gets DRF's "expected a dictionary".
         if isinstance(data, Mapping) and "status" in data:
-            raise serializers.ValidationError(
-                {
-                    "status": [
-                        "Status is not edited here: POST a status and reason to "
-                        "/api/v1/equipment/{id}/status/."
-                    ]
-                }
-            )
+            raise serializers.ValidationError({"status": [STATUS_NOT_EDITED_IN_API]})
         return super().to_internal_value(data)
 
     def _activity(self, equipment):
@@ -109,8 +103,8 @@ class EquipmentSerializer(serializers.ModelSerializer):
         return None if activity is None else activity.current
 
     def validate_site(self, site):
-        if self.instance is not None and site.pk != self.instance.site_id:
-            raise serializers.ValidationError("Equipment cannot move to another site here.")
+        if self.instance is not None:
+            services.refuse_site_move(self.instance, site)
         return site
 
     def validate(self, attrs):

@@ -8,7 +8,6 @@ imaging_ops.records.signatures.
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from equipment.models import AcceptanceNote, AcceptanceNoteVersion, AcceptanceOutcome, Equipment
 from equipment.services.registry import EARLIEST_PLAUSIBLE_DATE
@@ -39,7 +38,7 @@ def _clean_content(content: dict, *, equipment: Equipment, now: datetime) -> dic
         )
     errors = {}
     accepted_on = cleaned.get("accepted_on")
-    today = timezone.localtime(now, equipment.site.zone).date()
+    today = equipment.site.today(now)
     if isinstance(accepted_on, date) and accepted_on > today:
         errors["accepted_on"] = "The acceptance date cannot be in the future."
     elif isinstance(accepted_on, date) and accepted_on < EARLIEST_PLAUSIBLE_DATE:

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from equipment.decay import site_today
 from equipment.models import (
     Category,
     Equipment,
@@ -17,7 +16,7 @@ from equipment.models import (
     StatusChangeKind,
 )
 from equipment.services.grants import require_equipment_edit, require_location_edit
-from equipment.services.status import record_status_change
+from equipment.services.status import STATUS_NOT_EDITED, record_status_change
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.vocabulary import AreaClass, Modality
@@ -25,6 +24,9 @@ from imaging_ops.vocabulary import AreaClass, Modality
 LOCATION_FIELDS = ("building", "room", "area_class", "secured_storage")
 ROOM_TAKEN = "This site already has that room in that building."
 TAG_TAKEN = "This site already has equipment with that asset tag."
+# A site never moves: a room or a machine stays at the site its records and audit trail name.
+LOCATION_SITE_FIXED = "A location cannot move to another site."
+EQUIPMENT_SITE_FIXED = "Equipment cannot move to another site here."
 # The descriptive facts about a machine: everything but its site, identity rules and status.
 DETAIL_FIELDS = (
     "manufacturer",
@@ -75,6 +77,15 @@ def _clash_is_a_field_error(field: str, message: str):
         yield
     except IntegrityError as exc:
         raise ValidationError({field: message}) from exc
+
+
+def refuse_site_move(obj: Location | Equipment, site) -> None:
+    """A ValidationError when an edit of a location or equipment names another site. The
+    update services take no site at all; a serializer that receives one asks here."""
+    if site.pk != obj.site_id:
+        raise ValidationError(
+            LOCATION_SITE_FIXED if isinstance(obj, Location) else EQUIPMENT_SITE_FIXED
+        )
 
 
 # --- locations -----------------------------------------------------------------------------
@@ -279,7 +290,9 @@ def _sealed_source_errors(equipment: Equipment, invalid: frozenset[str]) -> dict
         errors["activity_unit"] = "Choose the unit of the reference activity (Bq or Ci family)."
     if equipment.reference_date in (None, ""):
         errors["reference_date"] = "Give the date of the certified reference activity."
-    elif "reference_date" not in invalid and equipment.reference_date > site_today(equipment.site):
+    elif "reference_date" not in invalid and equipment.reference_date > equipment.site.today(
+        timezone.now()
+    ):
         errors["reference_date"] = "The reference date cannot be in the future."
     if equipment.status != EquipmentStatus.DISPOSED and not (
         equipment.location is not None and equipment.location.secured_storage
@@ -346,9 +359,7 @@ def create_equipment(
 def update_equipment(*, actor, equipment: Equipment, **changes) -> Equipment:
     """Edit the facts about a machine. Status is not among them: see change_equipment_status."""
     if "status" in changes:
-        raise ValidationError(
-            {"status": "Status changes only through the status action, with a reason."}
-        )
+        raise ValidationError({"status": STATUS_NOT_EDITED})
     unknown = set(changes) - set(EQUIPMENT_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))

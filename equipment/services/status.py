@@ -30,6 +30,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DISPOSED: frozenset(),
 }
 
+# Status is never one of the facts an edit changes: each way in says where it changes instead.
+STATUS_NOT_EDITED = "Status changes only through the status action, with a reason."
+STATUS_NOT_EDITED_IN_API = (
+    "Status is not edited here: POST a status and reason to /api/v1/equipment/{id}/status/."
+)
+
 # The action a person needs to move equipment into each status.
 ACTION_FOR_STATUS = {
     S.IN_SERVICE: Action.RETURN_TO_SERVICE,

@@ -24,12 +24,18 @@ from imaging_ops.audit.selectors import history_for
 from imaging_ops.errors import Conflict
 from imaging_ops.records.signatures import (
     POLICY_TEXT,
+    VOIDED_NOT_SIGNED,
     SignatureState,
     has_acknowledged_policy,
     needs_username,
     signature_states,
 )
-from imaging_ops.records.versioning import require_amend, require_edit_draft
+from imaging_ops.records.versioning import (
+    require_amend,
+    require_edit_draft,
+    signed_version_message,
+    voided_record_message,
+)
 from imaging_ops.web.base import ServiceFormView
 
 
@@ -85,12 +91,10 @@ def _note(request, pk) -> AcceptanceNote:
 
 
 def _locked_message(note, item) -> str:
+    """What the versioning module says when a save is refused, shown before anyone types."""
     if note.is_voided:
-        return "This note is voided; it is kept as it was and cannot change."
-    return (
-        f"Version {item.current.version.number} is signed and cannot change: its signatures "
-        "cover exactly what it says. Amend the note with a reason instead; both versions are kept."
-    )
+        return voided_record_message(note)
+    return signed_version_message(item.current.version)
 
 
 class AcceptanceDetailView(LoginRequiredMixin, View):
@@ -124,7 +128,7 @@ class AcceptanceCreateView(ServiceFormView):
         require(self.request.user, Action.PERFORM_RECORDS, self.object.site_id)
 
     def get_initial(self):
-        return {"accepted_on": timezone.localtime(timezone.now(), self.object.site.zone).date()}
+        return {"accepted_on": self.object.site.today(timezone.now())}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -255,6 +259,10 @@ class AcceptanceSignView(NoteFormView):
     def check_permission(self):
         if not may_sign(self.request.user, self.object.equipment.site_id):
             raise PermissionDenied("You are not allowed to sign records here.")
+
+    def check_state(self):
+        if self.object.is_voided:
+            raise Conflict(VOIDED_NOT_SIGNED)
 
     def get_form_kwargs(self):
         version = self.object.current()

@@ -23,9 +23,8 @@ from equipment.documents import csv_import, csv_io
 from equipment.documents.labels import DEFAULT_STOCK, STOCKS, build_label_pdf, label_content
 from equipment.filters import EquipmentFilter
 from equipment.models import Equipment
-from imaging_ops.access.permissions import Action, can
+from imaging_ops.access.permissions import Action, sites_where
 from imaging_ops.access.scoping import scope
-from imaging_ops.models import Site
 
 # One print run; a larger selection is narrowed with the list's filters.
 MAX_LABELS = 300
@@ -180,9 +179,7 @@ class EquipmentImportView(LoginRequiredMixin, View):
     def _form(self, *args, **kwargs):
         form = csv_io.ImportForm(*args, **kwargs)
         user = self.request.user
-        if not user.is_superuser and not any(
-            can(user, Action.ADOPT_IN_SERVICE, site) for site in scope(Site.objects.all(), user)
-        ):
+        if not sites_where(user, Action.ADOPT_IN_SERVICE):
             del form.fields["adopt_in_service"]
             del form.fields["adoption_reason"]
         return form

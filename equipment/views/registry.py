@@ -59,7 +59,7 @@ class EquipmentListView(ScopedMixin, ListView):
 
 
 def _sites_where_user_edits(user):
-    return sites_where(user, Action.EDIT_EQUIPMENT) if not user.is_superuser else {True}
+    return sites_where(user, Action.EDIT_EQUIPMENT)
 
 
 class EquipmentDetailView(ScopedMixin, DetailView):

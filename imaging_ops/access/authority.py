@@ -1,7 +1,7 @@
 """Who a person is at each site, read once per request, and whether their account may act."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -15,10 +15,6 @@ class Grant:
     is_trainee: bool
 
 
-def _local_today(site, now: datetime) -> date:
-    return timezone.localtime(now, site.zone).date()
-
-
 def _active_memberships(user) -> list:
     """The user's active membership rows with their sites: one query, cached on the user."""
     rows = getattr(user, "_membership_rows", None)
@@ -26,13 +22,6 @@ def _active_memberships(user) -> list:
         rows = list(user.memberships.filter(is_active=True).select_related("site"))
         user._membership_rows = rows
     return rows
-
-
-def in_force(membership, now: datetime) -> bool:
-    """Whether a membership's expiry (a last day, in its site's time zone) has not passed."""
-    return membership.expires_on is None or membership.expires_on >= _local_today(
-        membership.site, now
-    )
 
 
 def memberships_in_force(user, now: datetime | None = None) -> tuple[Grant, ...]:
@@ -43,7 +32,7 @@ def memberships_in_force(user, now: datetime | None = None) -> tuple[Grant, ...]
     return tuple(
         Grant(site_id=m.site_id, role=m.role, is_trainee=m.is_trainee)
         for m in _active_memberships(user)
-        if in_force(m, now)
+        if m.in_force_at(now)
     )
 
 
@@ -63,12 +52,12 @@ def account_may_act(user, now: datetime) -> tuple[bool, str]:
     """
     if not user.is_active:
         return False, "This account is deactivated."
-    if user.locked_until and user.locked_until > now:
+    if user.is_locked(now):
         return False, "This account is locked after repeated failed attempts."
     if user.is_superuser:
         return True, ""
     held = _active_memberships(user)
     inspector_only = held and all(m.role == Role.INSPECTOR for m in held)
-    if inspector_only and not any(in_force(m, now) for m in held):
+    if inspector_only and not any(m.in_force_at(now) for m in held):
         return False, "Your inspector access has expired."
     return True, ""

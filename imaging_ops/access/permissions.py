@@ -132,27 +132,68 @@ def require(user, action: str, site) -> bool | Limited:
     return grant
 
 
-def sites_where(user, action: str) -> frozenset[int]:
-    """The ids of the sites where the user may take the action (fully or limited).
+class AllSites:
+    """Every site, those to come included: where a system administrator may do anything.
 
-    One pass over the user's roles: the same answer as `can()` at each of their sites.
+    It answers as a set of site ids does for truthiness, `in` and `<=`, so callers need no
+    superuser case of their own; it cannot be listed, so a query that filters by it must ask
+    `sites is ALL_SITES` first (and then not filter at all).
     """
-    grants = memberships_in_force(user)
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __contains__(self, site_id) -> bool:
+        return True
+
+    def __ge__(self, other) -> bool:
+        return isinstance(other, set | frozenset | AllSites)
+
+    def __le__(self, other) -> bool:
+        return isinstance(other, AllSites)
+
+    def __iter__(self):
+        raise TypeError("ALL_SITES cannot be listed: test `sites is ALL_SITES` and do not filter.")
+
+    def __repr__(self) -> str:
+        return "ALL_SITES"
+
+
+ALL_SITES = AllSites()
+
+
+def sites_where(user, action: str) -> frozenset[int] | AllSites:
+    """The ids of the sites where the user may take the action (fully or limited), or
+    ALL_SITES for a system administrator.
+
+    One pass over the user's roles: the same answer as `can()` at each site.
+    """
+    if not user.is_authenticated:
+        return frozenset()
     if user.is_superuser:
-        return frozenset(g.site_id for g in grants)
+        return ALL_SITES
     return frozenset(
         g.site_id
-        for g in grants
+        for g in memberships_in_force(user)
         if not (g.is_trainee and action not in TRAINEE_ACTIONS)
         and MATRIX[action][g.role] is not NONE
     )
 
 
 __all__ = [
+    "ALL_SITES",
     "FULL",
     "MATRIX",
     "NONE",
     "Action",
+    "AllSites",
     "Limited",
     "can",
     "grant_for",

@@ -51,6 +51,6 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return AuditEvent.objects.none()
         user = self.request.user
-        if not user.is_superuser and not sites_where(user, Action.SEARCH_AUDIT):
+        if not sites_where(user, Action.SEARCH_AUDIT):
             raise PermissionDenied("You are not allowed to search the audit trail.")
         return audit_events_for(user)

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from imaging_ops.access.permissions import Action, sites_where
+from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
 from imaging_ops.models import AuditChainHead, AuditEvent
 
 HISTORY_LIMIT = 50
@@ -14,9 +14,10 @@ def audit_events_for(user) -> QuerySet:
     System administrators see every event, including those that belong to no site.
     """
     events = AuditEvent.objects.select_related("site")
-    if user.is_superuser:
+    searched = sites_where(user, Action.SEARCH_AUDIT)
+    if searched is ALL_SITES:
         return events
-    return events.filter(site_id__in=sites_where(user, Action.SEARCH_AUDIT))
+    return events.filter(site_id__in=searched)
 
 
 def history_for(*objs, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:

@@ -8,7 +8,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from imaging_ops.access.permissions import Action, sites_where
+from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
 from imaging_ops.audit.selectors import audit_events_for, chain_head
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
 from imaging_ops.csv_export import csv_lines
@@ -32,7 +32,7 @@ CSV_HEADER = [
 
 
 def _require_audit_search(user) -> None:
-    if not user.is_superuser and not sites_where(user, Action.SEARCH_AUDIT):
+    if not sites_where(user, Action.SEARCH_AUDIT):
         raise PermissionDenied("You are not allowed to search the audit trail.")
 
 
@@ -78,12 +78,13 @@ def audit_export(request):
         )
     filters = {k: v for k, v in request.GET.items() if v}
     chosen = events_filter.form.cleaned_data.get("site")
+    searched = sites_where(request.user, Action.SEARCH_AUDIT)
     if chosen is not None:
         site_ids = [chosen.pk]
-    elif request.user.is_superuser:
+    elif searched is ALL_SITES:
         site_ids = [None]
     else:
-        site_ids = sorted(sites_where(request.user, Action.SEARCH_AUDIT))
+        site_ids = sorted(searched)
     # One event per site searched, so each site's auditors see that its trail was exported.
     with regulated_transaction():
         for site_id in site_ids:

@@ -1,5 +1,7 @@
 """People, their per-site roles, API tokens and the worker heartbeat."""
 
+from datetime import date, datetime
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -10,7 +12,17 @@ from imaging_ops.text import no_bidi_controls
 from imaging_ops.vocabulary import Role
 
 
-class ImagingOpsUserManager(UserManager.from_queryset(RegulatedQuerySet)):
+class UserQuerySet(RegulatedQuerySet):
+    def locked(self, now: datetime):
+        """The people whose account is locked at `now` (the rows `User.is_locked` is true of)."""
+        return self.filter(locked_until__gt=now)
+
+    def not_locked(self, now: datetime):
+        """The people who may sign in as far as locks go: never locked, or the lock has ended."""
+        return self.filter(models.Q(locked_until__isnull=True) | models.Q(locked_until__lte=now))
+
+
+class ImagingOpsUserManager(UserManager.from_queryset(UserQuerySet)):
     def get_by_natural_key(self, username):
         return self.get(username__iexact=username)
 
@@ -63,6 +75,28 @@ class User(RegulatedModel, AbstractUser):
         name = self.full_name or self.get_full_name() or self.username
         return f"{name}, {self.credentials}" if self.credentials else name
 
+    def is_locked(self, now: datetime) -> bool:
+        """Whether the account is locked at `now`: the lock ends at `locked_until`, exactly."""
+        return self.locked_until is not None and self.locked_until > now
+
+
+class SiteMembershipQuerySet(RegulatedQuerySet):
+    def held(self):
+        """Active roles of active people, whatever their expiry."""
+        return self.filter(is_active=True, user__is_active=True)
+
+    def in_force(self, today: date):
+        """The roles that stand on `today` (a date at their site): held, and their last day
+        not passed. Roles at sites in other time zones each need their own site's today."""
+        return self.held().filter(
+            models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=today)
+        )
+
+    def standing_managers(self):
+        """Manager roles with a manager's full authority: trainee managers vouch for no one.
+        With `in_force(today)`, the managers a site has on that day."""
+        return self.filter(role=Role.MANAGER, is_trainee=False)
+
 
 class SiteMembership(RegulatedModel):
     """One role of one person at one site. A person may hold several roles at a site."""
@@ -77,6 +111,8 @@ class SiteMembership(RegulatedModel):
         null=True, blank=True, help_text="Last day of access (required for inspectors)."
     )
     is_active = models.BooleanField(default=True)
+
+    objects = SiteMembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["site", "role"]
@@ -95,6 +131,26 @@ class SiteMembership(RegulatedModel):
 
     def __str__(self) -> str:
         return f"{self.user.username}: {self.get_role_display()} at {self.site.code}"
+
+    def has_expired(self, today: date) -> bool:
+        """Whether the role's last day has passed on `today` (a date at its site)."""
+        return self.expires_on is not None and self.expires_on < today
+
+    def in_force_at(self, now: datetime) -> bool:
+        """Whether this row grants its role at `now`: active, and its last day, counted in
+        its site's time zone, not passed (as `in_force` filters; the account is checked
+        apart, by `account_may_act`)."""
+        return self.is_active and not self.has_expired(self.site.today(now))
+
+    def stands_as_manager(self, today: date) -> bool:
+        """Whether the row gives a manager's full authority on `today` (as
+        `standing_managers().in_force(today)` filters, the account checked apart)."""
+        return (
+            self.role == Role.MANAGER
+            and not self.is_trainee
+            and self.is_active
+            and not self.has_expired(today)
+        )
 
 
 class ApiToken(models.Model):

@@ -1,4 +1,8 @@
-"""Sites and their regulatory identifiers and closure dates."""
+"""Sites and their regulatory identifiers and closure dates.
+
+A site's time is its own: its today, the bounds of its days and its clinical days are read
+through the `Site` methods below, never recomputed from its time zone elsewhere.
+"""
 
 import datetime
 import zoneinfo
@@ -6,6 +10,7 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from imaging_ops.audit.mixin import RegulatedModel, RegulatedQuerySet
 from imaging_ops.text import no_bidi_controls
@@ -23,9 +28,23 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a known time zone, e.g. America/New_York.")
 
 
+def is_weekday_number(value) -> bool:
+    """A weekday as stored in `Site.clinical_days`: 0 (Monday) to 6 (Sunday)."""
+    return isinstance(value, int) and 0 <= value < len(WEEKDAYS)
+
+
 def validate_clinical_days(value) -> None:
-    if not isinstance(value, list) or not all(isinstance(d, int) and 0 <= d <= 6 for d in value):
+    if not isinstance(value, list) or not all(is_weekday_number(d) for d in value):
         raise ValidationError("Clinical days are weekday numbers from 0 (Monday) to 6 (Sunday).")
+
+
+CLOSES_AFTER_OPENING = "Closing time must be after opening time."
+
+
+def validate_opening_hours(opens_at: datetime.time | None, closes_at: datetime.time | None):
+    """A site closes after it opens, on the same day; a missing time is the form's to report."""
+    if opens_at is not None and closes_at is not None and closes_at <= opens_at:
+        raise ValidationError({"closes_at": CLOSES_AFTER_OPENING})
 
 
 class Site(RegulatedModel):
@@ -57,13 +76,41 @@ class Site(RegulatedModel):
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    def local(self, moment: datetime.datetime) -> datetime.datetime:
+        """An aware moment as the site's clocks show it."""
+        return timezone.localtime(moment, self.zone)
+
+    def today(self, now: datetime.datetime) -> datetime.date:
+        """The date at the site at `now`: access expiry, closures and due days count in it."""
+        return self.local(now).date()
+
+    def day_bounds(self, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+        """The first moment of `day` at the site and the first of the next day, in UTC
+        (half-open: a moment is on `day` when start <= moment < end).
+
+        A day with a daylight-saving change lasts 23 or 25 hours; where the clocks skip
+        midnight, the day starts at the moment they jump.
+        """
+        return self._day_start(day), self._day_start(day + datetime.timedelta(days=1))
+
+    def _day_start(self, day: datetime.date) -> datetime.datetime:
+        # fold=0 reads a skipped midnight with the offset before the change, which is the
+        # instant of the jump. In UTC, so that end - start counts the hours the day really has.
+        midnight = datetime.datetime.combine(day, datetime.time.min, tzinfo=self.zone)
+        return midnight.astimezone(datetime.UTC)
+
+    def is_clinical_day(self, day: datetime.date) -> bool:
+        """Whether `day` is one of the site's clinical weekdays (closure dates are checked
+        apart, as SiteClosure rows in force)."""
+        return day.weekday() in self.clinical_days
+
     @property
     def clinical_days_display(self) -> str:
+        """The clinical days as the pages show them, e.g. "Mon, Tue, Wed, Thu, Fri"."""
         return ", ".join(WEEKDAYS[d] for d in sorted(self.clinical_days))
 
     def clean(self):
-        if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
-            raise ValidationError({"closes_at": "Closing time must be after opening time."})
+        validate_opening_hours(self.opens_at, self.closes_at)
 
 
 class SiteClosureQuerySet(RegulatedQuerySet):

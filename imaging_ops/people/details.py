@@ -10,9 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError
-from django.utils import timezone
 
-from imaging_ops.access.permissions import Action, require, sites_where
+from imaging_ops.access.permissions import ALL_SITES, Action, require, sites_where
 from imaging_ops.audit.trail import after_commit, regulated_transaction
 from imaging_ops.models import Site, SiteMembership, User
 from imaging_ops.text import BIDI_REFUSED, has_bidi_controls
@@ -72,12 +71,15 @@ def _clean_details(*, actor, person: User, details: dict, reason: str) -> dict:
 
 
 def _may_change_email(actor, person: User) -> bool:
-    if actor.is_superuser or actor.pk == person.pk:
+    if actor.pk == person.pk:
+        return True
+    managed = sites_where(actor, Action.MANAGE_PEOPLE)
+    if managed is ALL_SITES:
         return True
     their_sites = set(
         SiteMembership.objects.filter(user=person, is_active=True).values_list("site_id", flat=True)
     )
-    return their_sites <= sites_where(actor, Action.MANAGE_PEOPLE)
+    return their_sites <= managed
 
 
 def update_person_details(
@@ -139,7 +141,7 @@ def update_person_details(
 
 
 def _email_changed_notice(*, user, old: str, actor, site: Site, now: datetime) -> tuple[str, str]:
-    local = timezone.localtime(now, site.zone)
+    local = site.local(now)
     subject = "The email address of your Imaging Ops account was changed"
     body = (
         f"{actor.display_name} changed the email address of your Imaging Ops account "

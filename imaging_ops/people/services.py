@@ -13,11 +13,9 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
-from imaging_ops.access.permissions import Action, require, sites_where
+from imaging_ops.access.permissions import ALL_SITES, Action, require, sites_where
 from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.models import Site, SiteMembership, User
 from imaging_ops.notifications.services import notify
@@ -37,11 +35,6 @@ class Invitation:
     link_sent: bool
 
 
-def site_today(site: Site, now: datetime) -> date:
-    """Today's date at the site, where access expiry is counted."""
-    return timezone.localtime(now, site.zone).date()
-
-
 # --- rules shared by every write ------------------------------------------------------------
 
 
@@ -52,7 +45,7 @@ def _clean_expiry(
         raise ValidationError({"expires_on": "An inspector's access needs a last day."})
     if expires_on is None or not changed:
         return
-    today = site_today(site, now)
+    today = site.today(now)
     if expires_on < today:
         raise ValidationError(
             {
@@ -76,34 +69,19 @@ def _refuse_own_manager_role(*, actor, user, role: str) -> None:
         )
 
 
-def _standing(membership: SiteMembership, today: date) -> bool:
-    """Whether a manager row gives full authority today: active, not a trainee, not expired."""
-    return (
-        membership.role == Role.MANAGER
-        and membership.is_active
-        and not membership.is_trainee
-        and (membership.expires_on is None or membership.expires_on >= today)
-    )
-
-
 def _keep_a_manager(*, membership: SiteMembership, now: datetime) -> None:
     """Refuse a change that would leave the site without a standing manager.
 
     Called inside the transaction after the site row is locked, with the membership as it
     would be after the change, so two concurrent removals cannot both pass.
     """
-    today = site_today(membership.site, now)
-    if membership.role != Role.MANAGER or _standing(membership, today):
+    today = membership.site.today(now)
+    if membership.role != Role.MANAGER or membership.stands_as_manager(today):
         return
     others = (
-        SiteMembership.objects.filter(
-            site_id=membership.site_id,
-            role=Role.MANAGER,
-            is_active=True,
-            is_trainee=False,
-            user__is_active=True,
-        )
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        SiteMembership.objects.filter(site_id=membership.site_id)
+        .standing_managers()
+        .in_force(today)
         .exclude(pk=membership.pk)
     )
     if not others.exists():
@@ -421,9 +399,10 @@ def deactivate_membership(
 def managed_sites(user):
     """The sites where the person manages people, in code order (every site for admins)."""
     sites = Site.objects.order_by("code")
-    if user.is_superuser:
+    managed = sites_where(user, Action.MANAGE_PEOPLE)
+    if managed is ALL_SITES:
         return sites
-    return sites.filter(pk__in=sites_where(user, Action.MANAGE_PEOPLE))
+    return sites.filter(pk__in=managed)
 
 
 def may_change(actor, membership: SiteMembership) -> bool:

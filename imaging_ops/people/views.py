@@ -37,7 +37,7 @@ PAGE_SIZE = 50
 
 
 def _require_manages_people_somewhere(user) -> None:
-    if not user.is_superuser and not sites_where(user, Action.MANAGE_PEOPLE):
+    if not sites_where(user, Action.MANAGE_PEOPLE):
         raise PermissionDenied("Only managers can manage people.")
 
 
@@ -47,9 +47,9 @@ def _person_at(site, pk) -> User:
 
 
 def _describe(memberships, site, now) -> None:
-    today = people.site_today(site, now)
+    today = site.today(now)
     for membership in memberships:
-        membership.expired = membership.expires_on is not None and membership.expires_on < today
+        membership.expired = membership.has_expired(today)
 
 
 # --- the people of a site -------------------------------------------------------------------
@@ -93,7 +93,8 @@ class SitePeopleView(ManagedSiteMixin, ListView):
         now = timezone.now()
         for person in context["people"]:
             _describe(person.roles_here, self.site, now)
-            person.is_locked = bool(person.locked_until and person.locked_until > now)
+            # A bool for the template, which cannot pass `now`: it stands in for the method.
+            person.is_locked = person.is_locked(now)
             person.has_password = person.has_usable_password()
         deactivated = (
             SiteMembership.objects.filter(site=self.site, is_active=False)
@@ -180,7 +181,7 @@ class PersonPageMixin(ManagedSiteMixin):
             "active": [m for m in memberships if m.is_active],
             "deactivated": [m for m in memberships if not m.is_active],
             "add_form": add_form or AddRoleForm(),
-            "is_locked": bool(person.locked_until and person.locked_until > now),
+            "is_locked": person.is_locked(now),
             "has_password": person.has_usable_password(),
             "may_edit_details": person_details.may_edit_details(viewer, person),
             "audit_history": person_history(person, memberships),

@@ -16,7 +16,6 @@ from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from imaging_ops.access.authority import account_may_act
 from imaging_ops.access.permissions import FULL, RADIATION_RECORDS, Action, grants, require
@@ -36,6 +35,7 @@ POLICY_TEXT = (
 # Set in the login session after a signature with username and password; logout and the idle
 # timeout flush the session, so the next signature needs both again.
 SIGNING_SESSION_KEY = "imaging_ops_signing_user"
+VOIDED_NOT_SIGNED = "This record is voided; a voided record is not signed."
 
 PERFORMING_MEANINGS = frozenset(
     {Meaning.PERFORMED, Meaning.CORRECTIVE_ACTION_VERIFIED, Meaning.RETURNED_TO_SERVICE}
@@ -72,7 +72,7 @@ def manifestation(signature) -> str:
     The one rendering of a signature for pages, the API and PDFs (11.50): printed name and
     credentials as stored at signing, local date and time with abbreviation and offset, meaning.
     """
-    local = timezone.localtime(signature.signed_at, signature.site.zone)
+    local = signature.site.local(signature.signed_at)
     name = signature.printed_name
     if signature.credentials:
         name = f"{name}, {signature.credentials}"
@@ -118,7 +118,7 @@ def printed_name(user) -> str:
 def _require_signable(version) -> None:
     record = version.record
     if record.is_voided:
-        raise Conflict("This record is voided; a voided record is not signed.")
+        raise Conflict(VOIDED_NOT_SIGNED)
     if record.current_version_id != version.pk:
         raise Conflict(
             f"Version {version.number} has been superseded; sign the current version of the "

@@ -144,9 +144,18 @@ class RecordVersion(RegulatedModel):
 
 
 def signed_version_message(version) -> str:
+    """Why a signed version refuses a change, and the way forward: said here for every page."""
     return (
         f"Version {version.number} is signed and cannot change: its signatures cover exactly "
         "what it says. Amend the record with a reason instead; both versions are kept."
+    )
+
+
+def voided_record_message(record) -> str:
+    """Why a voided record refuses any change: said here for every page."""
+    return (
+        f"This record was voided on {record.voided_at:%Y-%m-%d} ({record.void_reason}); "
+        "it is kept as it was and cannot change."
     )
 
 
@@ -198,10 +207,7 @@ def require_edit_draft(actor, record) -> None:
 
 def _require_open(record) -> None:
     if record.is_voided:
-        raise Conflict(
-            f"This record was voided on {record.voided_at:%Y-%m-%d} ({record.void_reason}); "
-            "it is kept as it was and cannot change."
-        )
+        raise Conflict(voided_record_message(record))
 
 
 def _clean(obj) -> None:

@@ -15,17 +15,14 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from imaging_ops.access.authority import in_force
-from imaging_ops.access.permissions import Action, can, require, sites_where
+from imaging_ops.access.permissions import ALL_SITES, Action, can, require, sites_where
 from imaging_ops.audit.context import audit_context
 from imaging_ops.audit.trail import AuditAction, after_commit, record_event, regulated_transaction
 from imaging_ops.models import AuthFailure, SiteMembership, User
 from imaging_ops.notifications.services import notify
-from imaging_ops.vocabulary import Role
 
 logger = logging.getLogger(__name__)
 
@@ -79,14 +76,10 @@ def record_auth_failure(
         if user is None:
             return False
         # The row lock makes concurrent failures of one person count one after the other.
-        lock_end = (
-            User.objects.select_for_update()
-            .filter(pk=user.pk)
-            .values_list("locked_until", flat=True)
-            .first()
-        )
-        if lock_end and lock_end > now:
+        lock = User.objects.select_for_update().only("locked_until").get(pk=user.pk)
+        if lock.is_locked(now):
             return False
+        lock_end = lock.locked_until
         recent = AuthFailure.objects.filter(user=user, at__gt=now - _window(), at__lte=now)
         if lock_end:
             recent = recent.filter(at__gte=lock_end)
@@ -98,11 +91,7 @@ def record_auth_failure(
 
 def _lock(*, user, previous, failures: int, address: str | None, now: datetime) -> bool:
     until = now + _cooldown()
-    claimed = (
-        User.objects.filter(pk=user.pk)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
-        .update(locked_until=until)
-    )
+    claimed = User.objects.filter(pk=user.pk).not_locked(now).update(locked_until=until)
     if not claimed:
         return False
     user.locked_until = until
@@ -128,27 +117,23 @@ def _managers_of(user, now: datetime) -> list:
     """One membership per active manager of the person's sites (not the person), site order."""
     site_ids = SiteMembership.objects.filter(user=user, is_active=True).values("site_id")
     rows = (
-        SiteMembership.objects.filter(
-            site_id__in=site_ids,
-            role=Role.MANAGER,
-            is_active=True,
-            is_trainee=False,
-            user__is_active=True,
-        )
+        SiteMembership.objects.filter(site_id__in=site_ids)
+        .held()
+        .standing_managers()
         .exclude(user=user)
         .select_related("user", "site")
         .order_by("user_id", "site__code")
     )
     first_per_manager = {}
     for row in rows:
-        if in_force(row, now):  # expiry counted in the site's own time zone
+        if row.in_force_at(now):  # expiry counted in the site's own time zone
             first_per_manager.setdefault(row.user_id, row)
     return list(first_per_manager.values())
 
 
 def _notify_managers(*, user, until: datetime, reason: str, now: datetime) -> None:
     for membership in _managers_of(user, now):
-        local = timezone.localtime(until, membership.site.zone)
+        local = membership.site.local(until)
         notify(
             user=membership.user,
             site=membership.site,
@@ -219,7 +204,7 @@ def unlock_account(*, user, actor, now: datetime) -> bool:
             .values_list("locked_until", flat=True)
             .first()
         )
-        claimed = User.objects.filter(pk=user.pk, locked_until__gt=now).update(locked_until=now)
+        claimed = User.objects.filter(pk=user.pk).locked(now).update(locked_until=now)
         if not claimed:
             return False
         user.locked_until = now
@@ -235,9 +220,9 @@ def unlock_account(*, user, actor, now: datetime) -> bool:
 
 def locked_people(viewer, now: datetime):
     """People locked now at the sites where the viewer manages people (everyone, for admins)."""
-    people = User.objects.filter(locked_until__gt=now)
-    if not viewer.is_superuser:
-        managed = sites_where(viewer, Action.MANAGE_PEOPLE)
+    people = User.objects.locked(now)
+    managed = sites_where(viewer, Action.MANAGE_PEOPLE)
+    if managed is not ALL_SITES:
         people = people.filter(
             memberships__site_id__in=managed, memberships__is_active=True
         ).distinct()

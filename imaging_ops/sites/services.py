@@ -12,11 +12,11 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.utils import timezone
 
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.audit.trail import regulated_transaction
-from imaging_ops.models import WEEKDAYS, Site, SiteClosure, SiteIdentifier
+from imaging_ops.models import Site, SiteClosure, SiteIdentifier
+from imaging_ops.models.sites import is_weekday_number, validate_opening_hours
 from imaging_ops.vocabulary import IdentifierKind
 
 SETTINGS_ACTION = Action.MANAGE_PEOPLE
@@ -39,10 +39,6 @@ def _time_zones() -> tuple[str, ...]:
 TIME_ZONES = _time_zones()
 
 
-def site_today(site: Site, now: datetime) -> date:
-    return timezone.localtime(now, site.zone).date()
-
-
 # --- settings -------------------------------------------------------------------------------
 
 
@@ -51,7 +47,7 @@ def _clean_clinical_days(value) -> list[int]:
         days = sorted({int(day) for day in value})
     except (TypeError, ValueError):
         days = None
-    if days is None or any(day < 0 or day > 6 for day in days):
+    if days is None or not all(is_weekday_number(day) for day in days):
         raise ValidationError({"clinical_days": "Choose weekdays from Monday to Sunday."})
     if not days:
         raise ValidationError(
@@ -96,8 +92,10 @@ def update_site_settings(
         errors["opens_at"] = ["Enter the opening time."]
     if closes_at is None:
         errors["closes_at"] = ["Enter the closing time."]
-    elif opens_at is not None and closes_at <= opens_at:
-        errors["closes_at"] = ["Closing time must be after opening time."]
+    try:
+        validate_opening_hours(opens_at, closes_at)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     site.time_zone = time_zone
@@ -110,10 +108,6 @@ def update_site_settings(
     with regulated_transaction(actor=actor):
         site.save()
     return site
-
-
-def clinical_days_text(days) -> str:
-    return ", ".join(WEEKDAYS[day] for day in sorted(days))
 
 
 # --- closures -------------------------------------------------------------------------------
@@ -129,7 +123,7 @@ def add_site_closure(*, actor, site: Site, date: date, reason: str, now: datetim
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the site is closed, e.g. public holiday."})
-    today = site_today(site, now)
+    today = site.today(now)
     if date < today:
         raise ValidationError(
             {
@@ -164,7 +158,7 @@ def cancel_site_closure(*, actor, closure: SiteClosure, reason: str, now: dateti
         raise ValidationError({"cancel_reason": "Say why the closure is cancelled."})
     if closure.is_cancelled:
         raise ValidationError({"cancel_reason": "This closure is already cancelled."})
-    if closure.date <= site_today(closure.site, now):
+    if closure.date <= closure.site.today(now):
         raise ValidationError(
             {"cancel_reason": "Only a closure that has not begun can be cancelled."}
         )
@@ -177,7 +171,7 @@ def cancel_site_closure(*, actor, closure: SiteClosure, reason: str, now: dateti
 
 def closures_of(site: Site, now: datetime) -> tuple[list[SiteClosure], list[SiteClosure]]:
     """(upcoming closures from today, the latest past ones, newest first): two queries."""
-    today = site_today(site, now)
+    today = site.today(now)
     upcoming = list(
         site.closures.filter(date__gte=today).select_related("cancelled_by").order_by("date")
     )
@@ -203,7 +197,7 @@ def _validate_identifier(identifier: SiteIdentifier, *, expiry_changed: bool, no
         errors["number"] = ["This site already has that identifier."]
     expires_on = identifier.expires_on
     if expires_on is not None and expiry_changed:
-        today = site_today(identifier.site, now)
+        today = identifier.site.today(now)
         if expires_on < today:
             errors["expires_on"] = [
                 "That date has passed: enter the expiry of the identifier in force now."
@@ -290,7 +284,7 @@ class IdentifierRow:
 
 def identifiers_of(site: Site, now: datetime) -> list[IdentifierRow]:
     """The site's identifiers with the days left before each expires (one query)."""
-    today = site_today(site, now)
+    today = site.today(now)
     return [
         IdentifierRow(
             identifier=identifier,

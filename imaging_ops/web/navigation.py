@@ -26,9 +26,9 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    manages = user.is_superuser or bool(sites_where(user, Action.MANAGE_PEOPLE))
+    manages = bool(sites_where(user, Action.MANAGE_PEOPLE))
     return {
-        "may_search_audit": user.is_superuser or bool(sites_where(user, Action.SEARCH_AUDIT)),
+        "may_search_audit": bool(sites_where(user, Action.SEARCH_AUDIT)),
         # Managers: their sites' people and settings (imaging_ops.sites.services.SETTINGS_ACTION).
         "may_manage_people": manages,
         "may_manage_sites": manages,

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from equipment import decay
 from equipment.models import Category
@@ -168,8 +169,8 @@ def test_today_is_the_sites_today_in_its_time_zone(site_a):
     )
 
     with time_machine.travel(datetime(2026, 3, 1, 3, 0, tzinfo=UTC), tick=False):
-        assert decay.site_today(site_a) == date(2026, 2, 28)
-        assert decay.site_today(tokyo) == date(2026, 3, 1)
+        assert site_a.today(timezone.now()) == date(2026, 2, 28)
+        assert tokyo.today(timezone.now()) == date(2026, 3, 1)
         shown = decay.source_activity(source)
 
     assert shown.on == date(2026, 2, 28)

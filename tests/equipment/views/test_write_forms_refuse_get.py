@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from equipment.services.acceptance import void_acceptance_note
+from imaging_ops.records.versioning import voided_record_message
 from imaging_ops.vocabulary import AreaClass, Role
 from tests import factories
 
@@ -81,7 +82,8 @@ def test_the_refusal_comes_before_the_locked_page(client, inspector, tech, note)
 
     assert refused == 403
     assert locked.status_code == 409
-    assert "This note is voided" in locked.content.decode()
+    note.refresh_from_db()
+    assert voided_record_message(note) in locked.content.decode()
 
 
 def test_another_sites_form_is_not_found_rather_than_refused(client, person, site_b, note):
