@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.dateparse import parse_datetime
@@ -29,6 +31,8 @@ EMPTY = "—"
 ACTION_LABELS = dict(AuditAction.CHOICES)
 # Keys some events carry besides model fields (a signature's meaning), read as these fields.
 DETAIL_FIELDS = {"meaning": Signature._meta.get_field("meaning")}
+# Keys some events carry that name a row by its id (a sign event's signature): label, model.
+DETAIL_POINTERS = {"signature_id": ("Signature", Signature)}
 
 
 @dataclass(frozen=True)
@@ -177,8 +181,55 @@ def _points_at(field: models.Field | None) -> type[models.Model] | None:
     return target if field.target_field == target._meta.pk else None
 
 
-def _values(values) -> list:
-    return values if isinstance(values, list) else [values]
+def _generic_key(model: type[models.Model] | None, key: str) -> GenericForeignKey | None:
+    """The generic foreign key whose object id `key` holds (the version a signature signs)."""
+    if model is None:
+        return None
+    for private in model._meta.private_fields:
+        if isinstance(private, GenericForeignKey) and private.fk_field == key:
+            return private
+    return None
+
+
+def _content_model(content_type_id) -> type[models.Model] | None:
+    try:  # content types are cached by their manager: a query the first time only
+        return ContentType.objects.get_for_id(int(content_type_id)).model_class()
+    except (ContentType.DoesNotExist, TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    """One key of an event's changes: before and after, or a single value (a detail)."""
+
+    key: str
+    field: models.Field | None
+    label: str | None  # for a key that is no model field's: a generic key, a detail pointer
+    values: list  # [old, new], or [value]
+    is_change: bool
+    targets: list  # the model each value points at, or None for a plain value
+    full_names: bool  # a generic or detail pointer reads by the row's full name
+
+
+def _recorded(model: type[models.Model] | None, changes: dict) -> Iterator[_Recorded]:
+    for key in _in_form_order(model, changes):
+        stored = changes[key]
+        is_change = isinstance(stored, list) and len(stored) == 2
+        values = stored if is_change else [stored]
+        field = _field(model, key)
+        label, full_names = None, False
+        target = _points_at(field)
+        targets = [target] * len(values)
+        if target is None and key in DETAIL_POINTERS:
+            label, target = DETAIL_POINTERS[key]
+            targets, full_names = [target] * len(values), True
+        generic = _generic_key(model, key) if target is None else None
+        if generic is not None:
+            kinds = changes.get(model._meta.get_field(generic.ct_field).attname)
+            kinds = kinds if isinstance(kinds, list) and len(kinds) == len(values) else [kinds]
+            targets = [_content_model(kind) for kind in kinds] * (len(values) // len(kinds))
+            label, full_names = capfirst(generic.name), True
+        yield _Recorded(key, field, label, values, is_change, targets, full_names)
 
 
 def _want_rows_of(event: AuditEvent, rows: _Rows) -> None:
@@ -189,12 +240,10 @@ def _want_rows_of(event: AuditEvent, rows: _Rows) -> None:
         rows.want(User, event.actor_id)
     if event.site_id:
         rows.want(Site, event.site_id)
-    for key, values in (event.changes or {}).items():
-        target = _points_at(_field(model, key))
-        if target is not None:
-            for value in _values(values):
-                if value is not None and value != REDACTED:
-                    rows.want(target, value)
+    for recorded in _recorded(model, event.changes or {}):
+        for target, value in zip(recorded.targets, recorded.values, strict=False):
+            if target is not None and value is not None and value != REDACTED:
+                rows.want(target, value)
 
 
 # --- reading one event ----------------------------------------------------------------------
@@ -256,36 +305,41 @@ def _actor(event, rows: _Rows, viewer) -> tuple[str, str | None]:
 
 def _changes(event, model, rows: _Rows, zone) -> Iterator[ReadableChange]:
     creating = event.action == AuditAction.CREATE
-    changes = event.changes or {}
-    for key in _in_form_order(model, changes):
-        values = changes[key]
-        field = _field(model, key)
+    for recorded in _recorded(model, event.changes or {}):
+        field = recorded.field
         naming = naming_for(field.model) if field is not None else DEFAULT
-        label = naming.field_label(field) if field is not None else capfirst(key.replace("_", " "))
-        if isinstance(values, list) and len(values) == 2:
-            old, new = values
-            old_text = None if creating else _value_text(old, field, naming, rows, zone)
-            yield ReadableChange(key, label, old_text, _value_text(new, field, naming, rows, zone))
+        if recorded.label:
+            label = recorded.label
+        elif field is not None:
+            label = naming.field_label(field)
+        else:
+            label = capfirst(recorded.key.replace("_", " "))
+        texts = [
+            _value_text(value, field, naming, rows, zone, target, full_name=recorded.full_names)
+            for value, target in zip(recorded.values, recorded.targets, strict=False)
+        ]
+        if recorded.is_change:
+            yield ReadableChange(recorded.key, label, None if creating else texts[0], texts[1])
         else:  # a detail of the event, not a before and after: a signature's meaning
-            yield ReadableChange(key, label, None, _value_text(values, field, naming, rows, zone))
+            yield ReadableChange(recorded.key, label, None, texts[0])
 
 
-def _value_text(value, field, naming: Naming, rows: _Rows, zone) -> str:
+def _value_text(value, field, naming: Naming, rows: _Rows, zone, target, *, full_name) -> str:
     """A stored value as the forms show it: choice labels, names, Yes/No, local times."""
     if value is None or value == "" or value == []:
         return EMPTY
     if value == REDACTED:
         return "not recorded"
-    if field is None:
-        return _plain(value)
-    if field.name in naming.values:
-        return naming.values[field.name](value)
-    target = _points_at(field)
     if target is not None:
         obj = rows.get(target, value)
         if obj is None:
             return f"{capfirst(str(target._meta.verbose_name))} {value}"
-        return naming_for(target).value_name(obj)
+        target_naming = naming_for(target)
+        return target_naming.name(obj) if full_name else target_naming.value_name(obj)
+    if field is None:
+        return _plain(value)
+    if field.name in naming.values:
+        return naming.values[field.name](value)
     if field.choices:
         labels = dict(field.flatchoices)
         if isinstance(value, list):

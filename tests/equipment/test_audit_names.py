@@ -144,3 +144,22 @@ def test_the_room_page_history_reads_by_labels(client, manager, site_a):
     history = page[page.index("Audit history") :]
     assert "Main / Hot lab" in history
     assert "Area class : Unrestricted" in history
+
+
+def test_a_signature_names_the_version_it_signs_and_its_meaning_by_label(
+    client, physicist, tech, site_a
+):
+    factories.acceptance_note(actor=tech, equipment=factories.EquipmentFactory(site=site_a))
+    us = factories.EquipmentFactory(site=site_a, asset_tag="MAIN-US2", name="Ultrasound")
+    factories.signed_acceptance(actor=tech, equipment=us)
+    client.force_login(physicist)
+    [signed] = entries(client, action="sign")
+    assert signed.record == "Acceptance note for MAIN-US2, version 1"
+    details = {c.label: c.new for c in signed.changes}
+    assert details["Meaning"] == "Performed"  # not "performed"
+    assert details["Signature"].startswith("Signature of ")
+    [signature] = entries(client, object_type="imaging_ops.signature")
+    created = {c.label: c.new for c in signature.changes}
+    # The signed version by name, never by its pk (2 here) in a bare "object id".
+    assert created["Version"] == "Acceptance note for MAIN-US2, version 1"
+    assert created["Meaning"] == "Performed"
