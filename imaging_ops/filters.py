@@ -9,6 +9,7 @@ from django import forms
 from django.apps import apps
 from django.db.models import Q
 
+from imaging_ops.access.permissions import Action, sites_where
 from imaging_ops.access.scoping import scope
 from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent, Site, User
@@ -32,17 +33,17 @@ def _sites(request):
 
 @dataclass(frozen=True)
 class DayBasis:
-    """Whose calendar the date filters read: the chosen site's, the viewer's home site's, or UTC."""
+    """Whose calendar the date filters read: the chosen site's, else the viewer's home site's
+    (or their one site's, for someone with no home site, such as an inspector), else UTC's."""
 
     zone: dt.tzinfo
     site: Site | None
-    chosen: bool  # the site was chosen in the search, not the viewer's home site
+    whose: str  # "the chosen site", "your home site", "your site"
 
     def describe(self) -> str:
         if self.site is None:
             return "Dates are UTC days (you have no home site; choose a site to use its days)."
-        whose = "the chosen site" if self.chosen else "your home site"
-        return f"Dates are days at {self.site.code} ({self.site.time_zone}), {whose}."
+        return f"Dates are days at {self.site.code} ({self.site.time_zone}), {self.whose}."
 
 
 class AuditSearchForm(forms.Form):
@@ -52,8 +53,8 @@ class AuditSearchForm(forms.Form):
         if start and end and start > end:
             self.add_error(
                 "date_to",
-                f"The range is reversed: “To” ({end:%Y-%m-%d}) is before “From” "
-                f"({start:%Y-%m-%d}). Swap them to search between those days.",
+                f"The range is reversed: {end:%Y-%m-%d} is before “From” ({start:%Y-%m-%d}). "
+                "Swap the two dates.",
             )
         return cleaned
 
@@ -113,12 +114,17 @@ class AuditEventFilter(django_filters.FilterSet):
             cleaned = getattr(self.form, "cleaned_data", {})
         chosen = cleaned.get("site")
         if chosen is not None:
-            return DayBasis(zone=chosen.zone, site=chosen, chosen=True)
+            return DayBasis(zone=chosen.zone, site=chosen, whose="the chosen site")
         user = getattr(self.request, "user", None)
-        home = user.home_site if getattr(user, "home_site_id", None) else None
-        if home is not None:
-            return DayBasis(zone=home.zone, site=home, chosen=False)
-        return DayBasis(zone=dt.UTC, site=None, chosen=False)
+        if getattr(user, "home_site_id", None):
+            home = user.home_site
+            return DayBasis(zone=home.zone, site=home, whose="your home site")
+        searched = sites_where(user, Action.SEARCH_AUDIT) if user is not None else ()
+        if len(searched) == 1 and not user.is_superuser:
+            [only] = searched
+            site = Site.objects.get(pk=only)
+            return DayBasis(zone=site.zone, site=site, whose="your site")
+        return DayBasis(zone=dt.UTC, site=None, whose="")
 
     def _day_start(self, day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time.min, tzinfo=self.day_basis.zone)

@@ -105,10 +105,25 @@ def test_dates_are_days_at_the_chosen_site_when_one_is_chosen(client, site_a, si
     assert event not in found(client, **day)  # home site: it was already the 4th in New York
 
 
-def test_without_a_home_site_dates_are_utc_days_and_the_page_says_so(client, physicist):
+def test_an_inspector_without_a_home_site_searches_the_days_of_their_one_site(
+    client, inspector, late_evening_event
+):
+    assert inspector.home_site_id is None
+    client.force_login(inspector)
+    page = text_of(client.get("/audit/").content.decode())
+    assert "Dates are days at ALPHA (America/New_York), your site." in page
+    assert late_evening_event in found(client, date_from="2026-03-03", date_to="2026-03-03")
+
+
+def test_without_a_home_site_or_a_single_site_dates_are_utc_days_and_the_page_says_so(
+    client, physicist, site_b, late_evening_event
+):
+    factories.MembershipFactory(user=physicist, site=site_b, role=Role.PHYSICIST)
     client.force_login(physicist)
     page = text_of(client.get("/audit/").content.decode())
     assert "Dates are UTC days" in page
+    # 03:30 UTC on the 4th is a UTC 4 March event.
+    assert late_evening_event in found(client, date_from="2026-03-04", date_to="2026-03-04")
 
 
 def test_the_page_says_whose_days_the_dates_are(client, searcher, site_a, site_b):
