@@ -63,7 +63,8 @@ class AuditEventFilter(django_filters.FilterSet):
     """Search the trail by person, object type, action, site and dates.
 
     The person is matched by full name or username, in part, ignoring case. Dates are whole
-    days, inclusive, on the calendar of the chosen site, else of the viewer's home site, else UTC.
+    days, inclusive, on the calendar of `day_basis`: the chosen site, else the viewer's home site
+    (or their one site), else UTC.
     """
 
     user = django_filters.CharFilter(method="by_user", label="Person (name or username)")
