@@ -10,6 +10,7 @@ class ImagingOpsConfig(AppConfig):
         from django.contrib.auth import signals
 
         from imaging_ops.api import schema  # noqa: F401 - registers the OpenAPI authentication schemes
+        from imaging_ops.audit.core_names import register_core_names
         from imaging_ops.security import lockout as security
 
         # Sign-in, sign-out and failed sign-in (login page and API token alike) are audited.
@@ -18,6 +19,7 @@ class ImagingOpsConfig(AppConfig):
         signals.user_login_failed.connect(
             security.on_user_login_failed, dispatch_uid="audit_login_failed"
         )
+        register_core_names()
 
 
 class ImagingOpsAdminConfig(AdminConfig):

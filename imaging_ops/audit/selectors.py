@@ -35,12 +35,3 @@ def history_for(*objs, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
 
 def chain_head() -> AuditChainHead:
     return AuditChainHead.objects.get(pk=1)
-
-
-def change_rows(event: AuditEvent) -> list[tuple[str, object, object]]:
-    """(field, old, new) rows of an event's changes, sorted by field name."""
-    return [
-        (field, values[0] if len(values) > 0 else None, values[1] if len(values) > 1 else None)
-        for field, values in sorted(event.changes.items())
-        if isinstance(values, list)
-    ]

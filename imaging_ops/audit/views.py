@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
+from imaging_ops.audit.readable import readable_batches, readable_events
 from imaging_ops.audit.selectors import audit_events_for, chain_head
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
 from imaging_ops.csv_export import csv_lines
@@ -28,6 +29,14 @@ CSV_HEADER = [
     "address",
     "request id",
     "hash",
+    # Readable columns beside the stored ones, as the pages show them.
+    "time (site time zone)",
+    "time zone",
+    "person",
+    "action (readable)",
+    "record type",
+    "record",
+    "changes (readable)",
 ]
 
 
@@ -39,6 +48,18 @@ def _require_audit_search(user) -> None:
 def _filtered(request) -> AuditEventFilter:
     _require_audit_search(request.user)
     return AuditEventFilter(request.GET, queryset=audit_events_for(request.user), request=request)
+
+
+def _page_context(request, events_filter, page) -> dict:
+    return {
+        "filter": events_filter,
+        "events": page,
+        "entries": readable_events(page, viewer=request.user),
+        "day_basis": events_filter.day_basis,
+        "head": chain_head(),
+        # The command line is for system administrators; everyone sees the head itself.
+        "show_verify_hint": request.user.is_superuser,
+    }
 
 
 @login_required
@@ -56,12 +77,8 @@ def audit_search(request):
     query.pop("before", None)
     if has_more:
         query["before"] = page[-1].seq
-    context = {
-        "filter": events_filter,
-        "events": page,
-        "next_query": query.urlencode() if has_more else None,
-        "head": chain_head(),
-    }
+    context = _page_context(request, events_filter, page)
+    context["next_query"] = query.urlencode() if has_more else None
     return render(request, "audit/search.html", context)
 
 
@@ -71,10 +88,7 @@ def audit_export(request):
     events_filter = _filtered(request)
     if not events_filter.is_valid():
         return render(
-            request,
-            "audit/search.html",
-            {"filter": events_filter, "events": [], "head": chain_head()},
-            status=400,
+            request, "audit/search.html", _page_context(request, events_filter, []), status=400
         )
     filters = {k: v for k, v in request.GET.items() if v}
     chosen = events_filter.form.cleaned_data.get("site")
@@ -94,24 +108,35 @@ def audit_export(request):
                 site_id=site_id,
                 changes={"filters": filters},
             )
-    rows = (
-        (
-            e.seq,
-            e.at.isoformat(),
-            e.site.code if e.site else "",
-            e.actor_name,
-            e.action,
-            e.object_type,
-            e.object_id,
-            json.dumps(e.changes, sort_keys=True, ensure_ascii=False),
-            e.reason,
-            e.address or "",
-            e.request_id,
-            e.hash,
-        )
-        for e in events_filter.qs.iterator(chunk_size=2000)
-    )
+    events = events_filter.qs.iterator(chunk_size=2000)
+    rows = (_csv_row(entry) for entry in readable_batches(events, viewer=request.user))
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response = StreamingHttpResponse(csv_lines(CSV_HEADER, rows), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
     return response
+
+
+def _csv_row(entry) -> tuple:
+    """The stored columns as before, then the same event as the pages show it."""
+    e = entry.event
+    return (
+        e.seq,
+        e.at.isoformat(),
+        entry.site_code,
+        e.actor_name,
+        e.action,
+        e.object_type,
+        e.object_id,
+        json.dumps(e.changes, sort_keys=True, ensure_ascii=False),
+        e.reason,
+        e.address or "",
+        e.request_id,
+        e.hash,
+        entry.when,
+        entry.time_zone,
+        entry.actor,
+        entry.action,
+        entry.record_type,
+        entry.record,
+        entry.changes_text(),
+    )

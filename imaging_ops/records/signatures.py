@@ -25,6 +25,7 @@ from imaging_ops.errors import Conflict
 from imaging_ops.models import AuthFailure, Meaning, PolicyAcknowledgement, Signature
 from imaging_ops.records.versioning import REVIEW_MEANINGS, record_site_id
 from imaging_ops.security.lockout import record_auth_failure
+from imaging_ops.sites.local_time import local_time_text
 
 POLICY_VERSION = "1"
 POLICY_TEXT = (
@@ -59,24 +60,16 @@ def signature_is_valid(signature, version=None) -> bool:
     return signature.content_hash == signed_content_hash(version)
 
 
-def _offset(local: datetime) -> str:
-    minutes = int(local.utcoffset().total_seconds() // 60)
-    sign = "\u2212" if minutes < 0 else "+"
-    hours, minutes = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours:02d}:{minutes:02d}"
-
-
 def manifestation(signature) -> str:
     """Jane Doe, RT(R) — 2026-03-04 14:22 EST (UTC\u221205:00) — Performed, in the site's zone.
 
     The one rendering of a signature for pages, the API and PDFs (11.50): printed name and
     credentials as stored at signing, local date and time with abbreviation and offset, meaning.
     """
-    local = signature.site.local(signature.signed_at)
     name = signature.printed_name
     if signature.credentials:
         name = f"{name}, {signature.credentials}"
-    when = f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({_offset(local)})"
+    when = local_time_text(signature.signed_at, signature.site.zone)
     return f"{name} — {when} — {signature.get_meaning_display()}"
 
 

@@ -1,5 +1,7 @@
 from django import forms, template
 
+from imaging_ops.audit.readable import readable_events
+
 register = template.Library()
 
 
@@ -36,21 +38,7 @@ def status_badge(status: str, label: str):
     return {"label": label, "css": STATUS_BADGES.get(status, "text-bg-light")}
 
 
-@register.filter
-def change_rows(event):
-    """(field, old, new) rows of an audit event, for the history tables."""
-    from imaging_ops.audit.selectors import change_rows as rows
-
-    return rows(event)
-
-
-@register.filter
-def record_label(object_type: str) -> str:
-    """ "equipment.equipment" → "Equipment": the record type of an audit event, for people."""
-    from django.apps import apps
-
-    try:
-        model = apps.get_model(object_type)
-    except (LookupError, ValueError):
-        return object_type.capitalize()
-    return str(model._meta.verbose_name).capitalize()
+@register.simple_tag(takes_context=True)
+def readable_audit(context, events):
+    """A record's audit history as people read it, for the person viewing the page."""
+    return readable_events(events, viewer=context["request"].user)

@@ -1,0 +1,85 @@
+"""How equipment's models read in the audit trail: by asset tag and name, with their pages.
+
+Registered from EquipmentConfig.ready; the core names them through imaging_ops.audit.names and
+never imports this app.
+"""
+
+from django.urls import reverse
+
+from equipment.forms.acceptance import AcceptanceNoteForm
+from equipment.forms.registry import EquipmentForm, LocationForm
+from equipment.models import (
+    AcceptanceNote,
+    AcceptanceNoteVersion,
+    Equipment,
+    EquipmentStatusChange,
+    Location,
+)
+from imaging_ops.access.permissions import Action, can
+from imaging_ops.audit.names import register
+
+
+def _equipment_page(equipment_id: int, site_id: int, viewer, anchor: str = "") -> str | None:
+    if not can(viewer, Action.VIEW_RECORDS, site_id):
+        return None
+    return reverse("equipment:detail", kwargs={"pk": equipment_id}) + anchor
+
+
+def _equipment_link(equipment, event, viewer) -> str | None:
+    return _equipment_page(equipment.pk, equipment.site_id, viewer)
+
+
+def _location_link(location, event, viewer) -> str | None:
+    if not can(viewer, Action.VIEW_RECORDS, location.site_id):
+        return None
+    return reverse("equipment:location_detail", kwargs={"pk": location.pk})
+
+
+def _status_change_link(change, event, viewer) -> str | None:
+    equipment = change.equipment
+    return _equipment_page(equipment.pk, equipment.site_id, viewer, "#status-history")
+
+
+def _status_change_name(change) -> str:
+    """ "MAIN-CT1: In service → Out of service"."""
+    before = change.get_from_status_display() or "—"
+    return f"{change.equipment.asset_tag}: {before} → {change.get_to_status_display()}"
+
+
+def _note_page(note_id: int, site_id: int, viewer) -> str | None:
+    if not can(viewer, Action.VIEW_RECORDS, site_id):
+        return None
+    return reverse("equipment:acceptance_detail", kwargs={"pk": note_id})
+
+
+def _note_link(note, event, viewer) -> str | None:
+    return _note_page(note.pk, note.equipment.site_id, viewer)
+
+
+def _version_link(version, event, viewer) -> str | None:
+    return _note_page(version.note_id, version.note.equipment.site_id, viewer)
+
+
+def register_audit_names() -> None:
+    register(Equipment, name=str, link=_equipment_link, forms=(EquipmentForm,))
+    register(Location, name=str, link=_location_link, forms=(LocationForm,))
+    register(
+        EquipmentStatusChange,
+        related=("equipment",),
+        name=_status_change_name,
+        link=_status_change_link,
+    )
+    register(
+        AcceptanceNote,
+        related=("equipment",),
+        name=lambda note: f"Acceptance note for {note.equipment.asset_tag}",
+        link=_note_link,
+    )
+    register(
+        AcceptanceNoteVersion,
+        related=("note__equipment",),
+        name=lambda v: f"Acceptance note for {v.note.equipment.asset_tag}, version {v.number}",
+        as_value=lambda v: f"version {v.number}",
+        link=_version_link,
+        forms=(AcceptanceNoteForm,),
+    )
