@@ -103,6 +103,9 @@ SOURCE_FACTS = {
 }
 
 
+ADOPTED_SINCE_ACCEPTANCE = "In clinical use since its acceptance"
+
+
 def registered_equipment(actor, site, **fields):
     """Equipment made through the registry service by `actor`, so every rule applies: asset tag
     NEW-1, "New equipment", a CT unless `category` says otherwise."""
@@ -111,6 +114,10 @@ def registered_equipment(actor, site, **fields):
     fields.setdefault("asset_tag", "NEW-1")
     fields.setdefault("name", "New equipment")
     fields.setdefault("modalities", ["CT"] if fields.get("category") is None else [])
+    if fields.get("accepted_on") and "adopt_in_service" not in fields:
+        # An acceptance date belongs to equipment already accepted: such a unit is adopted in
+        # service, as a manager enters equipment already in clinical use.
+        fields.update(adopt_in_service=True, adoption_reason=ADOPTED_SINCE_ACCEPTANCE)
     return create_equipment(actor=actor, site=site, **fields)
 
 

@@ -48,7 +48,11 @@ class EquipmentForm(ScopedFormMixin, forms.Form):
     software_version = forms.CharField(max_length=100, required=False)
     # Dates and contracts.
     installed_on = _date_field("Installed on")
-    accepted_on = _date_field("Accepted on", "The day acceptance testing was passed.")
+    accepted_on = _date_field(
+        "Accepted on",
+        "Set from the signed acceptance note when the equipment goes into service; type it only "
+        "for equipment adopted in service.",
+    )
     warranty_ends_on = _date_field("Warranty ends on")
     vendor = forms.CharField(
         max_length=200,

@@ -194,7 +194,7 @@ NULLABLE_FIELDS = frozenset(
 )
 
 
-def _validate_equipment(equipment: Equipment) -> None:
+def _validate_equipment(equipment: Equipment, *, adopting: bool = False) -> None:
     errors: dict[str, list[str]] = {}
     equipment.asset_tag = (equipment.asset_tag or "").strip()
     if equipment.asset_tag:
@@ -214,8 +214,12 @@ def _validate_equipment(equipment: Equipment) -> None:
             errors.setdefault(field, []).extend(messages)
     # The rules read parsed values only: a field that did not parse keeps that error alone.
     invalid = frozenset(errors)
-    for rule in (_maintenance_errors, _date_errors, _sealed_source_errors):
-        for field, message in rule(equipment, invalid).items():
+    for rule_errors in (
+        _maintenance_errors(equipment, invalid),
+        _date_errors(equipment, invalid, adopting=adopting),
+        _sealed_source_errors(equipment, invalid),
+    ):
+        for field, message in rule_errors.items():
             errors.setdefault(field, [message])
     if errors:
         raise ValidationError(errors)
@@ -247,7 +251,17 @@ DATED_FIELDS = (
 )
 
 
-def _date_errors(equipment: Equipment, invalid: frozenset[str]) -> dict[str, str]:
+ACCEPTED_ON_SET_BY_ACCEPTANCE = (
+    "Equipment awaiting acceptance has no acceptance date yet: the signed acceptance note sets "
+    "it when the equipment goes into service. Leave it empty (or adopt equipment already in "
+    "clinical use in service)."
+)
+
+
+def _date_errors(equipment: Equipment, invalid: frozenset[str], *, adopting: bool) -> dict:
+    """Plausible years; installation and acceptance are facts that have happened (not after
+    today at the site), in that order; and an acceptance date only once acceptance has happened
+    (or for equipment adopted in service)."""
     errors = {
         field: f"{getattr(equipment, field):%Y-%m-%d} is before 1950: check the year."
         for field in DATED_FIELDS
@@ -260,12 +274,18 @@ def _date_errors(equipment: Equipment, invalid: frozenset[str]) -> dict[str, str
     installed, accepted = equipment.installed_on, equipment.accepted_on
     if invalid & {"installed_on", "accepted_on"}:
         return {}
-    if installed and accepted and accepted < installed:
-        return {
-            "accepted_on": f"Acceptance cannot come before installation "
-            f"(installed on {installed:%Y-%m-%d})."
-        }
-    return {}
+    today = equipment.site.today(timezone.now())
+    if installed and installed > today:
+        errors["installed_on"] = "The installation date cannot be in the future."
+    if accepted and accepted > today:
+        errors["accepted_on"] = "The acceptance date cannot be in the future."
+    elif accepted and equipment.status == EquipmentStatus.AWAITING_ACCEPTANCE and not adopting:
+        errors["accepted_on"] = ACCEPTED_ON_SET_BY_ACCEPTANCE
+    elif installed and accepted and accepted < installed and "installed_on" not in errors:
+        errors["accepted_on"] = (
+            f"Acceptance cannot come before installation (installed on {installed:%Y-%m-%d})."
+        )
+    return errors
 
 
 def _sealed_source_errors(equipment: Equipment, invalid: frozenset[str]) -> dict[str, str]:
@@ -340,7 +360,7 @@ def create_equipment(
         modality=codes[0] if codes else "",
         **{field: _cleaned(field, value) for field, value in details.items()},
     )
-    _validate_equipment(equipment)
+    _validate_equipment(equipment, adopting=adopt_in_service)
     now = timezone.now()
     with _clash_is_a_field_error("asset_tag", TAG_TAKEN), regulated_transaction(actor=actor):
         equipment.save()

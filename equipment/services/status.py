@@ -7,13 +7,13 @@ can act on, empty when it does not block. A new record type that can hold equipm
 service (work orders, required procedures, schedules past their hard limit) adds its function.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from equipment.models import Equipment, EquipmentStatus, EquipmentStatusChange, StatusChangeKind
-from equipment.selectors.acceptance import acceptance_blockers
+from equipment.selectors.acceptance import acceptance_blockers, acceptance_date_on_entry
 from equipment.services.grants import require_equipment_edit
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.audit.trail import AuditAction, regulated_transaction
@@ -59,10 +59,18 @@ def allowed_transitions(equipment: Equipment) -> list[str]:
 
 
 def record_status_change(
-    equipment, *, to, reason, actor, now: datetime, kind=StatusChangeKind.CHANGE
+    equipment,
+    *,
+    to,
+    reason,
+    actor,
+    now: datetime,
+    kind=StatusChangeKind.CHANGE,
+    accepted_on: date | None = None,
 ):
     """Write the change and the new status, inside the caller's regulated transaction; the one
-    place status is written (adoption uses it too)."""
+    place status is written (adoption uses it too). `accepted_on`, when acceptance opened this
+    entry into service, becomes the equipment's acceptance date."""
     change = EquipmentStatusChange.objects.create(
         equipment=equipment,
         kind=kind,
@@ -78,7 +86,11 @@ def record_status_change(
     equipment._audit_action = (
         AuditAction.ADOPT if kind == StatusChangeKind.ADOPTION else AuditAction.STATUS_CHANGE
     )
-    equipment.save(update_fields=["status", "updated_at"])
+    fields = ["status", "updated_at"]
+    if accepted_on is not None:
+        equipment.accepted_on = accepted_on
+        fields.append("accepted_on")
+    equipment.save(update_fields=fields)
     return change
 
 
@@ -107,11 +119,16 @@ def change_equipment_status(
                     f"cannot become {S(to).label.lower()}."
                 }
             )
+        accepted_on = None
         if to == S.IN_SERVICE:
             blockers = return_to_service_blockers(current)
             if blockers:
                 raise ValidationError({"status": blockers})
-        change = record_status_change(current, to=to, reason=reason.strip(), actor=actor, now=now)
+            accepted_on = acceptance_date_on_entry(current)
+        change = record_status_change(
+            current, to=to, reason=reason.strip(), actor=actor, now=now, accepted_on=accepted_on
+        )
     equipment.status = current.status
     equipment.updated_at = current.updated_at
+    equipment.accepted_on = current.accepted_on
     return change

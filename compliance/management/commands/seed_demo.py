@@ -291,6 +291,9 @@ class Command(BaseCommand):
         once set, so they are filled only on a row that has none of the registry's facts yet.
         """
         untouched = all(getattr(equipment, field) in (None, "") for field in BLANKABLE)
+        if equipment.status == EquipmentStatus.AWAITING_ACCEPTANCE:
+            # Its acceptance date comes from its signed acceptance note, not from the demo.
+            details = {field: value for field, value in details.items() if field != "accepted_on"}
         changes = {
             field: value
             for field, value in details.items()

@@ -30,6 +30,9 @@ def api_payload(site, **fields) -> dict:
         "name": "CT scanner",
         "modalities": ["CT"],
         **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in CT_FACTS.items()},
+        # The CT was accepted in 2023: it is entered as equipment already in clinical use.
+        "adopt_in_service": True,
+        "adoption_reason": "In clinical use since its acceptance in April 2023",
         **fields,
     }
 

@@ -42,6 +42,9 @@ def form_post(site, location=None, **fields) -> dict:
         "high_risk": "on",
         "maintenance_strategy": "manufacturer",
         "has_maintenance_history": "on",
+        # The CT was accepted in 2023: it is entered as equipment already in clinical use.
+        "adopt_in_service": "on",
+        "adoption_reason": "In clinical use since its acceptance in April 2023",
     }
     data.update(fields)
     return {k: v for k, v in data.items() if v is not None}
@@ -93,6 +96,9 @@ def test_a_sealed_source_round_trips_through_the_form(client, rso, site_a, hot_l
         category="sealed_source",
         primary_modality="",
         high_risk=None,
+        accepted_on=None,
+        adopt_in_service=None,
+        adoption_reason=None,
         radionuclide="Cs-137",
         reference_activity="200",
         activity_unit="uCi",

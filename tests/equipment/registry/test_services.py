@@ -405,7 +405,7 @@ def test_a_tag_taken_between_the_check_and_the_save_is_a_field_error(manager, si
     """GIVEN a double tap on Save: both requests pass the check, the second insert clashes
     THEN the second gets the same field error as the check gives, and nothing half-saved."""
     factories.EquipmentFactory(site=site_a, asset_tag="CT-9")
-    monkeypatch.setattr(services, "_validate_equipment", lambda equipment: None)
+    monkeypatch.setattr(services, "_validate_equipment", lambda equipment, **rules: None)
     with pytest.raises(ValidationError) as excinfo:
         new_equipment(manager, site_a, asset_tag="ct-9")
     assert excinfo.value.message_dict == {"asset_tag": [services.TAG_TAKEN]}
