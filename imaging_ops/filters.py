@@ -11,13 +11,12 @@ from django.db.models import Q
 
 from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
 from imaging_ops.access.scoping import ScopedModelChoiceFilter
+from imaging_ops.audit.mixin import RegulatedModel
 from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent, Site, User
 
 
 def regulated_object_types() -> list[tuple[str, str]]:
-    from imaging_ops.audit.mixin import RegulatedModel
-
     return sorted(
         (model._meta.label_lower, str(model._meta.verbose_name).capitalize())
         for model in apps.get_models()

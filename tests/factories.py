@@ -6,8 +6,10 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from equipment.models import Category, Equipment, Location, MaintenanceStrategy
-from imaging_ops.models import Site, SiteMembership, User
+from equipment.models import AcceptanceOutcome, Category, Equipment, Location, MaintenanceStrategy
+from equipment.services.acceptance import create_acceptance_note, sign_acceptance_note
+from equipment.services.registry import create_equipment
+from imaging_ops.models import Meaning, Site, SiteMembership, User
 from imaging_ops.vocabulary import AreaClass, Role
 
 PASSWORD = "correct horse battery staple"
@@ -109,8 +111,6 @@ ADOPTED_SINCE_ACCEPTANCE = "In clinical use since its acceptance"
 def registered_equipment(actor, site, **fields):
     """Equipment made through the registry service by `actor`, so every rule applies: asset tag
     NEW-1, "New equipment", a CT unless `category` says otherwise."""
-    from equipment.services.registry import create_equipment
-
     fields.setdefault("asset_tag", "NEW-1")
     fields.setdefault("name", "New equipment")
     fields.setdefault("modalities", ["CT"] if fields.get("category") is None else [])
@@ -137,9 +137,6 @@ def registered_source(actor, site, location, **fields):
 
 def acceptance_note(*, actor, equipment=None, now=None, **content):
     """An acceptance note made through its service (version 1, unsigned), by `actor`."""
-    from equipment.models import AcceptanceOutcome
-    from equipment.services.acceptance import create_acceptance_note
-
     membership = actor.memberships.first()
     equipment = equipment or EquipmentFactory(site=membership.site)
     content = {
@@ -157,9 +154,6 @@ def acceptance_note(*, actor, equipment=None, now=None, **content):
 def signed_acceptance(*, actor, equipment, now=None):
     """An accepted acceptance note on `equipment`, signed "Performed" by `actor` through the
     API rules (username and password), which opens the gate to first clinical use."""
-    from equipment.services.acceptance import sign_acceptance_note
-    from imaging_ops.models import Meaning
-
     now = now or timezone.now()
     note = acceptance_note(actor=actor, equipment=equipment, now=now)
     sign_acceptance_note(

@@ -9,17 +9,11 @@ error.
 
 import django_filters
 from django import forms
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from rest_framework import serializers
 
 from imaging_ops.access.authority import user_site_ids
-
-
-def scope_lookup(model: type[Model]) -> str:
-    path = getattr(model, "scope_path", None)
-    if path is None:
-        raise TypeError(f"{model.__name__} declares no scope_path and cannot be scoped")
-    return "pk" if path == "pk" else f"{path}_id"
+from imaging_ops.access.site_paths import scope_lookup
 
 
 def scope(queryset: QuerySet, user) -> QuerySet:
@@ -29,18 +23,6 @@ def scope(queryset: QuerySet, user) -> QuerySet:
     if user.is_superuser:
         return queryset
     return queryset.filter(**{f"{scope_lookup(queryset.model)}__in": user_site_ids(user)})
-
-
-def site_id_of(obj) -> int:
-    """The primary key of the site an object belongs to."""
-    path = obj.scope_path
-    if path == "pk":
-        return obj.pk
-    target = obj
-    parts = path.split("__")
-    for part in parts[:-1]:
-        target = getattr(target, part)
-    return getattr(target, f"{parts[-1]}_id")
 
 
 class ScopedFormMixin:

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
+from imaging_ops.access.site_paths import site_id_of
 from imaging_ops.audit.context import current_context
 
 GENESIS_HASH = "0" * 64
@@ -252,8 +253,6 @@ def after_commit(func) -> None:
 
 def describe(obj) -> tuple[str, str, int | None]:
     """(object type, object id, site id) of a model instance, for an event."""
-    from imaging_ops.access.scoping import site_id_of
-
     site_id = site_id_of(obj) if getattr(obj, "scope_path", None) else None
     if site_id is None and hasattr(obj, "audit_site_id"):
         site_id = obj.audit_site_id()

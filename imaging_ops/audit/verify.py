@@ -5,7 +5,14 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from imaging_ops.audit.trail import GENESIS_HASH, canonical_text, chain_hash, hmac_key
+from imaging_ops.audit.trail import (
+    GENESIS_HASH,
+    canonical_text,
+    chain_hash,
+    event_fields,
+    hmac_key,
+)
+from imaging_ops.models import AuditChainHead, AuditEvent
 
 FIELDS = (
     "seq",
@@ -70,9 +77,6 @@ def verify_chain(*, anchor: Anchor | None = None, chunk_size: int = 5000) -> Ver
 
 
 def _walk(anchor: Anchor | None, chunk_size: int) -> VerifyResult:
-    from imaging_ops.audit.trail import event_fields
-    from imaging_ops.models import AuditChainHead, AuditEvent
-
     key = hmac_key()
     expected_seq, previous, checked = 1, GENESIS_HASH, 0
     anchor_seen = anchor is None

@@ -28,7 +28,7 @@ from imaging_ops.access.permissions import (
     grants,
     require,
 )
-from imaging_ops.access.scoping import site_id_of
+from imaging_ops.access.site_paths import site_id_of
 from imaging_ops.audit.mixin import RegulatedModel
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
 from imaging_ops.errors import Conflict

@@ -8,7 +8,8 @@ from django.test import RequestFactory
 
 from equipment.filters import AcceptanceNoteFilter, EquipmentFilter, LocationFilter
 from equipment.models import Equipment, Location
-from imaging_ops.access.scoping import ScopedModelChoiceFilter, site_id_of
+from imaging_ops.access.scoping import ScopedModelChoiceFilter
+from imaging_ops.access.site_paths import site_id_of
 from imaging_ops.filters import AuditEventFilter
 from imaging_ops.vocabulary import Role
 from tests import factories

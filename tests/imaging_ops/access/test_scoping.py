@@ -7,7 +7,8 @@ from django.test import RequestFactory
 from rest_framework import serializers
 
 from equipment.models import Equipment, EquipmentStatusChange, Location
-from imaging_ops.access.scoping import ScopedFormMixin, ScopedRelatedField, scope, site_id_of
+from imaging_ops.access.scoping import ScopedFormMixin, ScopedRelatedField, scope
+from imaging_ops.access.site_paths import site_id_of
 from imaging_ops.models import ApiToken, Site, SiteMembership
 from imaging_ops.vocabulary import Role
 from tests import factories
