@@ -14,7 +14,7 @@ from django.views import View
 
 from imaging_ops.audit.selectors import history_for
 from imaging_ops.models import SiteClosure, SiteIdentifier
-from imaging_ops.people.services import managed_sites
+from imaging_ops.people.selectors import managed_sites
 from imaging_ops.sites import services as site_services
 from imaging_ops.sites.forms import ClosureForm, IdentifierForm, SiteSettingsForm
 from imaging_ops.sites.services import SETTINGS_ACTION
