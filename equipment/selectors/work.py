@@ -89,7 +89,7 @@ def out_of_service_work(user, *, limit: int = LIMIT) -> Waiting:
     )
 
 
-def sources_only_sites(user) -> frozenset[int]:
+def _sources_only_sites(user) -> frozenset[int]:
     """The sites where the person records acceptance as radiation safety officer only: the
     RSO's grant covers sealed sources (and restricted areas), so their acceptance work there
     is the sealed sources. Elsewhere, all the equipment awaiting acceptance is theirs."""
@@ -105,7 +105,7 @@ def acceptance_work(user, *, limit: int = LIMIT) -> Waiting:
     waiting first: at each site where they perform records, all of it; where they are only
     the radiation safety officer, the sealed sources."""
     performs = sites_where(user, Action.PERFORM_RECORDS)
-    sources_only = sources_only_sites(user)
+    sources_only = _sources_only_sites(user)
     mine = Equipment.objects.filter(status=EquipmentStatus.AWAITING_ACCEPTANCE).filter(
         Q(site_id__in=performs - sources_only)
         | Q(site_id__in=sources_only, category=Category.SEALED_SOURCE)
