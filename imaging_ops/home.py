@@ -3,8 +3,10 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from equipment.selectors.registry import out_of_service, status_by_site
+from equipment.models import EquipmentStatus
+from equipment.selectors.registry import status_by_site
 from equipment.selectors.status import recent_status_changes
+from equipment.selectors.work import acceptance_work, out_of_service_work, unsigned_drafts
 from imaging_ops.access.authority import memberships_in_force
 from imaging_ops.people.selectors import inspector_access
 from imaging_ops.vocabulary import Role
@@ -26,13 +28,21 @@ def home(request):
     role = home_role(user)
     context = {"role": role}
     if role == Role.MANAGER:
-        context["sites"] = status_by_site(user)
+        sites = status_by_site(user)
+        context["sites"] = sites
+        context["waiting_anywhere"] = any(
+            row[EquipmentStatus.AWAITING_ACCEPTANCE] or row[EquipmentStatus.OUT_OF_SERVICE]
+            for row in sites
+        )
         template = "home/manager.html"
     elif role == Role.INSPECTOR:
         context["access"] = inspector_access(user)
         template = "home/inspector.html"
     elif role is not None:
-        context["out_of_service"] = out_of_service(user)
+        # Technicians, physicists and RSOs: what waits for them, each item linked to its page.
+        context["out_of_service"] = out_of_service_work(user)
+        context["to_accept"] = acceptance_work(user)
+        context["drafts"] = unsigned_drafts(user)
         context["recent_changes"] = recent_status_changes(user)
         template = "home/technician.html"
     else:

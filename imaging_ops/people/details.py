@@ -70,6 +70,28 @@ def _clean_details(*, actor, person: User, details: dict, reason: str) -> dict:
     return details
 
 
+def validate_person_details(
+    *,
+    actor,
+    person: User,
+    full_name: str = "",
+    credentials: str = "",
+    email: str = "",
+    employee_id: str = "",
+    reason: str = "",
+) -> dict:
+    """The details as `update_person_details` would save them, or every field error at once;
+    a form that did not parse asks it about the fields that did."""
+    details = {
+        "full_name": full_name,
+        "credentials": credentials,
+        "email": email,
+        "employee_id": employee_id,
+    }
+    reason = (reason or "").strip()
+    return _clean_details(actor=actor, person=person, details=details, reason=reason)
+
+
 def _may_change_email(actor, person: User) -> bool:
     if actor.pk == person.pk:
         return True
@@ -108,15 +130,13 @@ def update_person_details(
     try:
         with regulated_transaction(actor=actor):
             user = User.objects.select_for_update().get(pk=person.pk)
-            details = _clean_details(
+            details = validate_person_details(
                 actor=actor,
                 person=user,
-                details={
-                    "full_name": full_name,
-                    "credentials": credentials,
-                    "email": email,
-                    "employee_id": employee_id,
-                },
+                full_name=full_name,
+                credentials=credentials,
+                email=email,
+                employee_id=employee_id,
                 reason=reason,
             )
             changed = tuple(name for name in DETAIL_FIELDS if details[name] != getattr(user, name))

@@ -2,9 +2,10 @@
 
 from django.db.models import Q
 
+from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
 from imaging_ops.audit.selectors import HISTORY_LIMIT
 from imaging_ops.audit.trail import AuditAction
-from imaging_ops.models import AuditEvent, SiteMembership, User
+from imaging_ops.models import AuditEvent, Site, SiteMembership, User
 from imaging_ops.vocabulary import Role
 
 
@@ -33,3 +34,12 @@ def inspector_access(user):
         .select_related("site")
         .order_by("site__code")
     )
+
+
+def managed_sites(user):
+    """The sites where the person manages people, in code order (every site for admins)."""
+    sites = Site.objects.order_by("code")
+    managed = sites_where(user, Action.MANAGE_PEOPLE)
+    if managed is ALL_SITES:
+        return sites
+    return sites.filter(pk__in=managed)

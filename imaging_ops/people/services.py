@@ -15,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.urls import reverse
 
-from imaging_ops.access.permissions import ALL_SITES, Action, require, sites_where
+from imaging_ops.access.permissions import Action, require
 from imaging_ops.audit.trail import regulated_transaction
+from imaging_ops.errors import FieldErrors
 from imaging_ops.models import Site, SiteMembership, User
 from imaging_ops.notifications.services import notify
 from imaging_ops.security.password_links import send_set_password_link
@@ -141,7 +142,7 @@ def _existing_account(*, username: str, email: str) -> User | None:
                 }
             )
         return holder
-    if User.objects.filter(email__iexact=email).exists():
+    if email and User.objects.filter(email__iexact=email).exists():
         raise ValidationError(
             {
                 "email": "Another account already uses this email address. To give that person "
@@ -149,6 +150,65 @@ def _existing_account(*, username: str, email: str) -> User | None:
             }
         )
     return None
+
+
+def validate_invitation(
+    *,
+    actor,
+    site: Site,
+    now: datetime,
+    role: str = "",
+    email: str = "",
+    username: str = "",
+    identity_verified_by: str = "",
+    full_name: str = "",
+    credentials: str = "",
+    employee_id: str = "",
+    is_trainee: bool = False,
+    expires_on: date | None = None,
+) -> User:
+    """The account an invitation gives the role to (the one it names, or a new one, checked and
+    not saved), or one ValidationError with every field error at once. `invite_person` asks
+    this first; a form that did not parse asks it about the fields that did."""
+    errors = FieldErrors()
+    if role not in Role.values:
+        errors.add("role", "Choose a role.")
+    email = User.objects.normalize_email((email or "").strip())
+    if not email:
+        errors.add("email", "Enter the person's email address: the link goes there.")
+    with errors.collect():
+        username = _clean_username(username)
+    if not (identity_verified_by or "").strip():
+        errors.add("identity_verified_by", "Say how you checked who this person is, e.g. ID badge.")
+    with errors.collect():
+        _clean_trainee(role, is_trainee)
+    with errors.collect():
+        _clean_expiry(site=site, role=role, expires_on=expires_on, now=now)
+    user = None
+    if "username" not in errors:
+        with errors.collect():
+            user = _existing_account(username=username, email=email)
+    if user is not None:
+        with errors.collect():
+            _refuse_own_manager_role(actor=actor, user=user, role=role)
+    else:
+        user = User(
+            username=username,
+            email=email,
+            full_name=(full_name or "").strip(),
+            credentials=(credentials or "").strip(),
+            employee_id=(employee_id or "").strip(),
+            home_site=site,
+        )
+        user.set_unusable_password()
+        with errors.collect():
+            user.full_clean(
+                exclude=["password", "home_site", *errors],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+    errors.raise_any()
+    return user
 
 
 def invite_person(
@@ -174,36 +234,27 @@ def invite_person(
     says how the manager checked who the person is (21 CFR 11.100(b)); it is audited.
     """
     require(actor, Action.MANAGE_PEOPLE, site)
-    if role not in Role.values:
-        raise ValidationError({"role": "Choose a role."})
-    email = User.objects.normalize_email((email or "").strip())
-    if not email:
-        raise ValidationError({"email": "Enter the person's email address: the link goes there."})
-    username = _clean_username(username)
-    identity_verified_by = (identity_verified_by or "").strip()
-    if not identity_verified_by:
-        raise ValidationError(
-            {"identity_verified_by": "Say how you checked who this person is, e.g. ID badge."}
-        )
-    _clean_trainee(role, is_trainee)
-    _clean_expiry(site=site, role=role, expires_on=expires_on, now=now)
-    user = _existing_account(username=username, email=email)
-    if user is not None:
-        _refuse_own_manager_role(actor=actor, user=user, role=role)
-    reason = f"Invited to {site.code}; identity verified: {identity_verified_by}"
+    user = validate_invitation(
+        actor=actor,
+        site=site,
+        now=now,
+        role=role,
+        email=email,
+        username=username,
+        identity_verified_by=identity_verified_by,
+        full_name=full_name,
+        credentials=credentials,
+        employee_id=employee_id,
+        is_trainee=is_trainee,
+        expires_on=expires_on,
+    )
+    created = user.pk is None
+    reason = f"Invited to {site.code}; identity verified: {identity_verified_by.strip()}"
     try:
         with regulated_transaction(actor=actor):
-            created = user is None
             if created:
-                user = _create_account(
-                    site=site,
-                    username=username,
-                    email=email,
-                    full_name=full_name,
-                    credentials=credentials,
-                    employee_id=employee_id,
-                    reason=reason,
-                )
+                user._audit_reason = reason
+                user.save()
             membership = _grant(
                 user=user,
                 site=site,
@@ -225,33 +276,6 @@ def invite_person(
     return Invitation(
         user=user, membership=membership, created_account=created, link_sent=link_sent
     )
-
-
-def _create_account(
-    *,
-    site: Site,
-    username: str,
-    email: str,
-    full_name: str,
-    credentials: str,
-    employee_id: str,
-    reason: str,
-) -> User:
-    user = User(
-        username=username,
-        email=email,
-        full_name=(full_name or "").strip(),
-        credentials=(credentials or "").strip(),
-        employee_id=(employee_id or "").strip(),
-        home_site=site,
-    )
-    user.set_unusable_password()
-    user.full_clean(
-        exclude=["password", "home_site"], validate_unique=False, validate_constraints=False
-    )
-    user._audit_reason = reason
-    user.save()
-    return user
 
 
 def _grant(
@@ -391,18 +415,6 @@ def deactivate_membership(
         _keep_a_manager(membership=membership, now=now)
         _save_membership(membership, reason)
     return membership
-
-
-# --- reads for the pages --------------------------------------------------------------------
-
-
-def managed_sites(user):
-    """The sites where the person manages people, in code order (every site for admins)."""
-    sites = Site.objects.order_by("code")
-    managed = sites_where(user, Action.MANAGE_PEOPLE)
-    if managed is ALL_SITES:
-        return sites
-    return sites.filter(pk__in=managed)
 
 
 def may_change(actor, membership: SiteMembership) -> bool:

@@ -29,7 +29,7 @@ from imaging_ops.people.forms import (
     MembershipForm,
     PersonDetailsForm,
 )
-from imaging_ops.people.selectors import person_history
+from imaging_ops.people.selectors import managed_sites, person_history
 from imaging_ops.security.lockout import locked_people, unlock_account
 from imaging_ops.web.base import ManagedSiteMixin, ServiceFormView
 
@@ -60,7 +60,7 @@ class PeopleIndexView(LoginRequiredMixin, View):
 
     def get(self, request):
         _require_manages_people_somewhere(request.user)
-        sites = list(people.managed_sites(request.user))
+        sites = list(managed_sites(request.user))
         if len(sites) == 1:
             return redirect("site_people", site_code=sites[0].code)
         return render(request, "people/site_index.html", {"sites": sites})
@@ -115,6 +115,11 @@ class InvitePersonView(ManagedSiteMixin, ServiceFormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(site=self.site, **kwargs)
+
+    def check_parsed(self, form):
+        people.validate_invitation(
+            actor=self.request.user, site=self.site, now=timezone.now(), **form.cleaned_data
+        )
 
     def call_service(self, form):
         return people.invite_person(
@@ -220,6 +225,11 @@ class PersonDetailsView(ManagedSiteMixin, ServiceFormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(site=self.site, person=self.object, **kwargs)
+
+    def check_parsed(self, form):
+        person_details.validate_person_details(
+            actor=self.request.user, person=self.object, **form.cleaned_data
+        )
 
     def call_service(self, form):
         return person_details.update_person_details(

@@ -56,24 +56,18 @@ def _clean_clinical_days(value) -> list[int]:
     return days
 
 
-def update_site_settings(
+def validate_site_settings(
     *,
-    actor,
     site: Site,
-    time_zone: str,
-    clinical_days,
-    opens_at: time,
-    closes_at: time,
+    time_zone: str = "",
+    clinical_days=(),
+    opens_at: time | None = None,
+    closes_at: time | None = None,
     address: str = "",
     reason: str = "",
-    now: datetime,
-) -> Site:
-    """Change a site's time zone, clinical days, opening hours and address.
-
-    A new time zone moves every local due time of the site, so it needs a reason; it must be
-    one of `TIME_ZONES`. A zone the site already has is kept even if the list leaves it out.
-    """
-    require(actor, SETTINGS_ACTION, site)
+) -> dict:
+    """The settings as `update_site_settings` would save them, or every field error at once;
+    a form that did not parse asks it about the fields that did."""
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
     time_zone = (time_zone or "").strip()
@@ -98,19 +92,83 @@ def update_site_settings(
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-    site.time_zone = time_zone
-    site.clinical_days = clinical_days
-    site.opens_at = opens_at
-    site.closes_at = closes_at
-    site.address = (address or "").strip()
+    return {
+        "time_zone": time_zone,
+        "clinical_days": clinical_days,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "address": (address or "").strip(),
+    }
+
+
+def update_site_settings(
+    *,
+    actor,
+    site: Site,
+    time_zone: str,
+    clinical_days,
+    opens_at: time,
+    closes_at: time,
+    address: str = "",
+    reason: str = "",
+    now: datetime,
+) -> Site:
+    """Change a site's time zone, clinical days, opening hours and address.
+
+    A new time zone moves every local due time of the site, so it needs a reason; it must be
+    one of `TIME_ZONES`. A zone the site already has is kept even if the list leaves it out.
+    """
+    require(actor, SETTINGS_ACTION, site)
+    settings = validate_site_settings(
+        site=site,
+        time_zone=time_zone,
+        clinical_days=clinical_days,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        address=address,
+        reason=reason,
+    )
+    for field, value in settings.items():
+        setattr(site, field, value)
     site.full_clean(validate_unique=False, validate_constraints=False)
-    site._audit_reason = reason
+    site._audit_reason = (reason or "").strip()
     with regulated_transaction(actor=actor):
         site.save()
     return site
 
 
 # --- closures -------------------------------------------------------------------------------
+
+
+def validate_closure(
+    *, site: Site, now: datetime, date: date | None = None, reason: str = ""
+) -> SiteClosure:
+    """The closure `add_site_closure` would save, or every field error at once; a form that
+    did not parse asks it about the fields that did."""
+    closure = SiteClosure(site=site, date=date, reason=(reason or "").strip())
+    errors: dict[str, list] = {}
+    if not closure.reason:
+        errors["reason"] = ["Say why the site is closed, e.g. public holiday."]
+    today = site.today(now)
+    if date is None:
+        errors["date"] = ["Enter the day the site is closed."]
+    elif date < today:
+        errors["date"] = [
+            f"Closures are entered ahead: choose today ({today:%Y-%m-%d} at {site.code}) or later."
+        ]
+    elif date > today + FURTHEST_AHEAD:
+        errors["date"] = ["That is more than 20 years ahead: check the year."]
+    elif SiteClosure.objects.in_force().filter(site=site, date=date).exists():
+        errors["date"] = ["This site already has a closure on that date."]
+    try:
+        closure.full_clean(
+            exclude=["site", *errors], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+    return closure
 
 
 def add_site_closure(*, actor, site: Site, date: date, reason: str, now: datetime) -> SiteClosure:
@@ -120,24 +178,8 @@ def add_site_closure(*, actor, site: Site, date: date, reason: str, now: datetim
     not rewritten by a closure entered afterwards.
     """
     require(actor, SETTINGS_ACTION, site)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the site is closed, e.g. public holiday."})
-    today = site.today(now)
-    if date < today:
-        raise ValidationError(
-            {
-                "date": f"Closures are entered ahead: choose today ({today:%Y-%m-%d} at "
-                f"{site.code}) or later."
-            }
-        )
-    if date > today + FURTHEST_AHEAD:
-        raise ValidationError({"date": "That is more than 20 years ahead: check the year."})
-    if SiteClosure.objects.in_force().filter(site=site, date=date).exists():
-        raise ValidationError({"date": "This site already has a closure on that date."})
-    closure = SiteClosure(site=site, date=date, reason=reason)
-    closure.full_clean(exclude=["site"], validate_unique=False, validate_constraints=False)
-    closure._audit_reason = reason
+    closure = validate_closure(site=site, now=now, date=date, reason=reason)
+    closure._audit_reason = closure.reason
     try:
         with regulated_transaction(actor=actor):
             closure.save()
@@ -182,31 +224,59 @@ def closures_of(site: Site, now: datetime) -> tuple[list[SiteClosure], list[Site
 # --- regulatory identifiers -----------------------------------------------------------------
 
 
-def _validate_identifier(identifier: SiteIdentifier, *, expiry_changed: bool, now: datetime):
-    errors: dict[str, list[str]] = {}
-    if identifier.kind not in IdentifierKind.values:
+def validate_identifier(
+    *,
+    site: Site,
+    now: datetime,
+    identifier: SiteIdentifier | None = None,
+    kind: str = "",
+    number: str = "",
+    issuer: str = "",
+    expires_on: date | None = None,
+    reason: str = "",
+) -> SiteIdentifier:
+    """The identifier as it would be saved: a new one, or a corrected copy of `identifier`
+    (which is left as it is). Otherwise every field error at once. `add_site_identifier` and
+    `update_site_identifier` ask this first; a form that did not parse asks it too."""
+    checked = SiteIdentifier(
+        pk=identifier.pk if identifier else None,
+        site=site,
+        kind=kind,
+        number=(number or "").strip(),
+        issuer=(issuer or "").strip(),
+        expires_on=expires_on,
+    )
+    errors: dict[str, list] = {}
+    if identifier is not None and not (reason or "").strip():
+        errors["reason"] = ["Say why it changes, e.g. renewed or typing error."]
+    if checked.kind not in IdentifierKind.values:
         errors["kind"] = ["Choose what kind of identifier this is."]
-    if not identifier.number:
+    if not checked.number:
         errors["number"] = ["Enter the number as the issuer prints it."]
-    if not identifier.issuer:
+    if not checked.issuer:
         errors["issuer"] = ["Enter who issued it, e.g. the state or the accrediting body."]
     clash = SiteIdentifier.objects.filter(
-        site_id=identifier.site_id, kind=identifier.kind, number__iexact=identifier.number
-    ).exclude(pk=identifier.pk)
-    if identifier.number and clash.exists():
+        site_id=site.pk, kind=checked.kind, number__iexact=checked.number
+    ).exclude(pk=checked.pk)
+    if checked.number and clash.exists():
         errors["number"] = ["This site already has that identifier."]
-    expires_on = identifier.expires_on
-    if expires_on is not None and expiry_changed:
-        today = identifier.site.today(now)
+    if expires_on is not None and (identifier is None or expires_on != identifier.expires_on):
+        today = site.today(now)
         if expires_on < today:
             errors["expires_on"] = [
                 "That date has passed: enter the expiry of the identifier in force now."
             ]
         elif expires_on > today + FURTHEST_AHEAD:
             errors["expires_on"] = ["That is more than 20 years ahead: check the year."]
+    try:
+        checked.full_clean(
+            exclude=["site", *errors], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        exc.update_error_dict(errors)
     if errors:
         raise ValidationError(errors)
-    identifier.full_clean(exclude=["site"], validate_unique=False, validate_constraints=False)
+    return checked
 
 
 def _save_identifier(identifier: SiteIdentifier, *, actor, reason: str) -> None:
@@ -230,14 +300,9 @@ def add_site_identifier(
 ) -> SiteIdentifier:
     """Record a licence, registration, certificate or accreditation of the site."""
     require(actor, SETTINGS_ACTION, site)
-    identifier = SiteIdentifier(
-        site=site,
-        kind=kind,
-        number=(number or "").strip(),
-        issuer=(issuer or "").strip(),
-        expires_on=expires_on,
+    identifier = validate_identifier(
+        site=site, now=now, kind=kind, number=number, issuer=issuer, expires_on=expires_on
     )
-    _validate_identifier(identifier, expiry_changed=True, now=now)
     _save_identifier(identifier, actor=actor, reason="")
     return identifier
 
@@ -255,16 +320,19 @@ def update_site_identifier(
 ) -> SiteIdentifier:
     """Correct or renew an identifier; the reason (e.g. "renewed") is audited with the change."""
     require(actor, SETTINGS_ACTION, identifier.site)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why it changes, e.g. renewed or typing error."})
-    expiry_changed = expires_on != identifier.expires_on
-    identifier.kind = kind
-    identifier.number = (number or "").strip()
-    identifier.issuer = (issuer or "").strip()
-    identifier.expires_on = expires_on
-    _validate_identifier(identifier, expiry_changed=expiry_changed, now=now)
-    _save_identifier(identifier, actor=actor, reason=reason)
+    checked = validate_identifier(
+        site=identifier.site,
+        now=now,
+        identifier=identifier,
+        kind=kind,
+        number=number,
+        issuer=issuer,
+        expires_on=expires_on,
+        reason=reason,
+    )
+    for field in ("kind", "number", "issuer", "expires_on"):
+        setattr(identifier, field, getattr(checked, field))
+    _save_identifier(identifier, actor=actor, reason=reason.strip())
     return identifier
 
 

@@ -14,7 +14,7 @@ from django.views import View
 
 from imaging_ops.audit.selectors import history_for
 from imaging_ops.models import SiteClosure, SiteIdentifier
-from imaging_ops.people.services import managed_sites
+from imaging_ops.people.selectors import managed_sites
 from imaging_ops.sites import services as site_services
 from imaging_ops.sites.forms import ClosureForm, IdentifierForm, SiteSettingsForm
 from imaging_ops.sites.services import SETTINGS_ACTION
@@ -79,6 +79,9 @@ class SiteSettingsView(SettingsPageMixin, ServiceFormView):
     def render_form(self, form, status=200):
         return self.page(form=form, status=status)
 
+    def check_parsed(self, form):
+        site_services.validate_site_settings(site=self.site, **form.cleaned_data)
+
     def call_service(self, form):
         return site_services.update_site_settings(
             actor=self.request.user, site=self.site, now=timezone.now(), **form.cleaned_data
@@ -102,6 +105,9 @@ class AddClosureView(SettingsPageMixin, ServiceFormView):
 
     def render_form(self, form, status=200):
         return self.page(closure_form=form, status=status)
+
+    def check_parsed(self, form):
+        site_services.validate_closure(site=self.site, now=timezone.now(), **form.cleaned_data)
 
     def call_service(self, form):
         return site_services.add_site_closure(
@@ -162,6 +168,11 @@ class IdentifierFormView(ManagedSiteMixin, ServiceFormView):
             identifier=identifier,
             audit_history=history_for(identifier) if identifier else None,
             **kwargs,
+        )
+
+    def check_parsed(self, form):
+        site_services.validate_identifier(
+            site=self.site, identifier=self.object, now=timezone.now(), **form.cleaned_data
         )
 
     def call_service(self, form):

@@ -24,15 +24,25 @@ class ScopedMixin(LoginRequiredMixin):
         return scope(super().get_queryset(), self.request.user)
 
 
-def add_service_errors(form, exc: ValidationError, field_map: dict[str, str] | None = None):
-    """Show a service's ValidationError on the form: on the field it names, or above the form."""
+def add_service_errors(
+    form, exc: ValidationError, field_map: dict[str, str] | None = None, *, beside: bool = False
+):
+    """Show a service's ValidationError on the form: on the field it names, or above the form.
+
+    `beside`: the form has errors of its own; a field it already refused keeps only its own
+    message (the service saw no value there), and a message above the form is not repeated.
+    """
     field_map = field_map or {}
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, field_messages in exc.message_dict.items():
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, field_messages in errors.items():
         target = field_map.get(field, field)
-        form.add_error(target if target in form.fields else None, field_messages)
+        target = target if target in form.fields else None
+        if beside and target is not None and target in form.errors:
+            continue
+        if beside and target is None:
+            field_messages = [m for m in field_messages if m not in form.non_field_errors()]
+        if field_messages:
+            form.add_error(target, field_messages)
 
 
 class ManagedSiteMixin(LoginRequiredMixin):
@@ -69,7 +79,9 @@ class ServiceFormView(LoginRequiredMixin, ContextMixin, View):
 
     GET shows the form, after `check_permission()` (403 to a person who types the address of a
     form they may not use) and `check_state()` (409 where the object cannot change). POST
-    validates the form (400 with its errors) and calls the service; what the service raises is
+    validates the form and calls the service. A form that does not parse answers 400 with its
+    errors and, beside them, those of `check_parsed(form)`: the service's own checks asked about
+    the fields that did parse, so one submit shows every error. What the service raises is
     answered here and nowhere else, as imaging_ops.api.errors answers it for the API:
 
     - ValidationError: 400, the form again with each message on its field (`field_map` names the
@@ -109,6 +121,12 @@ class ServiceFormView(LoginRequiredMixin, ContextMixin, View):
     def check_state(self) -> None:
         """Raise Conflict where the object is in a state that forbids the change (a signed or
         voided record), so GET answers 409 with the way forward, as POST would."""
+
+    def check_parsed(self, form) -> None:
+        """Called when the form has parse errors: raise the ValidationError of the service's own
+        checks (the function the service itself calls) on `form.cleaned_data`, the fields that
+        did parse. A field the form refused keeps its own message. By default nothing is asked:
+        the service's checks then wait until the form parses."""
 
     def get_initial(self) -> dict | None:
         """The form's starting values; None leaves a form that knows its own (from the object
@@ -178,6 +196,10 @@ class ServiceFormView(LoginRequiredMixin, ContextMixin, View):
         self.object = self.get_object()
         form = self.get_form()
         if not form.is_valid():
+            try:
+                self.check_parsed(form)
+            except ValidationError as exc:
+                add_service_errors(form, exc, self.field_map, beside=True)
             return self.render_form(form, status=400)
         try:
             result = self.call_service(form)

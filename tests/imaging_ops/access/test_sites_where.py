@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from imaging_ops.access.permissions import ALL_SITES, Action, can, sites_where
 from imaging_ops.audit.selectors import audit_events_for
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
-from imaging_ops.people.services import managed_sites
+from imaging_ops.people.selectors import managed_sites
 from imaging_ops.vocabulary import Role
 from imaging_ops.web.navigation import navigation
 from tests import factories
