@@ -1,7 +1,10 @@
 """Reads about people that pages, the API and PDFs share."""
 
+from datetime import datetime
+
 from django.db.models import Q
 
+from imaging_ops.access.authority import in_force
 from imaging_ops.audit.selectors import HISTORY_LIMIT
 from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent, SiteMembership, User
@@ -33,3 +36,16 @@ def inspector_access(user):
         .select_related("site")
         .order_by("site__code")
     )
+
+
+def managers_in_force(site, now: datetime) -> list[User]:
+    """The people who manage the site now: an active manager role there, unexpired (in the
+    site's time zone), on an active account; by username, in one query."""
+    rows = (
+        SiteMembership.objects.filter(
+            site=site, role=Role.MANAGER, is_active=True, user__is_active=True
+        )
+        .select_related("user", "site")
+        .order_by("user__username")
+    )
+    return [row.user for row in rows if in_force(row, now)]
