@@ -13,6 +13,9 @@ from equipment.models import (
 from imaging_ops.models import Meaning, Signature
 from imaging_ops.records.signatures import signature_is_valid
 
+# The outcomes that let equipment into clinical use.
+ACCEPTING_OUTCOMES = (AcceptanceOutcome.ACCEPTED, AcceptanceOutcome.ACCEPTED_WITH_CONDITIONS)
+
 
 def acceptance_notes():
     """Notes with their versions, authors and signatures (with their sites, for the
@@ -70,7 +73,4 @@ def has_signed_acceptance(equipment: Equipment, *, since=None) -> bool:
     latest = next(
         (sig for sig in signatures if signature_is_valid(sig, versions[sig.object_id])), None
     )
-    return latest is not None and versions[latest.object_id].outcome in (
-        AcceptanceOutcome.ACCEPTED,
-        AcceptanceOutcome.ACCEPTED_WITH_CONDITIONS,
-    )
+    return latest is not None and versions[latest.object_id].outcome in ACCEPTING_OUTCOMES
