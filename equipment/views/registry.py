@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
 from equipment.decay import source_activity
-from equipment.filters import EquipmentFilter, LocationFilter
+from equipment.filters import EquipmentFilter, LocationFilter, filter_params
 from equipment.forms.registry import EquipmentForm, LocationForm
 from equipment.forms.status import StatusChangeForm
 from equipment.models import Equipment, Location
@@ -39,6 +39,7 @@ class EquipmentListView(ScopedMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
+        context["filter_params"] = filter_params(self.request.GET, self.filterset)
         context["location_choices"] = self._location_choices()
         context["may_create"] = bool(_sites_where_user_edits(self.request.user))
         return context
