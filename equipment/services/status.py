@@ -157,8 +157,8 @@ def _tell_managers_of_outage(equipment: Equipment, change: EquipmentStatusChange
             title=f"High-risk equipment out of service: {equipment.asset_tag} at {site.code}",
             body=(
                 f"{change.actor.display_name} took {equipment.asset_tag} — {equipment.name} out "
-                f"of service at {at:%Y-%m-%d %H:%M %Z}: “{change.reason}”. It is unavailable "
-                "for patients until it is returned to service."
+                f"of service at {at:%Y-%m-%d %H:%M %Z}. It is unavailable for patients until it "
+                f"is returned to service. Reason given: {change.reason}"
             ),
             url=reverse("equipment:detail", args=[equipment.pk]),
             now=change.changed_at,
