@@ -42,6 +42,19 @@ class EquipmentFilter(django_filters.FilterSet):
         return queryset.filter(modalities__icontains=f'"{value}"')
 
 
+def filter_params(query, filterset) -> list[tuple[str, str]]:
+    """The query's filled-in parameters that are this FilterSet's filters, in order: what a
+    page carries on to another (labels, back to the list), leaving page numbers behind."""
+    names = set(filterset.filters)
+    return [
+        (name, value)
+        for name, values in query.lists()
+        if name in names
+        for value in values
+        if value
+    ]
+
+
 class LocationFilter(django_filters.FilterSet):
     site = ScopedModelChoiceFilter(queryset=Site.objects.all())
     area_class = django_filters.ChoiceFilter(choices=AreaClass.choices)

@@ -70,7 +70,8 @@ class EquipmentViewSet(ScopedViewSet):
     @extend_schema(request=StatusChangeRequestSerializer, responses={201: StatusChangeSerializer})
     @action(detail=True, methods=["post"], url_path="status")
     def change_status(self, request, pk=None):
-        """Change the equipment's status along the transition table, with a reason."""
+        """Change the equipment's status along the transition table, with a reason; high-risk
+        equipment goes out of service only with `confirm_high_risk: true`."""
         equipment = self.get_object()
         payload = StatusChangeRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -79,6 +80,7 @@ class EquipmentViewSet(ScopedViewSet):
             to=payload.validated_data["status"],
             reason=payload.validated_data["reason"],
             actor=request.user,
+            confirm_high_risk=payload.validated_data["confirm_high_risk"],
         )
         return Response(StatusChangeSerializer(change).data, status=status.HTTP_201_CREATED)
 

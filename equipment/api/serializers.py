@@ -120,6 +120,12 @@ class EquipmentSerializer(serializers.ModelSerializer):
 class StatusChangeRequestSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=EquipmentStatus.choices)
     reason = serializers.CharField()
+    confirm_high_risk = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Required (true) to take high-risk equipment out of service: the caller "
+        "understands it will be unavailable for patients.",
+    )
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):

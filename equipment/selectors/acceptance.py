@@ -13,6 +13,9 @@ from equipment.models import (
 from imaging_ops.models import Meaning, Signature
 from imaging_ops.records.signatures import signature_is_valid
 
+# The outcomes that let equipment into clinical use.
+ACCEPTING_OUTCOMES = (AcceptanceOutcome.ACCEPTED, AcceptanceOutcome.ACCEPTED_WITH_CONDITIONS)
+
 
 def acceptance_notes():
     """Notes with their versions, authors and signatures (with their sites, for the
@@ -100,5 +103,4 @@ def signed_acceptance(equipment: Equipment, *, since=None) -> AcceptanceNoteVers
     if latest is None:
         return None
     version = versions[latest.object_id]
-    accepted = (AcceptanceOutcome.ACCEPTED, AcceptanceOutcome.ACCEPTED_WITH_CONDITIONS)
-    return version if version.outcome in accepted else None
+    return version if version.outcome in ACCEPTING_OUTCOMES else None

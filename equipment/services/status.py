@@ -10,6 +10,7 @@ service (work orders, required procedures, schedules past their hard limit) adds
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from equipment.models import Equipment, EquipmentStatus, EquipmentStatusChange, StatusChangeKind
@@ -17,8 +18,12 @@ from equipment.selectors.acceptance import acceptance_blockers, acceptance_date_
 from equipment.services.grants import require_equipment_edit
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.audit.trail import AuditAction, regulated_transaction
+from imaging_ops.notifications.services import notify
+from imaging_ops.people.selectors import managers_in_force
 
 S = EquipmentStatus
+
+HIGH_RISK_OUT_OF_SERVICE_NOTIFICATION = "high_risk_out_of_service"
 
 # The one transition table. Retired equipment goes back into service through the same gate as
 # acceptance; disposal is final.
@@ -95,9 +100,14 @@ def record_status_change(
 
 
 def change_equipment_status(
-    *, equipment: Equipment, to: str, reason: str, actor
+    *, equipment: Equipment, to: str, reason: str, actor, confirm_high_risk: bool = False
 ) -> EquipmentStatusChange:
-    """Move equipment to a new status along the transition table, with a reason, or refuse."""
+    """Move equipment to a new status along the transition table, with a reason, or refuse.
+
+    High-risk equipment goes out of service only with `confirm_high_risk` (the person
+    understands it will be unavailable for patients), and the site's managers are told in the
+    app, in the same transaction as the change: once per change, or not at all.
+    """
     if to not in S.values:
         raise ValidationError({"status": f"“{to}” is not a status."})
     action = ACTION_FOR_STATUS.get(to)  # None for awaiting acceptance: the table refuses it
@@ -106,8 +116,11 @@ def change_equipment_status(
         require_equipment_edit(actor, equipment.site_id, equipment.category)
     elif action is not None:
         require(actor, action, equipment.site_id)
+    errors = _unconfirmed_high_risk(equipment, to=to, confirmed=confirm_high_risk)
     if not (reason or "").strip():
-        raise ValidationError({"reason": "Give a reason for the status change."})
+        errors["reason"] = "Give a reason for the status change."
+    if errors:
+        raise ValidationError(errors)
     now = timezone.now()
     with regulated_transaction(actor=actor):
         # Lock the row so two people changing the status at once cannot both pass the table.
@@ -119,6 +132,10 @@ def change_equipment_status(
                     f"cannot become {S(to).label.lower()}."
                 }
             )
+        # Asked again of the stored row: it may have been marked high risk meanwhile.
+        errors = _unconfirmed_high_risk(current, to=to, confirmed=confirm_high_risk)
+        if errors:
+            raise ValidationError(errors)
         accepted_on = None
         if to == S.IN_SERVICE:
             blockers = return_to_service_blockers(current)
@@ -128,7 +145,44 @@ def change_equipment_status(
         change = record_status_change(
             current, to=to, reason=reason.strip(), actor=actor, now=now, accepted_on=accepted_on
         )
+        if to == S.OUT_OF_SERVICE and current.high_risk:
+            _tell_managers_of_outage(current, change)
     equipment.status = current.status
     equipment.updated_at = current.updated_at
     equipment.accepted_on = current.accepted_on
     return change
+
+
+def _unconfirmed_high_risk(equipment: Equipment, *, to: str, confirmed: bool) -> dict:
+    """The field error when high-risk equipment would go out of service unconfirmed."""
+    if to != S.OUT_OF_SERVICE or not equipment.high_risk or confirmed:
+        return {}
+    return {
+        "confirm_high_risk": (
+            f"{equipment.asset_tag} is high-risk equipment: confirm that it will be unavailable "
+            "for patients while it is out of service."
+        )
+    }
+
+
+def _tell_managers_of_outage(equipment: Equipment, change: EquipmentStatusChange) -> None:
+    """One notification to each manager of the site, except the person who made the change:
+    they know already, and the others need to plan for the machine being down."""
+    site = equipment.site
+    at = site.local(change.changed_at)
+    for manager in managers_in_force(site, change.changed_at):
+        if manager.pk == change.actor_id:
+            continue
+        notify(
+            user=manager,
+            site=site,
+            kind=HIGH_RISK_OUT_OF_SERVICE_NOTIFICATION,
+            title=f"High-risk equipment out of service: {equipment.asset_tag} at {site.code}",
+            body=(
+                f"{change.actor.display_name} took {equipment.asset_tag} — {equipment.name} out "
+                f"of service at {at:%Y-%m-%d %H:%M %Z}. It is unavailable for patients until it "
+                f"is returned to service. Reason given: {change.reason}"
+            ),
+            url=reverse("equipment:detail", args=[equipment.pk]),
+            now=change.changed_at,
+        )

@@ -4,6 +4,7 @@ equipment.services.acceptance; a signed version answers 409 with the way forward
 person who may not make the change gets 403 before any form is shown."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -15,9 +16,10 @@ from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
 from equipment.forms.acceptance import AcceptanceNoteForm, AmendForm, SignForm, VoidForm
-from equipment.models import AcceptanceNote, Equipment
-from equipment.selectors.acceptance import acceptance_notes
+from equipment.models import AcceptanceNote, Equipment, EquipmentStatus
+from equipment.selectors.acceptance import ACCEPTING_OUTCOMES, acceptance_notes
 from equipment.services import acceptance as services
+from equipment.services.status import allowed_transitions, return_to_service_blockers
 from imaging_ops.access.permissions import Action, can, require
 from imaging_ops.access.scoping import scope
 from imaging_ops.audit.selectors import history_for
@@ -59,6 +61,16 @@ class NoteView:
     current: VersionView
     history: list[VersionView]  # newest first
 
+    @property
+    def accepts(self) -> bool:
+        """Whether the note, as signed, says the equipment is accepted: the notes on which a
+        page offers the return to service (whether the gate opens is the gate's to say)."""
+        return (
+            not self.note.is_voided
+            and self.current.is_signed
+            and self.current.version.outcome in ACCEPTING_OUTCOMES
+        )
+
 
 def note_view(note: AcceptanceNote) -> NoteView:
     """A note with each version's signatures checked once (no query with the selector's
@@ -77,7 +89,24 @@ def acceptance_section(user, equipment: Equipment) -> dict:
         "may_record_acceptance": can(user, Action.PERFORM_RECORDS, site_id),
         "may_amend_acceptance": can(user, Action.AMEND_RECORDS, site_id),
         "may_sign_acceptance": may_sign(user, site_id),
+        "return_to_service_url": return_to_service_url(user, equipment),
     }
+
+
+def return_to_service_url(user, equipment: Equipment) -> str | None:
+    """The next step after a signed acceptance: the equipment page's status form with "in
+    service" chosen, when the equipment is not in service, the transition table and the gate
+    let it go there now, and the person may return it to service; else None."""
+    if equipment.status == EquipmentStatus.IN_SERVICE:
+        return None
+    if EquipmentStatus.IN_SERVICE not in allowed_transitions(equipment):
+        return None
+    if not can(user, Action.RETURN_TO_SERVICE, equipment.site_id):
+        return None
+    if return_to_service_blockers(equipment):
+        return None
+    page = reverse("equipment:detail", args=[equipment.pk])
+    return f"{page}?{urlencode({'status': EquipmentStatus.IN_SERVICE})}#change-status"
 
 
 def may_sign(user, site_id: int) -> bool:

@@ -5,6 +5,7 @@ Printing writes nothing, so anyone who may view the equipment may print its labe
 keeps every label and every exported row to the person's own sites.
 """
 
+import re
 from urllib.parse import urlencode
 
 from django import forms
@@ -21,13 +22,15 @@ from django.views import View
 
 from equipment.documents import csv_import, csv_io
 from equipment.documents.labels import DEFAULT_STOCK, STOCKS, build_label_pdf, label_content
-from equipment.filters import EquipmentFilter
+from equipment.filters import EquipmentFilter, filter_params
 from equipment.models import Equipment
 from imaging_ops.access.permissions import Action, sites_where
 from imaging_ops.access.scoping import scope
 
 # One print run; a larger selection is narrowed with the list's filters.
 MAX_LABELS = 300
+# An id as the list sends it: a positive whole number the database can hold.
+EQUIPMENT_ID = re.compile(r"[1-9][0-9]{0,17}")
 TEMPLATE = "equipment/labels.html"
 
 
@@ -80,12 +83,35 @@ class LabelForm(forms.Form):
         return cleaned
 
 
+class ChosenEquipmentForm(forms.Form):
+    """The ids of the equipment ticked in the list, each an `id` in the query."""
+
+    id = forms.Field(label="Chosen equipment", required=False)
+
+    def __init__(self, query):
+        super().__init__({"id": query.getlist("id")})
+
+    def clean_id(self) -> list[int]:
+        values = self.cleaned_data["id"] or []
+        if len(values) > MAX_LABELS:
+            raise forms.ValidationError(
+                f"{len(values)} pieces of equipment were chosen; at most {MAX_LABELS} labels "
+                "print at once."
+            )
+        bad = [value for value in values if not EQUIPMENT_ID.fullmatch(value)]
+        if bad:
+            raise forms.ValidationError(f"“{bad[0][:20]}” is not an equipment id.")
+        return sorted({int(value) for value in values})
+
+
 def _labels_response(request, queryset, context):
     """The form for a selection; once the form is sent (`sheet` in the query), the PDF."""
     form = LabelForm(request.GET if "sheet" in request.GET else None)
     context["form"] = form
     if not form.is_bound:
-        return render(request, TEMPLATE, context)
+        # Filters or ids that cannot be read are bad input, with or without the label form.
+        bad_input = context.get("problem") in ("filters", "chosen")
+        return render(request, TEMPLATE, context, status=400 if bad_input else 200)
     if context.get("problem") or not form.is_valid():
         return render(request, TEMPLATE, context, status=400)
     pdf = build_label_pdf(
@@ -100,19 +126,17 @@ def _labels_response(request, queryset, context):
 
 
 class ListLabelsView(LoginRequiredMixin, View):
-    """Labels for the equipment the list shows with its current filters, up to MAX_LABELS."""
+    """Labels for the equipment the list shows with its current filters, or for the equipment
+    chosen in it (`chosen=1` and an `id` for each, within those filters), up to MAX_LABELS.
+
+    Ids outside the person's sites are left out, as rows they cannot see; an id that is not a
+    number is a field error.
+    """
 
     def get(self, request):
         queryset = scope(Equipment.objects.select_related("site"), request.user)
         filterset = EquipmentFilter(request.GET, queryset=queryset, request=request)
-        filter_names = set(filterset.filters)
-        kept = [
-            (name, value)
-            for name, values in request.GET.lists()
-            if name in filter_names
-            for value in values
-            if value
-        ]
+        kept = filter_params(request.GET, filterset)
         context = {
             "title": "Equipment labels",
             "filename": "equipment-labels.pdf",
@@ -124,7 +148,15 @@ class ListLabelsView(LoginRequiredMixin, View):
             context["problem"] = "filters"
             return _labels_response(request, queryset.none(), context)
         selected = filterset.qs.order_by("site__code", "asset_tag")
-        count = selected.count()
+        # The list's "Print labels for the chosen" sends `chosen`, so ticking nothing is said,
+        # not taken to mean the whole list.
+        if "chosen" in request.GET or "id" in request.GET:
+            selected = _only_the_chosen(request.GET, selected, context)
+            if selected is None:
+                return _labels_response(request, queryset.none(), context)
+            count = len(context["chosen_ids"])
+        else:
+            count = selected.count()
         context["count"] = count
         context["max_labels"] = MAX_LABELS
         if count == 0:
@@ -132,6 +164,23 @@ class ListLabelsView(LoginRequiredMixin, View):
         elif count > MAX_LABELS:
             context["problem"] = "too_many"
         return _labels_response(request, selected, context)
+
+
+def _only_the_chosen(query, selected, context: dict):
+    """`selected` narrowed to the ids chosen in the list that it holds (so never another
+    site's), their ids in `context["chosen_ids"]` in the list's order; None, with the problem in
+    `context`, when the ids cannot be read or none was chosen."""
+    context["chosen"] = True
+    form = ChosenEquipmentForm(query)
+    if not form.is_valid():
+        context.update(chosen_errors=form.errors["id"], problem="chosen")
+        return None
+    if not form.cleaned_data["id"]:
+        context["problem"] = "none_chosen"
+        return None
+    ids = list(selected.filter(pk__in=form.cleaned_data["id"]).values_list("pk", flat=True))
+    context["chosen_ids"] = ids
+    return selected.filter(pk__in=ids)
 
 
 class EquipmentLabelView(LoginRequiredMixin, View):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
 from equipment.decay import source_activity
-from equipment.filters import EquipmentFilter, LocationFilter
+from equipment.filters import EquipmentFilter, LocationFilter, filter_params
 from equipment.forms.registry import EquipmentForm, LocationForm
 from equipment.forms.status import StatusChangeForm
 from equipment.models import Equipment, Location
@@ -39,6 +39,7 @@ class EquipmentListView(ScopedMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
+        context["filter_params"] = filter_params(self.request.GET, self.filterset)
         context["location_choices"] = self._location_choices()
         context["may_create"] = bool(_sites_where_user_edits(self.request.user))
         return context
@@ -72,21 +73,29 @@ class EquipmentDetailView(ScopedMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(equipment_page(self.request.user, self.object))
+        # ?status= preselects a status the person asked for (the "Return to service" button).
+        asked = self.request.GET.get("status")
+        context.update(equipment_page(self.request.user, self.object, asked_status=asked))
         return context
 
 
-def equipment_page(user, equipment: Equipment, *, status_form=None) -> dict:
+def equipment_page(user, equipment: Equipment, *, status_form=None, asked_status=None) -> dict:
     """What the equipment page shows besides the machine: its status changes and the status
-    form (`status_form`, bound, when a change was refused), the sections and the history."""
+    form (`status_form`, bound, when a change was refused; else a new one with `asked_status`
+    chosen if it is one the person may choose), the sections and the history."""
     allowed = [
         status
         for status in allowed_transitions(equipment)
         if can(user, ACTION_FOR_STATUS[status], equipment.site_id)
     ]
+    if status_form is None and allowed:
+        initial = {"status": asked_status} if asked_status in allowed else {}
+        status_form = StatusChangeForm(
+            allowed=allowed, high_risk=equipment.high_risk, initial=initial
+        )
     return {
         "history": equipment.status_changes.select_related("actor")[:100],
-        "status_form": status_form or (StatusChangeForm(allowed=allowed) if allowed else None),
+        "status_form": status_form,
         "may_edit": may_edit_equipment(user, equipment),
         "activity": source_activity(equipment),
         **acceptance_section(user, equipment),

@@ -20,7 +20,11 @@ class EquipmentStatusView(ServiceFormView):
         return Equipment.objects.select_related("site", "location")
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "allowed": allowed_transitions(self.object)}
+        return {
+            **super().get_form_kwargs(),
+            "allowed": allowed_transitions(self.object),
+            "high_risk": self.object.high_risk,
+        }
 
     def get_context_data(self, **kwargs):
         equipment = self.object
@@ -38,6 +42,7 @@ class EquipmentStatusView(ServiceFormView):
             to=form.cleaned_data["status"],
             reason=form.cleaned_data["reason"],
             actor=self.request.user,
+            confirm_high_risk=form.cleaned_data.get("confirm_high_risk", False),
         )
 
     def get_success_message(self, result):

@@ -29,7 +29,7 @@ def arrivals(site_a, site_b):
 
 
 def listed_tags(page) -> list[str]:
-    return page.locator("table tbody tr td:first-child a.row-link").all_inner_texts()
+    return page.locator("table tbody tr a.row-link").all_inner_texts()
 
 
 @pytest.mark.needs_browser
