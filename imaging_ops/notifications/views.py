@@ -1,5 +1,7 @@
 """The person's notifications: a list, newest first, opening one marks it read."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
@@ -10,6 +12,7 @@ from django.views.generic import ListView
 
 from imaging_ops.models import Notification
 from imaging_ops.notifications.services import mark_all_read, mark_read, safe_link
+from imaging_ops.sites.local_time import local_time_text
 
 
 class NotificationListView(LoginRequiredMixin, ListView):
@@ -22,8 +25,14 @@ class NotificationListView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        home = self.request.user.home_site  # one query, for notices that name no site
         for notification in context["notifications"]:
             notification.link = safe_link(notification.url)
+            # In the time of the site it is about, else the person's home site, else UTC.
+            site = notification.site or home
+            notification.when = local_time_text(
+                notification.created_at, site.zone if site else dt.UTC
+            )
         return context
 
 
