@@ -1,5 +1,6 @@
-"""Managing a site's people: invite, add and remove roles, trainees, inspector expiry
-(a person's own details: imaging_ops/person_details.py).
+"""Inviting people to a site: a new account with a one-time link, or a role for a person who
+already has an account (their roles: imaging_ops/people/roles.py; their own details:
+imaging_ops/people/details.py).
 
 Every write here needs `Action.MANAGE_PEOPLE` at the site and runs in one regulated transaction,
 so each change is audited field by field with the manager as actor. Memberships are deactivated,
@@ -9,23 +10,24 @@ changes their own manager role, and a site never loses its last standing manager
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.urls import reverse
 
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.errors import FieldErrors
 from imaging_ops.models import Site, SiteMembership, User
-from imaging_ops.notifications.services import notify
+from imaging_ops.people.roles import (
+    clean_expiry,
+    clean_trainee,
+    grant,
+    refuse_own_manager_role,
+    tell_of_new_role,
+)
 from imaging_ops.security.password_links import send_set_password_link
 from imaging_ops.vocabulary import Role
-
-ROLE_GRANTED_NOTIFICATION = "role_granted"
-# Access granted further ahead than this is almost always a mistyped year.
-LONGEST_EXPIRY = timedelta(days=5 * 366)
 
 
 @dataclass(frozen=True)
@@ -34,76 +36,6 @@ class Invitation:
     membership: SiteMembership
     created_account: bool
     link_sent: bool
-
-
-# --- rules shared by every write ------------------------------------------------------------
-
-
-def _clean_expiry(
-    *, site: Site, role: str, expires_on: date | None, now: datetime, changed: bool = True
-) -> None:
-    if role == Role.INSPECTOR and expires_on is None:
-        raise ValidationError({"expires_on": "An inspector's access needs a last day."})
-    if expires_on is None or not changed:
-        return
-    today = site.today(now)
-    if expires_on < today:
-        raise ValidationError(
-            {
-                "expires_on": f"The last day of access must be today ({today:%Y-%m-%d} at "
-                f"{site.code}) or later."
-            }
-        )
-    if expires_on > today + LONGEST_EXPIRY:
-        raise ValidationError({"expires_on": "That is more than five years ahead: check the year."})
-
-
-def _clean_trainee(role: str, is_trainee: bool) -> None:
-    if is_trainee and role == Role.INSPECTOR:
-        raise ValidationError({"is_trainee": "Inspectors are not trainees."})
-
-
-def _refuse_own_manager_role(*, actor, user, role: str) -> None:
-    if role == Role.MANAGER and actor.pk == user.pk:
-        raise ValidationError(
-            "You cannot change your own manager role; ask another manager of this site."
-        )
-
-
-def _keep_a_manager(*, membership: SiteMembership, now: datetime) -> None:
-    """Refuse a change that would leave the site without a standing manager.
-
-    Called inside the transaction after the site row is locked, with the membership as it
-    would be after the change, so two concurrent removals cannot both pass.
-    """
-    today = membership.site.today(now)
-    if membership.role != Role.MANAGER or membership.stands_as_manager(today):
-        return
-    others = (
-        SiteMembership.objects.filter(site_id=membership.site_id)
-        .standing_managers()
-        .in_force(today)
-        .exclude(pk=membership.pk)
-    )
-    if not others.exists():
-        raise ValidationError(
-            f"{membership.user.display_name} is the last manager of {membership.site.code}; "
-            "give someone else the manager role first."
-        )
-
-
-def _lock_site(site: Site) -> None:
-    Site.objects.select_for_update().filter(pk=site.pk).values_list("pk", flat=True).first()
-
-
-def _save_membership(membership: SiteMembership, reason: str) -> None:
-    membership._audit_reason = reason
-    try:
-        membership.save()
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"role": "This person already holds that role at this site."}
-        ) from exc
 
 
 # --- invitations ----------------------------------------------------------------------------
@@ -181,16 +113,16 @@ def validate_invitation(
     if not (identity_verified_by or "").strip():
         errors.add("identity_verified_by", "Say how you checked who this person is, e.g. ID badge.")
     with errors.collect():
-        _clean_trainee(role, is_trainee)
+        clean_trainee(role, is_trainee)
     with errors.collect():
-        _clean_expiry(site=site, role=role, expires_on=expires_on, now=now)
+        clean_expiry(site=site, role=role, expires_on=expires_on, now=now)
     user = None
     if "username" not in errors:
         with errors.collect():
             user = _existing_account(username=username, email=email)
     if user is not None:
         with errors.collect():
-            _refuse_own_manager_role(actor=actor, user=user, role=role)
+            refuse_own_manager_role(actor=actor, user=user, role=role)
     else:
         user = User(
             username=username,
@@ -255,7 +187,7 @@ def invite_person(
             if created:
                 user._audit_reason = reason
                 user.save()
-            membership = _grant(
+            membership = grant(
                 user=user,
                 site=site,
                 role=role,
@@ -267,7 +199,7 @@ def invite_person(
             if link_sent:
                 send_set_password_link(user=user, now=now)
             if not created:
-                _tell_of_new_role(membership, now=now)
+                tell_of_new_role(membership, now=now)
     except IntegrityError as exc:
         # Another manager took the username between the check and the insert.
         raise ValidationError(
@@ -275,37 +207,6 @@ def invite_person(
         ) from exc
     return Invitation(
         user=user, membership=membership, created_account=created, link_sent=link_sent
-    )
-
-
-def _grant(
-    *, user: User, site: Site, role: str, is_trainee: bool, expires_on, reason: str
-) -> SiteMembership:
-    """A new active membership, or the deactivated one for the same role brought back."""
-    membership = (
-        SiteMembership.objects.select_for_update().filter(user=user, site=site, role=role).first()
-    )
-    if membership is not None and membership.is_active:
-        raise ValidationError({"role": "This person already holds that role at this site."})
-    if membership is None:
-        membership = SiteMembership(user=user, site=site, role=role)
-    membership.is_active = True
-    membership.is_trainee = is_trainee
-    membership.expires_on = expires_on
-    _save_membership(membership, reason)
-    return membership
-
-
-def _tell_of_new_role(membership: SiteMembership, *, now: datetime) -> None:
-    site = membership.site
-    notify(
-        user=membership.user,
-        site=site,
-        kind=ROLE_GRANTED_NOTIFICATION,
-        title=f"You now have the {membership.get_role_display().lower()} role at {site.code}",
-        body=f"{site.name}." + (" You act as a trainee there." if membership.is_trainee else ""),
-        url=reverse("home"),
-        now=now,
     )
 
 
@@ -321,104 +222,3 @@ def resend_invitation(*, actor, site: Site, user: User, now: datetime) -> None:
         )
     with regulated_transaction(actor=actor):
         send_set_password_link(user=user, now=now)
-
-
-# --- roles at a site ------------------------------------------------------------------------
-
-
-def add_role(
-    *,
-    actor,
-    site: Site,
-    user: User,
-    role: str,
-    is_trainee: bool = False,
-    expires_on: date | None = None,
-    reason: str = "",
-    now: datetime,
-) -> SiteMembership:
-    """Give a person who is (or was) at the site another role there, or a former one back."""
-    require(actor, Action.MANAGE_PEOPLE, site)
-    if role not in Role.values:
-        raise ValidationError({"role": "Choose a role."})
-    if not SiteMembership.objects.filter(user=user, site=site).exists():
-        raise ValidationError(
-            f"{user.display_name} is not one of {site.code}'s people; invite them."
-        )
-    if not user.is_active:
-        raise ValidationError(
-            "This account is deactivated; a system administrator can reactivate it."
-        )
-    _refuse_own_manager_role(actor=actor, user=user, role=role)
-    _clean_trainee(role, is_trainee)
-    _clean_expiry(site=site, role=role, expires_on=expires_on, now=now)
-    with regulated_transaction(actor=actor):
-        membership = _grant(
-            user=user,
-            site=site,
-            role=role,
-            is_trainee=is_trainee,
-            expires_on=expires_on,
-            reason=reason.strip() or f"Role added at {site.code}",
-        )
-        _tell_of_new_role(membership, now=now)
-    return membership
-
-
-def update_membership(
-    *,
-    actor,
-    membership: SiteMembership,
-    is_trainee: bool,
-    expires_on: date | None,
-    reason: str = "",
-    now: datetime,
-) -> SiteMembership:
-    """Mark or unmark a trainee and set the last day of access of one role at a site."""
-    site = membership.site
-    require(actor, Action.MANAGE_PEOPLE, site)
-    if not membership.is_active:
-        raise ValidationError("This role is deactivated; add it again to change it.")
-    _refuse_own_manager_role(actor=actor, user=membership.user, role=membership.role)
-    _clean_trainee(membership.role, is_trainee)
-    _clean_expiry(
-        site=site,
-        role=membership.role,
-        expires_on=expires_on,
-        now=now,
-        changed=expires_on != membership.expires_on,
-    )
-    with regulated_transaction(actor=actor):
-        _lock_site(site)
-        membership.is_trainee = is_trainee
-        membership.expires_on = expires_on
-        _keep_a_manager(membership=membership, now=now)
-        _save_membership(membership, reason.strip())
-    return membership
-
-
-def deactivate_membership(
-    *, actor, membership: SiteMembership, reason: str, now: datetime
-) -> SiteMembership:
-    """Remove one role of a person at a site: the row stays, deactivated, with the reason."""
-    site = membership.site
-    require(actor, Action.MANAGE_PEOPLE, site)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why this role is removed."})
-    if not membership.is_active:
-        raise ValidationError("This role is already deactivated.")
-    _refuse_own_manager_role(actor=actor, user=membership.user, role=membership.role)
-    with regulated_transaction(actor=actor):
-        _lock_site(site)
-        membership.is_active = False
-        _keep_a_manager(membership=membership, now=now)
-        _save_membership(membership, reason)
-    return membership
-
-
-def may_change(actor, membership: SiteMembership) -> bool:
-    """Whether the pages offer to change this row (the rule the services hold)."""
-    return membership.is_active and not (
-        membership.role == Role.MANAGER and membership.user_id == actor.pk
-    )

@@ -21,6 +21,7 @@ from imaging_ops.access.permissions import Action, sites_where
 from imaging_ops.access.scoping import scope
 from imaging_ops.models import SiteMembership, User
 from imaging_ops.people import details as person_details
+from imaging_ops.people import roles
 from imaging_ops.people import services as people
 from imaging_ops.people.forms import (
     AddRoleForm,
@@ -162,7 +163,7 @@ class PersonPageMixin(ManagedSiteMixin):
         _describe(memberships, self.site, now)
         viewer = self.request.user
         for membership in memberships:
-            membership.may_change = people.may_change(viewer, membership)
+            membership.may_change = roles.may_change(viewer, membership)
             failed = bound if bound and bound[0] == membership.pk else None
             membership.edit_form = (
                 failed[1]
@@ -275,8 +276,20 @@ class AddRoleView(PersonFormView):
     def render_form(self, form, status=200):
         return self.page(self.object, add_form=form, status=status)
 
+    def check_parsed(self, form):
+        data = form.cleaned_data
+        roles.validate_role_grant(
+            actor=self.request.user,
+            site=self.site,
+            user=self.object,
+            now=timezone.now(),
+            role=data.get("role", ""),
+            is_trainee=data.get("is_trainee", False),
+            expires_on=data.get("expires_on"),
+        )
+
     def call_service(self, form):
-        return people.add_role(
+        return roles.add_role(
             actor=self.request.user,
             site=self.site,
             user=self.object,
@@ -318,8 +331,18 @@ class MembershipView(PersonFormView):
             status=status,
         )
 
+    def check_parsed(self, form):
+        data = form.cleaned_data
+        roles.validate_membership_change(
+            actor=self.request.user,
+            membership=self.object,
+            now=timezone.now(),
+            is_trainee=data.get("is_trainee", False),
+            expires_on=data.get("expires_on"),
+        )
+
     def call_service(self, form):
-        return people.update_membership(
+        return roles.update_membership(
             actor=self.request.user, membership=self.object, now=timezone.now(), **form.cleaned_data
         )
 
@@ -331,8 +354,11 @@ class DeactivateMembershipView(MembershipView):
     form_class = DeactivateForm
     prefix = "d"
 
+    def check_parsed(self, form):
+        """Its one field is the reason: nothing else to ask the service about."""
+
     def call_service(self, form):
-        return people.deactivate_membership(
+        return roles.deactivate_membership(
             actor=self.request.user, membership=self.object, now=timezone.now(), **form.cleaned_data
         )
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent, SiteMembership, User
 from imaging_ops.people import details as person_details
-from imaging_ops.people import services as people
+from imaging_ops.people import roles
 from imaging_ops.records.signatures import manifestation
 from imaging_ops.vocabulary import Role
 from tests import factories
@@ -176,7 +176,7 @@ def test_someone_whose_roles_here_are_all_removed_can_still_be_corrected(
     client, tess, manager, site_a, django_capture_on_commit_callbacks
 ):
     row = SiteMembership.objects.get(user=tess, site=site_a)
-    people.deactivate_membership(actor=manager, membership=row, reason="Left", now=NOW)
+    roles.deactivate_membership(actor=manager, membership=row, reason="Left", now=NOW)
     client.force_login(manager)
 
     response = post(client, site_a, tess, django_capture_on_commit_callbacks)

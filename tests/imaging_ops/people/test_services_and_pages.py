@@ -17,6 +17,7 @@ from imaging_ops.access.authority import user_site_ids
 from imaging_ops.access.permissions import Action, can
 from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent, Notification, SiteMembership, User
+from imaging_ops.people import roles
 from imaging_ops.people import services as people
 from imaging_ops.vocabulary import Role
 from tests import factories
@@ -192,17 +193,17 @@ def test_a_manager_of_the_site_may_take_each_action(
         lambda actor, site, user: people.invite_person(
             actor=actor, site=site, now=NOW, **{**invite_data(), "role": Role.TECHNICIAN}
         ),
-        lambda actor, site, user: people.add_role(
+        lambda actor, site, user: roles.add_role(
             actor=actor, site=site, user=user, role=Role.PHYSICIST, now=NOW
         ),
-        lambda actor, site, user: people.update_membership(
+        lambda actor, site, user: roles.update_membership(
             actor=actor,
             membership=membership(user, site, Role.TECHNICIAN),
             is_trainee=True,
             expires_on=None,
             now=NOW,
         ),
-        lambda actor, site, user: people.deactivate_membership(
+        lambda actor, site, user: roles.deactivate_membership(
             actor=actor, membership=membership(user, site, Role.TECHNICIAN), reason="x", now=NOW
         ),
         lambda actor, site, user: people.resend_invitation(
@@ -738,7 +739,7 @@ def test_the_last_day_of_access_is_counted_in_the_sites_time_zone(person, zone, 
     now = datetime(2026, 3, 5, 3, 30, tzinfo=UTC)
 
     def give():
-        return people.add_role(
+        return roles.add_role(
             actor=boss, site=site, user=guest, role=Role.INSPECTOR, expires_on=last_day, now=now
         )
 
@@ -849,10 +850,10 @@ def test_a_manager_may_remove_another_manager(client, person, manager, site_a):
 @pytest.mark.parametrize(
     "change",
     [
-        lambda admin, row: people.deactivate_membership(
+        lambda admin, row: roles.deactivate_membership(
             actor=admin, membership=row, reason="Left", now=timezone.now()
         ),
-        lambda admin, row: people.update_membership(
+        lambda admin, row: roles.update_membership(
             actor=admin, membership=row, is_trainee=True, expires_on=None, now=timezone.now()
         ),
     ],
@@ -874,7 +875,7 @@ def test_with_a_second_manager_an_administrator_may_remove_the_first(person, man
     person(Role.MANAGER, site_a, username="mona")
     row = membership(manager, site_a, Role.MANAGER)
 
-    people.deactivate_membership(actor=admin, membership=row, reason="Left", now=timezone.now())
+    roles.deactivate_membership(actor=admin, membership=row, reason="Left", now=timezone.now())
 
     assert not fresh(row).is_active
 
@@ -885,7 +886,7 @@ def test_an_expired_or_trainee_manager_does_not_count_as_a_standing_one(person, 
     person(Role.MANAGER, site_a, username="expired", expires_on=date(2020, 1, 1))
 
     with pytest.raises(ValidationError, match="last manager"):
-        people.deactivate_membership(
+        roles.deactivate_membership(
             actor=admin,
             membership=membership(manager, site_a, Role.MANAGER),
             reason="Left",
