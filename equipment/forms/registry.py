@@ -223,14 +223,15 @@ class EquipmentForm(ScopedFormMixin, forms.Form):
         data["modalities"] = ([primary] if primary else []) + others
         return data
 
-    def service_fields(self) -> dict:
+    def service_fields(self, *, parsed_only: bool = False) -> dict:
+        """What the service is given; `parsed_only`: only the fields that parsed (the form
+        has errors, and the service is asked about the rest)."""
         data = self.cleaned_data
-        fields = {
-            key: data[key]
-            for key in ("asset_tag", "name", "category", "location", "modalities", *DETAIL_FIELDS)
-        }
+        keys = ("asset_tag", "name", "category", "location", "modalities", *DETAIL_FIELDS)
+        fields = {key: data[key] for key in keys if not parsed_only or key in data}
         if self.equipment is None:
-            fields["site"] = data["site"]
+            if not parsed_only or "site" in data:
+                fields["site"] = data["site"]
             fields["adopt_in_service"] = data.get("adopt_in_service", False)
             fields["adoption_reason"] = data.get("adoption_reason", "")
         return fields

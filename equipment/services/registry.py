@@ -1,5 +1,6 @@
 """Every write to locations and equipment, with its rules, in one place for pages and API."""
 
+import copy
 from contextlib import contextmanager
 from datetime import date
 
@@ -374,6 +375,27 @@ def create_equipment(
                 kind=StatusChangeKind.ADOPTION,
             )
     return equipment
+
+
+def validate_equipment_input(
+    *, equipment: Equipment | None = None, site=None, adopt_in_service: bool = False, **fields
+) -> None:
+    """The registry's rules asked about some fields, saving nothing: a form with a field it
+    could not read shows, in the same submit, what the rules say of the fields it could.
+
+    `equipment` is the machine being edited (None for a new one at `site`); `fields` are any of
+    EQUIPMENT_FIELDS. A field left out keeps the machine's value (or the default).
+    """
+    if equipment is None and site is None:
+        return  # nothing to check against: the form says the site is missing
+    candidate = copy.copy(equipment) if equipment is not None else Equipment(site=site)
+    for field, value in fields.items():
+        if field == "modalities":
+            codes = clean_modalities(list(value))
+            candidate.modalities, candidate.modality = codes, codes[0] if codes else ""
+        elif field in EQUIPMENT_FIELDS:
+            setattr(candidate, field, _cleaned(field, value))
+    _validate_equipment(candidate, adopting=adopt_in_service)
 
 
 def update_equipment(*, actor, equipment: Equipment, **changes) -> Equipment:

@@ -128,6 +128,11 @@ class EquipmentFormView(ServiceFormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(equipment=self.object, **kwargs)
 
+    def check_parsed(self, form):
+        fields = form.service_fields(parsed_only=True)
+        fields.pop("adoption_reason", None)
+        services.validate_equipment_input(equipment=self.object, **fields)
+
     def call_service(self, form):
         if self.object is None:
             return services.create_equipment(actor=self.request.user, **form.service_fields())
