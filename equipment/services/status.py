@@ -16,7 +16,7 @@ from django.utils import timezone
 from equipment.models import Equipment, EquipmentStatus, EquipmentStatusChange, StatusChangeKind
 from equipment.selectors.acceptance import acceptance_blockers, acceptance_date_on_entry
 from equipment.services.grants import require_equipment_edit
-from imaging_ops.access.permissions import Action, require
+from imaging_ops.access.permissions import Action, can, require
 from imaging_ops.audit.trail import AuditAction, regulated_transaction
 from imaging_ops.notifications.services import notify
 from imaging_ops.people.selectors import managers_in_force
@@ -57,6 +57,16 @@ def return_to_service_blockers(equipment: Equipment) -> list[str]:
     """Every sentence from every blocker in the gate; empty when the equipment may go into
     service."""
     return [sentence for blocker in GATE for sentence in blocker(equipment)]
+
+
+def statuses_offered(user, equipment: Equipment) -> list[str]:
+    """The statuses the table allows from here that this person may move the equipment to
+    (retiring a sealed source: the RSO's edit grant is checked by the service on saving)."""
+    return [
+        status
+        for status in allowed_transitions(equipment)
+        if can(user, ACTION_FOR_STATUS[status], equipment.site_id)
+    ]
 
 
 def allowed_transitions(equipment: Equipment) -> list[str]:
@@ -116,7 +126,7 @@ def change_equipment_status(
         require_equipment_edit(actor, equipment.site_id, equipment.category)
     elif action is not None:
         require(actor, action, equipment.site_id)
-    errors = _unconfirmed_high_risk(equipment, to=to, confirmed=confirm_high_risk)
+    errors = unconfirmed_high_risk(equipment, to=to, confirmed=confirm_high_risk)
     if not (reason or "").strip():
         errors["reason"] = "Give a reason for the status change."
     if errors:
@@ -133,7 +143,7 @@ def change_equipment_status(
                 }
             )
         # Asked again of the stored row: it may have been marked high risk meanwhile.
-        errors = _unconfirmed_high_risk(current, to=to, confirmed=confirm_high_risk)
+        errors = unconfirmed_high_risk(current, to=to, confirmed=confirm_high_risk)
         if errors:
             raise ValidationError(errors)
         accepted_on = None
@@ -153,7 +163,7 @@ def change_equipment_status(
     return change
 
 
-def _unconfirmed_high_risk(equipment: Equipment, *, to: str, confirmed: bool) -> dict:
+def unconfirmed_high_risk(equipment: Equipment, *, to: str, confirmed: bool) -> dict:
     """The field error when high-risk equipment would go out of service unconfirmed."""
     if to != S.OUT_OF_SERVICE or not equipment.high_risk or confirmed:
         return {}

@@ -14,10 +14,10 @@ from equipment.forms.status import StatusChangeForm
 from equipment.models import Equipment, Location
 from equipment.services import registry as services
 from equipment.services.grants import may_edit_equipment, may_edit_location
-from equipment.services.status import ACTION_FOR_STATUS, allowed_transitions
+from equipment.services.status import statuses_offered
 from equipment.views.acceptance import acceptance_section
 from imaging_ops.access.authority import user_site_ids
-from imaging_ops.access.permissions import Action, can, sites_where
+from imaging_ops.access.permissions import Action, sites_where
 from imaging_ops.access.scoping import scope
 from imaging_ops.audit.selectors import history_for
 from imaging_ops.web.base import ScopedMixin, ServiceFormView
@@ -83,11 +83,7 @@ def equipment_page(user, equipment: Equipment, *, status_form=None, asked_status
     """What the equipment page shows besides the machine: its status changes and the status
     form (`status_form`, bound, when a change was refused; else a new one with `asked_status`
     chosen if it is one the person may choose), the sections and the history."""
-    allowed = [
-        status
-        for status in allowed_transitions(equipment)
-        if can(user, ACTION_FOR_STATUS[status], equipment.site_id)
-    ]
+    allowed = statuses_offered(user, equipment)
     if status_form is None and allowed:
         initial = {"status": asked_status} if asked_status in allowed else {}
         status_form = StatusChangeForm(

@@ -1,10 +1,16 @@
 """The status change: a reason, along the transition table, through the return-to-service gate."""
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from equipment.forms.status import StatusChangeForm
 from equipment.models import Equipment
-from equipment.services.status import allowed_transitions, change_equipment_status
+from equipment.services.status import (
+    allowed_transitions,
+    change_equipment_status,
+    statuses_offered,
+    unconfirmed_high_risk,
+)
 from equipment.views.registry import equipment_page
 from imaging_ops.web.base import ServiceFormView
 
@@ -18,6 +24,21 @@ class EquipmentStatusView(ServiceFormView):
 
     def get_queryset(self):
         return Equipment.objects.select_related("site", "location")
+
+    def check_permission(self):
+        if not statuses_offered(self.request.user, self.object):
+            raise PermissionDenied("You are not allowed to change this equipment's status.")
+
+    def check_parsed(self, form):
+        status = form.cleaned_data.get("status")
+        if status:
+            errors = unconfirmed_high_risk(
+                self.object,
+                to=status,
+                confirmed=form.cleaned_data.get("confirm_high_risk", False),
+            )
+            if errors:
+                raise ValidationError(errors)
 
     def get_form_kwargs(self):
         return {

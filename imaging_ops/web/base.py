@@ -194,6 +194,19 @@ class ServiceFormView(LoginRequiredMixin, ContextMixin, View):
 
     def post(self, request, *args, **kwargs):
         self.object = self.get_object()
+        # Asked before the form is read: a person without the right learns nothing from the
+        # rules (a taken asset tag, say) the service would check. They see the form, empty,
+        # with the refusal above it.
+        try:
+            self.check_permission()
+        except PermissionDenied as exc:
+            kwargs = self.get_form_kwargs()
+            form = self.form_class(
+                **{key: value for key, value in kwargs.items() if key not in ("data", "files")}
+            )
+            form.cleaned_data = {}  # an unbound form takes an error only once it has some
+            form.add_error(None, str(exc))
+            return self.render_form(form, status=403)
         form = self.get_form()
         if not form.is_valid():
             try:

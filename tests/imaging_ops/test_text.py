@@ -7,6 +7,7 @@ from django.utils import timezone
 from equipment.models import EquipmentStatus
 from equipment.services.registry import create_equipment, create_location
 from equipment.services.status import change_equipment_status
+from imaging_ops.notifications.services import notify
 from imaging_ops.people.details import update_person_details
 from imaging_ops.people.services import invite_person
 from imaging_ops.text import BIDI_REFUSED, has_bidi_controls
@@ -106,3 +107,21 @@ def test_a_reason_keeps_what_was_typed_and_is_shown_isolated(client, manager, si
     page = client.get(f"/equipment/{equipment.pk}/").content.decode()
 
     assert f"<bdi>{reason}</bdi>" in page
+
+
+def test_free_text_in_the_audit_trail_and_notifications_is_isolated(client, manager, site_a):
+    """A reason with an override reads isolated on the audit page and in a notification."""
+    equipment = factories.EquipmentFactory(site=site_a, status=EquipmentStatus.IN_SERVICE)
+    reason = f"Tube arcing {RLO}tset"
+    change_equipment_status(
+        equipment=equipment, to=EquipmentStatus.OUT_OF_SERVICE, reason=reason, actor=manager
+    )
+    notify(user=manager, site=site_a, kind="test", title="Down", body=reason, now=timezone.now())
+    client.force_login(manager)
+
+    audit = client.get("/audit/", {"object_type": "equipment.equipment"}).content.decode()
+    notices = client.get("/notifications/").content.decode()
+
+    assert f"<bdi>{reason}</bdi>" in audit
+    assert RLO not in audit.replace(f"<bdi>{reason}</bdi>", "")
+    assert f"<bdi>{reason}</bdi>" in notices
