@@ -3,7 +3,8 @@ from django import forms
 from equipment.decay import plain_number
 from equipment.models import Category, Equipment, Location, MaintenanceStrategy
 from equipment.radionuclides import ActivityUnit, Radionuclide
-from equipment.services.registry import DETAIL_FIELDS, SEALED_SOURCE_FIELDS
+from equipment.services.facts import SEALED_SOURCE_FIELDS
+from equipment.services.registry import DETAIL_FIELDS
 from imaging_ops.access.permissions import Action, can
 from imaging_ops.access.scoping import ScopedFormMixin
 from imaging_ops.models import Site

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 
 from equipment.models import AcceptanceNote, AcceptanceNoteVersion, AcceptanceOutcome, Equipment
-from equipment.services.registry import EARLIEST_PLAUSIBLE_DATE
+from equipment.services.facts import EARLIEST_PLAUSIBLE_DATE
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.errors import Conflict
 from imaging_ops.records.signatures import sign_record

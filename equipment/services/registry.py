@@ -2,7 +2,6 @@
 
 import copy
 from contextlib import contextmanager
-from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -13,8 +12,12 @@ from equipment.models import (
     Equipment,
     EquipmentStatus,
     Location,
-    MaintenanceStrategy,
     StatusChangeKind,
+)
+from equipment.services.facts import (
+    date_errors,
+    maintenance_errors,
+    sealed_source_errors,
 )
 from equipment.services.grants import require_equipment_edit, require_location_edit
 from equipment.services.status import STATUS_NOT_EDITED, record_status_change
@@ -49,25 +52,6 @@ DETAIL_FIELDS = (
     "reference_date",
 )
 EQUIPMENT_FIELDS = ("location", "asset_tag", "name", "category", "modalities", *DETAIL_FIELDS)
-SEALED_SOURCE_FIELDS = ("radionuclide", "reference_activity", "activity_unit", "reference_date")
-
-# Why alternative equipment maintenance (AEM) is refused, in the words the form shows.
-AEM_REFUSED_IMAGING = (
-    "Alternative maintenance is not allowed for imaging and radiologic equipment "
-    "(CMS S&C 14-07); follow the manufacturer's schedule."
-)
-AEM_REFUSED_LASER = (
-    "Alternative maintenance is not allowed for lasers (CMS S&C 14-07); "
-    "follow the manufacturer's schedule."
-)
-AEM_REFUSED_NO_HISTORY = (
-    "Alternative maintenance needs a maintenance history to base the plan on; equipment without "
-    "one follows the manufacturer's schedule (CMS S&C 14-07)."
-)
-SECURED_STORAGE_REQUIRED = (
-    "A sealed source must be kept at a secured-storage location (10 CFR 20.1801): choose a room "
-    "marked as secured storage."
-)
 
 
 @contextmanager
@@ -195,7 +179,9 @@ NULLABLE_FIELDS = frozenset(
 )
 
 
-def _validate_equipment(equipment: Equipment, *, adopting: bool = False) -> None:
+def _validate_equipment(
+    equipment: Equipment, *, adopting: bool = False, entered: frozenset | None = None
+) -> None:
     errors: dict[str, list[str]] = {}
     equipment.asset_tag = (equipment.asset_tag or "").strip()
     if equipment.asset_tag:
@@ -216,110 +202,14 @@ def _validate_equipment(equipment: Equipment, *, adopting: bool = False) -> None
     # The rules read parsed values only: a field that did not parse keeps that error alone.
     invalid = frozenset(errors)
     for rule_errors in (
-        _maintenance_errors(equipment, invalid),
-        _date_errors(equipment, invalid, adopting=adopting),
-        _sealed_source_errors(equipment, invalid),
+        maintenance_errors(equipment, invalid),
+        date_errors(equipment, invalid, adopting=adopting, entered=entered),
+        sealed_source_errors(equipment, invalid),
     ):
         for field, message in rule_errors.items():
             errors.setdefault(field, [message])
     if errors:
         raise ValidationError(errors)
-
-
-def _maintenance_errors(equipment: Equipment, invalid: frozenset[str]) -> dict[str, str]:
-    """Alternative maintenance (AEM) only where CMS S&C 14-07 allows it."""
-    if equipment.maintenance_strategy != MaintenanceStrategy.ALTERNATIVE or (
-        "has_maintenance_history" in invalid
-    ):
-        return {}
-    if equipment.category == Category.IMAGING_SYSTEM or equipment.modalities:
-        return {"maintenance_strategy": AEM_REFUSED_IMAGING}
-    if equipment.category == Category.LASER:
-        return {"maintenance_strategy": AEM_REFUSED_LASER}
-    if not equipment.has_maintenance_history:
-        return {"maintenance_strategy": AEM_REFUSED_NO_HISTORY}
-    return {}
-
-
-# Imaging equipment and its sources are younger than this: an earlier date is a mistyped year.
-EARLIEST_PLAUSIBLE_DATE = date(1950, 1, 1)
-DATED_FIELDS = (
-    "installed_on",
-    "accepted_on",
-    "warranty_ends_on",
-    "contract_ends_on",
-    "reference_date",
-)
-
-
-ACCEPTED_ON_SET_BY_ACCEPTANCE = (
-    "Equipment awaiting acceptance has no acceptance date yet: the signed acceptance note sets "
-    "it when the equipment goes into service. Leave it empty (or adopt equipment already in "
-    "clinical use in service)."
-)
-
-
-def _date_errors(equipment: Equipment, invalid: frozenset[str], *, adopting: bool) -> dict:
-    """Plausible years; installation and acceptance are facts that have happened (not after
-    today at the site), in that order; and an acceptance date only once acceptance has happened
-    (or for equipment adopted in service)."""
-    errors = {
-        field: f"{getattr(equipment, field):%Y-%m-%d} is before 1950: check the year."
-        for field in DATED_FIELDS
-        if field not in invalid
-        and isinstance(getattr(equipment, field), date)
-        and getattr(equipment, field) < EARLIEST_PLAUSIBLE_DATE
-    }
-    if errors:
-        return errors
-    installed, accepted = equipment.installed_on, equipment.accepted_on
-    if invalid & {"installed_on", "accepted_on"}:
-        return {}
-    today = equipment.site.today(timezone.now())
-    if installed and installed > today:
-        errors["installed_on"] = "The installation date cannot be in the future."
-    if accepted and accepted > today:
-        errors["accepted_on"] = "The acceptance date cannot be in the future."
-    elif accepted and equipment.status == EquipmentStatus.AWAITING_ACCEPTANCE and not adopting:
-        errors["accepted_on"] = ACCEPTED_ON_SET_BY_ACCEPTANCE
-    elif installed and accepted and accepted < installed and "installed_on" not in errors:
-        errors["accepted_on"] = (
-            f"Acceptance cannot come before installation (installed on {installed:%Y-%m-%d})."
-        )
-    return errors
-
-
-def _sealed_source_errors(equipment: Equipment, invalid: frozenset[str]) -> dict[str, str]:
-    """A sealed source carries its certified reference and is kept in secured storage; other
-    equipment carries no sealed-source facts."""
-    if equipment.category != Category.SEALED_SOURCE:
-        return {
-            field: "Only sealed sources have a radionuclide, reference activity and reference "
-            "date; clear this or choose the category “Sealed source”."
-            for field in SEALED_SOURCE_FIELDS
-            if getattr(equipment, field) not in (None, "")
-        }
-    errors = {}
-    if not equipment.radionuclide:
-        errors["radionuclide"] = "Choose the radionuclide of this sealed source."
-    # Blank may arrive as "" (an import's empty cell) as well as None.
-    if equipment.reference_activity in (None, ""):
-        errors["reference_activity"] = "Give the activity on the source's certificate."
-    elif "reference_activity" not in invalid and equipment.reference_activity <= 0:
-        errors["reference_activity"] = "The reference activity must be greater than zero."
-    if not equipment.activity_unit:
-        errors["activity_unit"] = "Choose the unit of the reference activity (Bq or Ci family)."
-    if equipment.reference_date in (None, ""):
-        errors["reference_date"] = "Give the date of the certified reference activity."
-    elif "reference_date" not in invalid and equipment.reference_date > equipment.site.today(
-        timezone.now()
-    ):
-        errors["reference_date"] = "The reference date cannot be in the future."
-    if equipment.status != EquipmentStatus.DISPOSED and not (
-        equipment.location is not None and equipment.location.secured_storage
-    ):
-        errors["location"] = SECURED_STORAGE_REQUIRED
-    return errors
 
 
 def create_equipment(
@@ -389,13 +279,27 @@ def validate_equipment_input(
     if equipment is None and site is None:
         return  # nothing to check against: the form says the site is missing
     candidate = copy.copy(equipment) if equipment is not None else Equipment(site=site)
+    entered = None
+    if equipment is not None:
+        entered = frozenset(f for f, v in fields.items() if _differs(equipment, f, v))
     for field, value in fields.items():
         if field == "modalities":
             codes = clean_modalities(list(value))
             candidate.modalities, candidate.modality = codes, codes[0] if codes else ""
         elif field in EQUIPMENT_FIELDS:
             setattr(candidate, field, _cleaned(field, value))
-    _validate_equipment(candidate, adopting=adopt_in_service)
+    _validate_equipment(candidate, adopting=adopt_in_service, entered=entered)
+
+
+def _differs(equipment: Equipment, field: str, value) -> bool:
+    """Whether `value` (as a form or the API gives it) changes the stored field."""
+    if field == "modalities":
+        return True
+    try:
+        parsed = Equipment._meta.get_field(field).to_python(_cleaned(field, value))
+    except ValidationError:
+        return True
+    return parsed != getattr(equipment, field)
 
 
 def update_equipment(*, actor, equipment: Equipment, **changes) -> Equipment:
@@ -409,10 +313,11 @@ def update_equipment(*, actor, equipment: Equipment, **changes) -> Equipment:
     if "modalities" in changes:
         changes["modalities"] = clean_modalities(changes["modalities"])
         equipment.modality = changes["modalities"][0] if changes["modalities"] else ""
+    entered = frozenset(f for f, v in changes.items() if _differs(equipment, f, v))
     for field, value in changes.items():
         setattr(equipment, field, _cleaned(field, value))
     require_equipment_edit(actor, equipment.site_id, equipment.category)
-    _validate_equipment(equipment)
+    _validate_equipment(equipment, entered=entered)
     with _clash_is_a_field_error("asset_tag", TAG_TAKEN), regulated_transaction(actor=actor):
         equipment.save()
     return equipment

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from equipment.models import EquipmentStatus
-from equipment.services.registry import ACCEPTED_ON_SET_BY_ACCEPTANCE, update_equipment
+from equipment.services.facts import ACCEPTED_ON_SET_BY_ACCEPTANCE
+from equipment.services.registry import update_equipment
 from equipment.services.status import change_equipment_status
 from tests import factories
 
@@ -120,3 +121,35 @@ def test_the_api_answers_400_on_a_future_installation(api, physicist, site_a):
 
     assert response.status_code == 400
     assert response.json()["installed_on"] == ["The installation date cannot be in the future."]
+
+
+def test_equipment_never_accepted_takes_no_acceptance_date_by_way_of_out_of_service(
+    manager, site_a
+):
+    """GIVEN a unit awaiting acceptance taken out of service (never accepted)
+    THEN typing an acceptance date is still refused: acceptance has not happened."""
+    unit = factories.registered_equipment(manager, site_a)
+    change_equipment_status(equipment=unit, to=S.OUT_OF_SERVICE, reason="Damaged", actor=manager)
+
+    with pytest.raises(ValidationError) as excinfo:
+        update_equipment(actor=manager, equipment=unit, accepted_on=today_at(site_a))
+
+    assert refusal(excinfo) == {"accepted_on": [ACCEPTED_ON_SET_BY_ACCEPTANCE]}
+
+
+def test_a_row_entered_before_the_rule_stays_editable(manager, site_a):
+    """GIVEN equipment awaiting acceptance that was entered with an acceptance date (before the
+    rule) WHEN its name is corrected, the date sent back unchanged THEN the edit is saved."""
+    unit = factories.EquipmentFactory(
+        site=site_a, status=S.AWAITING_ACCEPTANCE, accepted_on=today_at(site_a)
+    )
+
+    update_equipment(
+        actor=manager,
+        equipment=unit,
+        name="Ultrasound, ward 4",
+        accepted_on=unit.accepted_on.isoformat(),
+    )
+
+    unit.refresh_from_db()
+    assert unit.name == "Ultrasound, ward 4"
