@@ -28,8 +28,10 @@ class AcceptanceNoteForm(forms.Form):
     def initial_for(version) -> dict:
         return {field: getattr(version, field) for field in CONTENT_FIELDS}
 
-    def content(self) -> dict:
-        return {field: self.cleaned_data[field] for field in CONTENT_FIELDS}
+    def content(self, *, parsed_only: bool = False) -> dict:
+        """The note's content for the service; `parsed_only`: the fields that parsed."""
+        data = self.cleaned_data
+        return {field: data[field] for field in CONTENT_FIELDS if not parsed_only or field in data}
 
 
 class AmendForm(AcceptanceNoteForm):

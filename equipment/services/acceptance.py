@@ -26,8 +26,9 @@ from imaging_ops.records.versioning import (
 CONTENT_FIELDS = ("accepted_on", "summary", "tests_performed", "outcome", "conditions")
 
 
-def _clean_content(content: dict, *, equipment: Equipment, now: datetime) -> dict:
-    """Trimmed text, and the rules a form and the API share, as field errors."""
+def validate_acceptance_content(content: dict, *, equipment: Equipment, now: datetime) -> dict:
+    """Trimmed text, and the rules a form and the API share, as field errors. The services ask
+    this first; a form that did not parse asks it about the fields that did."""
     cleaned = {
         key: value.strip() if isinstance(value, str) else value for key, value in content.items()
     }
@@ -54,7 +55,7 @@ def _clean_content(content: dict, *, equipment: Equipment, now: datetime) -> dic
 def create_acceptance_note(*, actor, equipment: Equipment, now: datetime, **content):
     """A new acceptance note for the equipment, with its first (unsigned) version."""
     require(actor, Action.PERFORM_RECORDS, equipment.site_id)
-    content = _clean_content(content, equipment=equipment, now=now)
+    content = validate_acceptance_content(content, equipment=equipment, now=now)
     note = AcceptanceNote(equipment=equipment)
     version = AcceptanceNoteVersion(**content)
     version.note = note
@@ -64,7 +65,7 @@ def create_acceptance_note(*, actor, equipment: Equipment, now: datetime, **cont
 def update_acceptance_draft(*, actor, note: AcceptanceNote, now: datetime, **changes):
     """Change the current version while nobody has signed it; a signed one raises Conflict."""
     require_edit_draft(actor, note)
-    changes = _clean_content(
+    changes = validate_acceptance_content(
         {**_current_content(note), **changes}, equipment=note.equipment, now=now
     )
     return update_draft(record=note, changes=changes, actor=actor, now=now)
@@ -73,7 +74,7 @@ def update_acceptance_draft(*, actor, note: AcceptanceNote, now: datetime, **cha
 def amend_acceptance_note(*, actor, note: AcceptanceNote, reason: str, now: datetime, **changes):
     """A new version (fields not given are carried over) with the reason; both are kept."""
     require_amend(actor, note)
-    content = _clean_content(
+    content = validate_acceptance_content(
         {**_current_content(note), **changes}, equipment=note.equipment, now=now
     )
     return amend_record(

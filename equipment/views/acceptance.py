@@ -143,8 +143,24 @@ class AcceptanceDetailView(LoginRequiredMixin, View):
         )
 
 
-class AcceptanceCreateView(ServiceFormView):
+class ContentChecksMixin:
+    """A note form that did not parse still shows what the acceptance rules say of the fields
+    that did (a date ahead of today beside a blank summary)."""
+
+    def note_equipment(self):
+        raise NotImplementedError
+
+    def check_parsed(self, form):
+        services.validate_acceptance_content(
+            form.content(parsed_only=True), equipment=self.note_equipment(), now=timezone.now()
+        )
+
+
+class AcceptanceCreateView(ContentChecksMixin, ServiceFormView):
     """A new note on the equipment (`pk`), dated today at the equipment's site."""
+
+    def note_equipment(self):
+        return self.object
 
     form_class = AcceptanceNoteForm
     template_name = "equipment/acceptance_form.html"
@@ -186,6 +202,9 @@ class NoteFormView(ServiceFormView):
     title = ""
     submit = "Save"
 
+    def note_equipment(self):
+        return self.object.equipment
+
     def get_queryset(self):
         return acceptance_notes()
 
@@ -212,7 +231,7 @@ class NoteFormView(ServiceFormView):
         return reverse("equipment:acceptance_detail", args=[self.object.pk])
 
 
-class AcceptanceEditView(NoteFormView):
+class AcceptanceEditView(ContentChecksMixin, NoteFormView):
     """Change the unsigned draft. A signed version answers 409 and points to the amendment."""
 
     form_class = AcceptanceNoteForm
@@ -237,7 +256,7 @@ class AcceptanceEditView(NoteFormView):
         )
 
 
-class AcceptanceAmendView(NoteFormView):
+class AcceptanceAmendView(ContentChecksMixin, NoteFormView):
     form_class = AmendForm
     title = "Amend the acceptance note"
     submit = "Save amendment"
