@@ -121,7 +121,10 @@ class AuditEventFilter(django_filters.FilterSet):
         return DayBasis(zone=dt.UTC, site=None, whose="")
 
     def _day_start(self, day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time.min, tzinfo=self.day_basis.zone)
+        site = self.day_basis.site
+        if site is not None:
+            return site.day_bounds(day)[0]  # the site's own local day
+        return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
     def on_or_after(self, queryset, name, value):
         if value == dt.date.min:  # no day precedes the first: every event is on or after it

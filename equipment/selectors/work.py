@@ -107,7 +107,8 @@ def acceptance_work(user, *, limit: int = LIMIT) -> Waiting:
     the radiation safety officer, the sealed sources."""
     performs = sites_where(user, Action.PERFORM_RECORDS)
     sources_only = _sources_only_sites(user)
-    mine = Equipment.objects.filter(status=EquipmentStatus.AWAITING_ACCEPTANCE)
+    # Scoped first, as every read is; then narrowed to where they may record acceptance.
+    mine = scope(Equipment.objects.filter(status=EquipmentStatus.AWAITING_ACCEPTANCE), user)
     if performs is not ALL_SITES:
         mine = mine.filter(
             Q(site_id__in=performs - sources_only)
