@@ -28,12 +28,24 @@ def test_every_checkbox_on_every_form_is_a_visible_square(page, live_server, sig
     unit = factories.EquipmentFactory(
         site=site, asset_tag="US-NEW", status=EquipmentStatus.AWAITING_ACCEPTANCE
     )
+    ct = factories.EquipmentFactory(
+        site=site, asset_tag="CT-HR", high_risk=True, status=EquipmentStatus.IN_SERVICE
+    )
+    note = factories.acceptance_note(actor=manager, equipment=unit)
+    colleague = factories.UserFactory(username="colleague")
+    factories.MembershipFactory(user=colleague, site=site, role="technician")
     sign_in(page, manager)
     forms = {
         "add equipment": ("/equipment/new/", {"high_risk", "has_maintenance_history"}),
         "edit equipment": (f"/equipment/{unit.pk}/edit/", {"high_risk"}),
         "import": ("/equipment/import/", {"dry_run", "skip_invalid", "adopt_in_service"}),
-        "invite": (f"/sites/{site.code}/people/invite/", set()),
+        "invite": (f"/sites/{site.code}/people/invite/", {"is_trainee"}),
+        "a person's roles": (f"/sites/{site.code}/people/{colleague.pk}/", {"is_trainee"}),
+        "equipment list ticks": ("/equipment/", {"id"}),
+        "sign an acceptance note": (
+            f"/equipment/acceptance/{note.pk}/sign/",
+            {"acknowledge_policy"},
+        ),
         "site settings": (f"/sites/{site.code}/settings/", {"clinical_days"}),
     }
     for name, (path, expected) in forms.items():
@@ -45,6 +57,14 @@ def test_every_checkbox_on_every_form_is_a_visible_square(page, live_server, sig
         for box in shown:
             assert box["check"] and not box["bar"], (name, box)
             assert 8 <= box["width"] <= 32 and 8 <= box["height"] <= 32, (name, box)
+
+    # The high-risk confirmation appears once "Out of service" is chosen.
+    page.goto(f"{live_server.url}/equipment/{ct.pk}/")
+    page.get_by_label("New status").select_option("out_of_service")
+    shown = [box for box in page.evaluate(CHECKBOXES) if box["shown"]]
+    confirm = [box for box in shown if box["name"] == "confirm_high_risk"]
+    assert confirm and confirm[0]["check"] and not confirm[0]["bar"]
+    assert 8 <= confirm[0]["width"] <= 32 and 8 <= confirm[0]["height"] <= 32
 
 
 @pytest.mark.needs_browser
