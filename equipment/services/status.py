@@ -20,6 +20,7 @@ from imaging_ops.access.permissions import Action, can, require
 from imaging_ops.audit.trail import AuditAction, regulated_transaction
 from imaging_ops.notifications.services import notify
 from imaging_ops.people.selectors import managers_in_force
+from imaging_ops.sites.local_time import local_time_text
 
 S = EquipmentStatus
 
@@ -179,7 +180,6 @@ def _tell_managers_of_outage(equipment: Equipment, change: EquipmentStatusChange
     """One notification to each manager of the site, except the person who made the change:
     they know already, and the others need to plan for the machine being down."""
     site = equipment.site
-    at = site.local(change.changed_at)
     for manager in managers_in_force(site, change.changed_at):
         if manager.pk == change.actor_id:
             continue
@@ -190,8 +190,9 @@ def _tell_managers_of_outage(equipment: Equipment, change: EquipmentStatusChange
             title=f"High-risk equipment out of service: {equipment.asset_tag} at {site.code}",
             body=(
                 f"{change.actor.display_name} took {equipment.asset_tag} — {equipment.name} out "
-                f"of service at {at:%Y-%m-%d %H:%M %Z}. It is unavailable for patients until it "
-                f"is returned to service. Reason given: {change.reason}"
+                f"of service at {local_time_text(change.changed_at, site.zone)}. It is "
+                "unavailable for patients until it is returned to service. "
+                f"Reason given: {change.reason}"
             ),
             url=reverse("equipment:detail", args=[equipment.pk]),
             now=change.changed_at,

@@ -14,6 +14,7 @@ from django.db import IntegrityError
 from imaging_ops.access.permissions import ALL_SITES, Action, require, sites_where
 from imaging_ops.audit.trail import after_commit, regulated_transaction
 from imaging_ops.models import Site, SiteMembership, User
+from imaging_ops.sites.local_time import local_time_text
 from imaging_ops.text import BIDI_REFUSED, has_bidi_controls
 
 DETAIL_FIELDS = ("full_name", "credentials", "email", "employee_id")
@@ -161,11 +162,10 @@ def update_person_details(
 
 
 def _email_changed_notice(*, user, old: str, actor, site: Site, now: datetime) -> tuple[str, str]:
-    local = site.local(now)
     subject = "The email address of your Imaging Ops account was changed"
     body = (
         f"{actor.display_name} changed the email address of your Imaging Ops account "
-        f"({user.username}) from {old} to {user.email} on {local:%Y-%m-%d %H:%M %Z} "
+        f"({user.username}) from {old} to {user.email} on {local_time_text(now, site.zone)} "
         f"at {site.code}.\n\n"
         "If you did not expect this, tell your manager or your security contact at once: "
         "password links now go to the new address.\n"

@@ -32,6 +32,7 @@ from imaging_ops.people.forms import (
 )
 from imaging_ops.people.selectors import managed_sites, person_history
 from imaging_ops.security.lockout import locked_people, unlock_account
+from imaging_ops.sites.local_time import local_time_text
 from imaging_ops.web.base import ManagedSiteMixin, ServiceFormView
 
 PAGE_SIZE = 50
@@ -412,9 +413,8 @@ class LockedAccountsView(LoginRequiredMixin, ListView):
             sites = {m.site.code: m.site for m in person.visible_memberships}
             person.site_codes = sorted(sites)
             zone = sites[person.site_codes[0]].zone if sites else timezone.get_default_timezone()
-            local = timezone.localtime(person.locked_until, zone)
             # Formatted here: the template's date filter would turn it back into UTC.
-            person.locked_until_text = f"{local:%Y-%m-%d %H:%M %Z}"
+            person.locked_until_text = local_time_text(person.locked_until, zone)
         return context
 
 

@@ -23,6 +23,7 @@ from imaging_ops.audit.context import audit_context
 from imaging_ops.audit.trail import AuditAction, after_commit, record_event, regulated_transaction
 from imaging_ops.models import AuthFailure, SiteMembership, User
 from imaging_ops.notifications.services import notify
+from imaging_ops.sites.local_time import local_time_text
 
 logger = logging.getLogger(__name__)
 
@@ -133,14 +134,13 @@ def _managers_of(user, now: datetime) -> list:
 
 def _notify_managers(*, user, until: datetime, reason: str, now: datetime) -> None:
     for membership in _managers_of(user, now):
-        local = membership.site.local(until)
         notify(
             user=membership.user,
             site=membership.site,
             kind=LOCKOUT_NOTIFICATION,
             title=f"Account locked: {user.display_name} ({user.username})",
             body=(
-                f"Locked after {reason}, until {local:%Y-%m-%d %H:%M %Z}. "
+                f"Locked after {reason}, until {local_time_text(until, membership.site.zone)}. "
                 "Unlock it on the Locked accounts page if you know it was them; otherwise it "
                 "unlocks itself then."
             ),

@@ -20,6 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from imaging_ops.audit.trail import after_commit
 from imaging_ops.models import User
+from imaging_ops.sites.local_time import local_time_text
 
 NEW_ACCOUNT = "registration/set_password_email"
 RESET = "registration/password_reset_email"
@@ -39,11 +40,11 @@ def set_password_url(user) -> str:
 
 def _send_link(*, user, template: str, now: datetime) -> None:
     zone = user.home_site.zone if user.home_site_id else timezone.get_default_timezone()
-    expires = timezone.localtime(now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT), zone)
+    expires = now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
     context = {
         "user": user,
         "link": set_password_url(user),
-        "expires": f"{expires:%Y-%m-%d %H:%M %Z}",
+        "expires": local_time_text(expires, zone),
         "login_url": f"{settings.PUBLIC_BASE_URL}{reverse('login')}",
         "forgot_url": f"{settings.PUBLIC_BASE_URL}{reverse('password_reset')}",
     }
