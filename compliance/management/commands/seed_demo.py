@@ -160,8 +160,9 @@ class Command(BaseCommand):
             sites = {spec["code"]: self._site(spec) for spec in SITES}
             users = {row[0]: self._person(row, sites) for row in PEOPLE}
             created = filled = 0
-            today = timezone.localdate()
+            now = timezone.now()
             for site in sites.values():
+                today = site.today(now)  # the demo's dates count from each site's own day
                 rooms = {room[1]: self._location(site, room, users["manager"]) for room in ROOMS}
                 for spec in EQUIPMENT:
                     details = registry_details(spec[0], today)
@@ -186,7 +187,7 @@ class Command(BaseCommand):
             actor=physicist,
             equipment=ct,
             now=now,
-            accepted_on=ct.accepted_on or timezone.localdate() - timedelta(days=30),
+            accepted_on=ct.accepted_on or site.today(now) - timedelta(days=30),
             summary="Acceptance tests passed; unit released for clinical use.",
             tests_performed=(
                 "Manufacturer's acceptance protocol; physicist's CT acceptance survey "
@@ -214,7 +215,7 @@ class Command(BaseCommand):
                 kind=IdentifierKind.RADIOACTIVE_MATERIALS_LICENCE,
                 number=f"RML-{spec['code']}-0042",
                 issuer="State Department of Health",
-                expires_on=timezone.localdate() + timedelta(days=700),
+                expires_on=site.today(timezone.now()) + timedelta(days=700),
             )
         return site
 
@@ -232,10 +233,12 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
+        now = timezone.now()
         for code, role, days in roles:
-            expires = timezone.localdate() + timedelta(days=days) if days else None
+            site = sites[code]
+            expires = site.today(now) + timedelta(days=days) if days else None
             SiteMembership.objects.get_or_create(
-                user=user, site=sites[code], role=role, defaults={"expires_on": expires}
+                user=user, site=site, role=role, defaults={"expires_on": expires}
             )
         return user
 
