@@ -12,8 +12,7 @@ from equipment.services.procedures import (
 )
 from equipment.services.schedules import create_schedule
 from imaging_ops.vocabulary import Role
-from tests.equipment.conftest import refused_fields
-from tests.equipment.procedures.conftest import CTDI, NOW, WIPE
+from tests.equipment.conftest import CTDI, NOW, WIPE, refused_fields
 
 pytestmark = pytest.mark.django_db
 
