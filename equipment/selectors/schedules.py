@@ -7,7 +7,8 @@ the records, so the list runs the same few queries for ten schedules or for thou
 from dataclasses import dataclass
 from datetime import datetime
 
-from equipment.models import Schedule
+from equipment.limits import BandMode
+from equipment.models import CheckKind, Schedule
 from equipment.scheduling import Timeline, hard_limit_at, status, window
 from imaging_ops.access.scoping import scope
 
@@ -57,3 +58,13 @@ def schedules_for(user, *, now: datetime, site=None, equipment=None) -> list[Sch
         line = timeline_of(schedule)
         rows.append(ScheduleRow(schedule, line, status(now, timeline=line, paused=schedule.paused)))
     return rows
+
+
+def references_needed(schedule: Schedule) -> list[str]:
+    """The keys of the current version's percent checks that have no reference on this schedule
+    yet: each needs one before the schedule's first record."""
+    percent = schedule.procedure.current_version.checks.filter(
+        kind=CheckKind.NUMERIC, band_mode=BandMode.PERCENT
+    ).values_list("key", flat=True)
+    have = set(schedule.references.values_list("check_key", flat=True))
+    return [key for key in percent if key not in have]

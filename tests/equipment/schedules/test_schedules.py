@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from equipment.models import Category, MissedOccurrence, Reference, Schedule
 from equipment.scheduling import ScheduleStatus
-from equipment.selectors.schedules import schedule_status
+from equipment.selectors.schedules import references_needed, schedule_status
 from equipment.services.procedures import create_procedure
 from equipment.services.schedules import (
     create_schedule,
@@ -278,3 +278,11 @@ def test_a_library_procedure_cannot_be_scheduled_directly(admin, manager, ct):
     with pytest.raises(ValidationError) as excinfo:
         create_schedule(actor=manager, equipment=ct, procedure=library, now=NOW)
     assert refused_fields(excinfo) == {"procedure"}
+
+
+def test_a_percent_check_asks_for_its_reference_before_the_first_record(physicist, survey):
+    assert references_needed(survey) == ["ctdi"]
+    set_reference(
+        actor=physicist, schedule=survey, check_key="ctdi", value="42", reason="Baseline", now=NOW
+    )
+    assert references_needed(survey) == []
