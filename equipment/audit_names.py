@@ -1,4 +1,5 @@
-"""How equipment's models read in the audit trail: by asset tag and name, with their pages.
+"""How equipment's models read in the audit trail: by asset tag and name, with their pages;
+procedures by code and version, schedules by procedure and asset tag.
 
 Registered from EquipmentConfig.ready; the core names them through imaging_ops.audit.names and
 never imports this app.
@@ -11,9 +12,16 @@ from equipment.forms.registry import EquipmentForm, LocationForm
 from equipment.models import (
     AcceptanceNote,
     AcceptanceNoteVersion,
+    Check,
     Equipment,
     EquipmentStatusChange,
     Location,
+    MissedOccurrence,
+    Procedure,
+    ProcedureVersion,
+    Reference,
+    ReferenceChange,
+    Schedule,
 )
 from imaging_ops.access.permissions import Action, can
 from imaging_ops.audit.names import register
@@ -60,7 +68,64 @@ def _version_link(version, event, viewer) -> str | None:
     return _note_page(version.note_id, version.note.equipment.site_id, viewer)
 
 
+def _procedure_name(procedure) -> str:
+    """ "CT-DAILY (library)" or "CT-DAILY at ALPHA"."""
+    where = "library" if procedure.site_id is None else f"at {procedure.site.code}"
+    return f"Procedure {procedure.code} ({where})"
+
+
+def _schedule_name(schedule) -> str:
+    """ "CT-DAILY on MAIN-CT1"."""
+    return f"Schedule {schedule.procedure.code} on {schedule.equipment.asset_tag}"
+
+
+def _schedule_link(schedule, event, viewer) -> str | None:
+    equipment = schedule.equipment
+    return _equipment_page(equipment.pk, equipment.site_id, viewer, "#schedules")
+
+
+def _procedure_registrations() -> None:
+    register(Procedure, related=("site",), name=_procedure_name, as_value=lambda p: p.code)
+    register(
+        ProcedureVersion,
+        related=("procedure",),
+        name=lambda v: f"Procedure {v.procedure.code}, version {v.number}",
+        as_value=lambda v: f"version {v.number}",
+    )
+    register(
+        Check,
+        related=("version__procedure",),
+        name=lambda c: (
+            f"Check “{c.name}” of {c.version.procedure.code}, version {c.version.number}"
+        ),
+    )
+    register(
+        Schedule,
+        related=("procedure", "equipment"),
+        name=_schedule_name,
+        link=_schedule_link,
+    )
+    register(
+        Reference,
+        related=("schedule__procedure", "schedule__equipment"),
+        name=lambda r: f"Reference for {r.check_key}, {_schedule_name(r.schedule)}",
+    )
+    register(
+        ReferenceChange,
+        related=("reference__schedule__procedure", "reference__schedule__equipment"),
+        name=lambda c: (
+            f"Reference change for {c.reference.check_key}, {_schedule_name(c.reference.schedule)}"
+        ),
+    )
+    register(
+        MissedOccurrence,
+        related=("schedule__procedure", "schedule__equipment"),
+        name=lambda m: f"Missed {m.day:%Y-%m-%d}, {_schedule_name(m.schedule)}",
+    )
+
+
 def register_audit_names() -> None:
+    _procedure_registrations()
     register(Equipment, name=str, link=_equipment_link, forms=(EquipmentForm,))
     register(Location, name=str, link=_location_link, forms=(LocationForm,))
     register(

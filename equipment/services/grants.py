@@ -1,10 +1,13 @@
-"""Permissions with object conditions: the RSO's limited grant covers sealed sources and
-restricted areas only. Services hold these rules; pages ask the same functions what to offer."""
+"""Permissions with object conditions: the RSO's limited grants cover sealed sources and
+restricted areas, and radiation procedures (leak tests, inventories, area surveys, calibrations
+of radiation measurement instruments), only. Services hold these rules; pages ask the same
+functions what to offer."""
 
 from django.core.exceptions import PermissionDenied
 
 from equipment.models import Category, Equipment, Location
-from imaging_ops.access.permissions import FULL, Action, require
+from equipment.models.procedures import is_radiation_procedure
+from imaging_ops.access.permissions import FULL, RADIATION_PROCEDURES, Action, grants, require
 from imaging_ops.vocabulary import AreaClass
 
 
@@ -18,6 +21,23 @@ def require_equipment_edit(actor, site, category: str) -> None:
     grant = require(actor, Action.EDIT_EQUIPMENT, site)
     if grant is not FULL and category != Category.SEALED_SOURCE:
         raise PermissionDenied("As radiation safety officer you manage sealed sources only.")
+
+
+def require_procedure_edit(actor, site, *, kind: str, categories) -> None:
+    """Edit a procedure, its references or its schedules at `site` (None: the organisation
+    library, which only system administrators edit)."""
+    if site is None:
+        if not actor.is_superuser:
+            raise PermissionDenied("Only a system administrator may edit the procedure library.")
+        return
+    grant = require(actor, Action.EDIT_PROCEDURES, site)
+    if grant is FULL:
+        return
+    if not (grants(grant, RADIATION_PROCEDURES) and is_radiation_procedure(kind, categories)):
+        raise PermissionDenied(
+            "As radiation safety officer you manage radiation procedures only: leak tests, "
+            "inventories, area surveys and calibrations of radiation measurement instruments."
+        )
 
 
 def may_edit_location(user, location: Location) -> bool:
