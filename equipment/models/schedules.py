@@ -1,8 +1,9 @@
 """Schedules: a procedure's lineage on one piece of equipment, and the clock it keeps.
 
-The stored columns `next_due`, `overdue_at`, `last_done`, `next_reminder_at` and
-`reminder_stage` are derived: moved by the schedule services in the same transaction as the
-change that moves them, indexed for the sweeps and lists, and exempt from field-level audit.
+The stored columns `window_opens`, `next_due`, `overdue_at`, `hard_limit_at`, `last_done`,
+`next_reminder_at` and `reminder_stage` are derived: moved by the schedule services in the same
+transaction as the change that moves them, indexed for the sweeps and lists, and exempt from
+field-level audit.
 """
 
 from django.conf import settings
@@ -15,7 +16,15 @@ from imaging_ops.audit.mixin import RegulatedModel
 from imaging_ops.vocabulary import Role
 
 DERIVED_COLUMNS = frozenset(
-    {"next_due", "overdue_at", "last_done", "next_reminder_at", "reminder_stage"}
+    {
+        "window_opens",
+        "next_due",
+        "overdue_at",
+        "hard_limit_at",
+        "last_done",
+        "next_reminder_at",
+        "reminder_stage",
+    }
 )
 
 
@@ -51,8 +60,12 @@ class Schedule(RegulatedModel):
     )
     assignee_role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     paused = models.BooleanField(default=False)
+    # The current occurrence's timeline (equipment.scheduling.Timeline), stored so that a list
+    # filters and sorts by status in the database.
+    window_opens = models.DateTimeField(editable=False)
     next_due = models.DateTimeField(db_index=True, editable=False)
     overdue_at = models.DateTimeField(db_index=True, editable=False)
+    hard_limit_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_done = models.DateTimeField(null=True, blank=True, editable=False)
     next_reminder_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
     reminder_stage = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)

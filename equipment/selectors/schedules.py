@@ -1,39 +1,86 @@
-"""Reads of schedules: the list a person sees, each with its status at a given moment.
+"""Reads of schedules: the lists a person sees, each schedule with its status at a given moment.
 
-Status comes from the stored columns through equipment.scheduling.status, never recomputed from
-the records, so the list runs the same few queries for ten schedules or for thousands.
+Status comes from the stored timeline columns (`window_opens`, `next_due`, `overdue_at`,
+`hard_limit_at`), never recomputed from the records: `with_status` says it in SQL, so a list
+filters, sorts and counts by status in the database and runs the same few queries for ten
+schedules or for thousands. `status_of` says the same in Python for one loaded schedule.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.db.models import Case, CharField, Q, QuerySet, Value, When
 
 from equipment.limits import BandMode
 from equipment.models import CheckKind, Schedule
-from equipment.scheduling import Timeline, hard_limit_at, status, window
+from equipment.scheduling import ScheduleStatus, Timeline, status
 from imaging_ops.access.scoping import scope
 
 
 def timeline_of(schedule: Schedule) -> Timeline:
-    """The current occurrence's boundaries, from the stored `next_due`, `overdue_at` and
-    `last_done` (the site must be loaded with the equipment)."""
-    site = schedule.equipment.site
+    """The current occurrence's boundaries, as stored on the schedule."""
     return Timeline(
-        window_opens=window(
-            schedule.next_due,
-            calendar=site,
-            early=schedule.early,
-            anchor=schedule.anchor,
-            recurrence=schedule.recurrence,
-        ),
+        window_opens=schedule.window_opens,
         due=schedule.next_due,
         overdue_at=schedule.overdue_at,
-        hard_limit_at=hard_limit_at(schedule.last_done, schedule.hard_limit, calendar=site),
+        hard_limit_at=schedule.hard_limit_at,
     )
 
 
 def schedule_status(schedule: Schedule, *, now: datetime) -> str:
     """Where the schedule stands at `now` (a ScheduleStatus), paused included."""
     return status(now, timeline=timeline_of(schedule), paused=schedule.paused)
+
+
+def status_expression(now: datetime) -> Case:
+    """equipment.scheduling.status in SQL, over the stored columns: the same order of tests
+    (past the hard limit even when paused, then paused, overdue, due, open, upcoming)."""
+    return Case(
+        When(hard_limit_at__lte=now, then=Value(ScheduleStatus.PAST_HARD_LIMIT)),
+        When(paused=True, then=Value(ScheduleStatus.PAUSED)),
+        When(overdue_at__lte=now, then=Value(ScheduleStatus.OVERDUE)),
+        When(next_due__lte=now, then=Value(ScheduleStatus.DUE)),
+        When(window_opens__lte=now, then=Value(ScheduleStatus.OPEN)),
+        default=Value(ScheduleStatus.UPCOMING),
+        output_field=CharField(),
+    )
+
+
+def with_status(queryset: QuerySet, *, now: datetime) -> QuerySet:
+    """The schedules annotated with `state`, their ScheduleStatus at `now`."""
+    return queryset.annotate(state=status_expression(now))
+
+
+def status_filter(statuses, *, now: datetime) -> Q:
+    """The schedules whose status at `now` is one of `statuses`, as a condition on the stored
+    columns (usable without the annotation, and by an index)."""
+    hard = Q(hard_limit_at__lte=now)
+    conditions = {
+        ScheduleStatus.PAST_HARD_LIMIT: hard,
+        ScheduleStatus.PAUSED: ~hard & Q(paused=True),
+        ScheduleStatus.OVERDUE: ~hard & Q(paused=False, overdue_at__lte=now),
+        ScheduleStatus.DUE: ~hard & Q(paused=False, overdue_at__gt=now, next_due__lte=now),
+        ScheduleStatus.OPEN: ~hard & Q(paused=False, next_due__gt=now, window_opens__lte=now),
+        ScheduleStatus.UPCOMING: ~hard & Q(paused=False, window_opens__gt=now),
+    }
+    condition = Q(pk__in=[])
+    for value in statuses:
+        condition |= conditions[value]
+    return condition
+
+
+def scheduled(user, *, now: datetime) -> QuerySet:
+    """Every schedule at the user's sites with `state` at `now`, and what a list shows of it
+    loaded in the same query; soonest due first."""
+    queryset = scope(Schedule.objects.all(), user).select_related(
+        "equipment__site", "equipment__location", "procedure__current_version", "assignee"
+    )
+    return with_status(queryset, now=now).order_by("next_due", "pk")
+
+
+def due_within(days: int, *, now: datetime) -> Q:
+    """The schedules falling due before `days` from `now` (overdue work included)."""
+    return Q(next_due__lt=now + timedelta(days=days))
 
 
 @dataclass(frozen=True)
@@ -46,18 +93,12 @@ class ScheduleRow:
 def schedules_for(user, *, now: datetime, site=None, equipment=None) -> list[ScheduleRow]:
     """The schedules at the user's sites (optionally one site's or one machine's), soonest due
     first, each with its timeline and status at `now`."""
-    queryset = scope(Schedule.objects.all(), user).select_related(
-        "equipment__site", "procedure__current_version", "assignee"
-    )
+    queryset = scheduled(user, now=now)
     if site is not None:
         queryset = queryset.filter(equipment__site=site)
     if equipment is not None:
         queryset = queryset.filter(equipment=equipment)
-    rows = []
-    for schedule in queryset.order_by("next_due", "pk"):
-        line = timeline_of(schedule)
-        rows.append(ScheduleRow(schedule, line, status(now, timeline=line, paused=schedule.paused)))
-    return rows
+    return [ScheduleRow(s, timeline_of(s), s.state) for s in queryset]
 
 
 def references_needed(schedule: Schedule) -> list[str]:

@@ -13,7 +13,7 @@ from django.db import IntegrityError
 
 from equipment.limits import reference_error, to_decimal
 from equipment.models import CheckKind, Equipment, Procedure, Reference, ReferenceChange, Schedule
-from equipment.scheduling import first_due, next_due, overdue_at, recurrence_errors, roll_over
+from equipment.scheduling import first_due, next_due, recurrence_errors, roll_over, timeline
 from equipment.services.grants import require_procedure_edit
 from equipment.services.procedures import check_band
 from imaging_ops.audit.trail import regulated_transaction
@@ -56,7 +56,8 @@ def site_closures(site, *, now: datetime) -> frozenset:
 
 
 def move_clock(schedule: Schedule, *, now: datetime, closures=frozenset()) -> None:
-    """Set `next_due` and `overdue_at` from the schedule's recurrence and `last_done`.
+    """Set the stored timeline (`window_opens`, `next_due`, `overdue_at`, `hard_limit_at`) from
+    the schedule's recurrence and `last_done`.
 
     Unsaved: the caller saves them in the transaction that made them move.
     """
@@ -77,14 +78,18 @@ def move_clock(schedule: Schedule, *, now: datetime, closures=frozenset()) -> No
         )
     if recurrence.is_daily:
         due = roll_over(now, next_due=due, **common)
-    schedule.next_due = due
-    schedule.overdue_at = overdue_at(
+    line = timeline(
         due,
         calendar=site,
+        early=schedule.early,
         grace=schedule.grace,
         last_done=schedule.last_done,
         hard_limit=schedule.hard_limit,
+        anchor=schedule.anchor,
+        recurrence=recurrence,
     )
+    schedule.window_opens, schedule.next_due = line.window_opens, line.due
+    schedule.overdue_at, schedule.hard_limit_at = line.overdue_at, line.hard_limit_at
 
 
 def _last_done_error(last_done, *, now: datetime) -> str | None:
