@@ -3,11 +3,23 @@
 import django_filters
 from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
-from equipment.models import AcceptanceNote, Category, Equipment, EquipmentStatus, Location
+from equipment.models import (
+    AcceptanceNote,
+    Category,
+    Equipment,
+    EquipmentStatus,
+    Location,
+    Procedure,
+    ProcedureKind,
+    Schedule,
+)
+from equipment.scheduling import ScheduleStatus
+from equipment.selectors.schedules import due_within, status_filter
 from imaging_ops.access.scoping import ScopedModelChoiceFilter
 from imaging_ops.models import Site
-from imaging_ops.vocabulary import AreaClass, Modality
+from imaging_ops.vocabulary import AreaClass, Modality, Role
 
 
 class EquipmentFilter(django_filters.FilterSet):
@@ -36,10 +48,15 @@ class EquipmentFilter(django_filters.FilterSet):
         return queryset
 
     def with_modality(self, queryset, name, value):
-        """Equipment with this modality anywhere in its list (a PET/CT is found under CT too)."""
-        if connection.vendor == "postgresql":
-            return queryset.filter(modalities__contains=[value])  # jsonb @>, GIN-indexable
-        return queryset.filter(modalities__icontains=f'"{value}"')
+        return with_modality(queryset, value)
+
+
+def with_modality(queryset, value, *, prefix=""):
+    """Rows whose `modalities` list (at `prefix`) holds this modality anywhere: a PET/CT is
+    found under CT too."""
+    if connection.vendor == "postgresql":
+        return queryset.filter(**{f"{prefix}modalities__contains": [value]})  # jsonb @>, GIN
+    return queryset.filter(**{f"{prefix}modalities__icontains": f'"{value}"'})
 
 
 def filter_params(query, filterset) -> list[tuple[str, str]]:
@@ -76,3 +93,55 @@ class AcceptanceNoteFilter(django_filters.FilterSet):
     class Meta:
         model = AcceptanceNote
         fields = ["equipment", "voided"]
+
+
+class ScheduleFilter(django_filters.FilterSet):
+    """Schedules by where, what, who and where they stand now; `status` and `due_within_days`
+    are conditions on the stored timeline (equipment.selectors.schedules), so they run in the
+    database and keep the list's query count flat."""
+
+    site = ScopedModelChoiceFilter(queryset=Site.objects.all(), field_name="equipment__site")
+    equipment = ScopedModelChoiceFilter(queryset=Equipment.objects.all())
+    procedure = ScopedModelChoiceFilter(queryset=Procedure.objects.all())
+    status = django_filters.MultipleChoiceFilter(
+        choices=ScheduleStatus.choices, method="in_status", label="Status"
+    )
+    modality = django_filters.ChoiceFilter(
+        choices=Modality.choices, method="with_modality", label="Modality"
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=ProcedureKind.choices, field_name="procedure__kind", label="Kind"
+    )
+    assignee = django_filters.NumberFilter(field_name="assignee_id", label="Assigned person")
+    assignee_role = django_filters.ChoiceFilter(choices=Role.choices, label="Assigned role")
+    due_within_days = django_filters.NumberFilter(
+        method="falling_due", min_value=0, max_value=3660, label="Due within (days)"
+    )
+
+    class Meta:
+        model = Schedule
+        fields = [
+            "site",
+            "equipment",
+            "procedure",
+            "status",
+            "modality",
+            "kind",
+            "assignee",
+            "assignee_role",
+            "due_within_days",
+        ]
+
+    def __init__(self, *args, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The moment the page's statuses are read at, so the filter and the rows agree.
+        self.now = now or timezone.now()
+
+    def in_status(self, queryset, name, value):
+        return queryset.filter(status_filter(value, now=self.now)) if value else queryset
+
+    def with_modality(self, queryset, name, value):
+        return with_modality(queryset, value, prefix="equipment__")
+
+    def falling_due(self, queryset, name, value):
+        return queryset.filter(due_within(int(value), now=self.now))
