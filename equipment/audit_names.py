@@ -16,12 +16,16 @@ from equipment.models import (
     Equipment,
     EquipmentStatusChange,
     Location,
+    Measurement,
     MissedOccurrence,
     Procedure,
     ProcedureVersion,
+    RecordAttachment,
     Reference,
     ReferenceChange,
     Schedule,
+    ServiceRecord,
+    ServiceRecordVersion,
 )
 from imaging_ops.access.permissions import Action, can
 from imaging_ops.audit.names import register
@@ -124,8 +128,41 @@ def _procedure_registrations() -> None:
     )
 
 
+def _record_name(record) -> str:
+    """ "Record CT-DAILY on MAIN-CT1, 2026-03-04"."""
+    return f"Record {record.procedure.code} on {record.equipment.asset_tag}"
+
+
+def _record_link(record, event, viewer) -> str | None:
+    equipment = record.equipment
+    return _equipment_page(equipment.pk, equipment.site_id, viewer, "#records")
+
+
+def _record_registrations() -> None:
+    register(
+        ServiceRecord, related=("procedure", "equipment"), name=_record_name, link=_record_link
+    )
+    register(
+        ServiceRecordVersion,
+        related=("record__procedure", "record__equipment"),
+        name=lambda v: f"{_record_name(v.record)}, version {v.number}",
+        as_value=lambda v: f"version {v.number}",
+    )
+    register(
+        Measurement,
+        related=("procedure_check", "version__record__procedure", "version__record__equipment"),
+        name=lambda m: f"Value of “{m.procedure_check.name}”, {_record_name(m.version.record)}",
+    )
+    register(
+        RecordAttachment,
+        related=("version__record__procedure", "version__record__equipment"),
+        name=lambda a: f"Attachment “{a.name}”, {_record_name(a.version.record)}",
+    )
+
+
 def register_audit_names() -> None:
     _procedure_registrations()
+    _record_registrations()
     register(Equipment, name=str, link=_equipment_link, forms=(EquipmentForm,))
     register(Location, name=str, link=_location_link, forms=(LocationForm,))
     register(

@@ -165,6 +165,10 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A record's attachments (service reports, certificates, images): each at most this size.
+RECORD_ATTACHMENT_MAX_MB = env_int("RECORD_ATTACHMENT_MAX_MB", 10, minimum=1)
+# A record entered longer than this after the work was done is flagged as a late entry.
+RECORD_LATE_ENTRY_HOURS = env_int("RECORD_LATE_ENTRY_HOURS", 24, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Sessions and security -----------------------------------------------------------------

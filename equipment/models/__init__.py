@@ -1,5 +1,6 @@
 """Models of equipment: the registry (rooms, equipment), status history, acceptance notes,
-procedures with their checks, and schedules with their references and missed days."""
+procedures with their checks, schedules with their references and missed days, and the
+service records that satisfy them."""
 
 from equipment.models.acceptance import AcceptanceNote, AcceptanceNoteVersion, AcceptanceOutcome
 from equipment.models.procedures import (
@@ -9,6 +10,12 @@ from equipment.models.procedures import (
     ProcedureKind,
     ProcedureVersion,
     RequiringEvent,
+)
+from equipment.models.records import (
+    Measurement,
+    RecordAttachment,
+    ServiceRecord,
+    ServiceRecordVersion,
 )
 from equipment.models.registry import Category, Equipment, Location, MaintenanceStrategy
 from equipment.models.schedules import (
@@ -31,13 +38,17 @@ __all__ = [
     "EquipmentStatusChange",
     "Location",
     "MaintenanceStrategy",
+    "Measurement",
     "MissedOccurrence",
     "Procedure",
     "ProcedureKind",
     "ProcedureVersion",
+    "RecordAttachment",
     "Reference",
     "ReferenceChange",
     "RequiringEvent",
     "Schedule",
+    "ServiceRecord",
+    "ServiceRecordVersion",
     "StatusChangeKind",
 ]

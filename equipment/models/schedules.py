@@ -22,6 +22,7 @@ DERIVED_COLUMNS = frozenset(
         "overdue_at",
         "hard_limit_at",
         "last_done",
+        "baseline_done",
         "next_reminder_at",
         "reminder_stage",
     }
@@ -67,6 +68,9 @@ class Schedule(RegulatedModel):
     overdue_at = models.DateTimeField(db_index=True, editable=False)
     hard_limit_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_done = models.DateTimeField(null=True, blank=True, editable=False)
+    # The completion known before any record here (from the set-up or a CSV import of history):
+    # what `last_done` falls back to when every record is voided.
+    baseline_done = models.DateTimeField(null=True, blank=True, editable=False)
     next_reminder_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
     reminder_stage = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 

@@ -23,6 +23,8 @@ from imaging_ops.models import SiteClosure
 FUTURE_SLACK = timedelta(minutes=5)
 # Daily work looks this far ahead for a clinical open day; closures beyond it cannot matter.
 CLOSURE_HORIZON = timedelta(days=370)
+# The clock's columns, as a service that moved them saves them.
+DERIVED_SAVED = ["window_opens", "next_due", "overdue_at", "hard_limit_at", "last_done"]
 DEFAULTS = {
     "anchor": "default_anchor",
     "interval_months": "default_interval_months",
@@ -55,9 +57,12 @@ def site_closures(site, *, now: datetime) -> frozenset:
     )
 
 
-def move_clock(schedule: Schedule, *, now: datetime, closures=frozenset()) -> None:
+def move_clock(
+    schedule: Schedule, *, now: datetime, closures=frozenset(), satisfied_due=None
+) -> None:
     """Set the stored timeline (`window_opens`, `next_due`, `overdue_at`, `hard_limit_at`) from
-    the schedule's recurrence and `last_done`.
+    the schedule's recurrence and `last_done`, which met the occurrence due at `satisfied_due`
+    (a record's; unknown for a date imported or typed at set-up).
 
     Unsaved: the caller saves them in the transaction that made them move.
     """
@@ -73,6 +78,7 @@ def move_clock(schedule: Schedule, *, now: datetime, closures=frozenset()) -> No
             anchor=schedule.anchor,
             recurrence=recurrence,
             performed_at=schedule.last_done,
+            satisfied_due=satisfied_due,
             start=schedule.starts_on,
             **common,
         )
@@ -128,6 +134,7 @@ def create_schedule(
         procedure=procedure,
         starts_on=starts_on or equipment.site.today(now),
         last_done=last_done,
+        baseline_done=last_done,
         **values,
     )
     errors = recurrence_errors(schedule.recurrence, anchor=schedule.anchor)

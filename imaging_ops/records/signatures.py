@@ -134,7 +134,9 @@ def _require_authority(*, version, signer, meaning: str) -> None:
     performed_by = {s.signer_id for s in signatures if s.meaning in PERFORMING_MEANINGS}
     if version.created_by_id == signer.pk or signer.pk in performed_by:
         raise PermissionDenied("You cannot review your own record; another person reviews it.")
-    if not performed_by:
+    # An outside performer's record (getattr: only service records have them) has no
+    # performer's signature: the internal review is its signature.
+    if not performed_by and not getattr(version, "is_external", False):
         raise Conflict(
             "Nobody has signed this version as performed yet; review follows that signature."
         )
@@ -210,11 +212,57 @@ def sign_record(
     acknowledgement), PermissionDenied (no authority, one's own record as reviewer) or Conflict
     (a superseded or voided record, a duplicate signature). Nothing is signed unless all pass.
     """
+    check_signature(
+        version=version,
+        signer=signer,
+        meaning=meaning,
+        password=password,
+        username=username,
+        session=session,
+        via_api=via_api,
+        acknowledge_policy=acknowledge_policy,
+        now=now,
+    )
+    return write_signature(
+        version=version,
+        signer=signer,
+        meaning=meaning,
+        acknowledge_policy=acknowledge_policy,
+        session=session,
+        via_api=via_api,
+        now=now,
+    )
+
+
+def check_signature(
+    *,
+    version,
+    signer,
+    meaning: str,
+    password: str,
+    username: str | None = None,
+    session=None,
+    via_api: bool = False,
+    acknowledge_policy: bool = False,
+    now: datetime,
+) -> None:
+    """Everything `sign_record` checks, the password included, without writing the signature:
+    for a service that writes it with `write_signature` in the transaction of what the signature
+    moves. A version not saved yet (a record being created and signed at once) is checked as a
+    performer's signature at the record's site.
+
+    Run it outside any transaction: a wrong password is recorded though nothing is signed.
+    """
     allowed, why = account_may_act(signer, now)
     if not allowed:
         raise PermissionDenied(why)
-    _require_signable(version)
-    _require_authority(version=version, signer=signer, meaning=meaning)
+    if version.pk is None:
+        if meaning in REVIEW_MEANINGS:
+            raise Conflict("A record is reviewed after it is saved and signed as performed.")
+        require(signer, Action.PERFORM_RECORDS, record_site_id(version.record))
+    else:
+        _require_signable(version)
+        _require_authority(version=version, signer=signer, meaning=meaning)
     _check_request(
         version=version,
         signer=signer,
@@ -224,8 +272,14 @@ def sign_record(
         via_api=via_api,
         acknowledge_policy=acknowledge_policy,
     )
-    # Outside the signing transaction: a failure must be recorded even though nothing is signed.
     _verify_credentials(signer=signer, username=username, password=password, now=now)
+
+
+def write_signature(
+    *, version, signer, meaning, acknowledge_policy, now, session=None, via_api=False
+) -> Signature:
+    """Write a signature that `check_signature` passed (inside the caller's transaction, or in
+    its own)."""
     signature = _write_signature(
         version=version,
         signer=signer,

@@ -1,0 +1,378 @@
+"""Writes of service records: record (and sign, at once), countersign, amend and void.
+
+What a record says is checked first (equipment.services.record_content) and the signer's
+password next, both before anything is written; then one transaction saves the version, its
+measurements, instruments and attachments, the signature, and moves the schedule. A record
+counts towards its schedule once it is signed as performed, or, done by an outside performer,
+countersigned as reviewed; a void or an amendment recomputes the schedule from the latest
+record that still counts. Consequences (status changes, work orders) are never reversed here.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+
+from equipment.models import (
+    Equipment,
+    Measurement,
+    Procedure,
+    ProcedureKind,
+    RecordAttachment,
+    Schedule,
+    ServiceRecord,
+    ServiceRecordVersion,
+)
+from equipment.scheduling import timeline, timeliness
+from equipment.services.record_content import Draft, prepare
+from equipment.services.schedules import DERIVED_SAVED, move_clock, site_closures
+from imaging_ops.access.authority import roles_at
+from imaging_ops.access.permissions import Action, require
+from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
+from imaging_ops.errors import Conflict
+from imaging_ops.models import Meaning
+from imaging_ops.records.signatures import check_signature, write_signature
+from imaging_ops.records.versioning import REVIEW_MEANINGS, require_amend, void_record
+from imaging_ops.vocabulary import Role
+
+RECORD_DERIVED = ["performed_at", "outcome", "counts"]
+
+
+def _subject(*, schedule, equipment, procedure) -> tuple[Equipment, Schedule | None, Procedure]:
+    """The equipment, schedule and procedure of the record: a schedule's own, or ad hoc work."""
+    if schedule is not None:
+        # A paused schedule pauses reminders, not the work: it may still be recorded.
+        return schedule.equipment, schedule, schedule.procedure
+    errors = {}
+    if equipment is None:
+        errors["equipment"] = "Choose the equipment the work was done on."
+    if procedure is None:
+        errors["procedure"] = "Choose the procedure that was done."
+    elif equipment is not None and procedure.site_id not in (None, equipment.site_id):
+        errors["procedure"] = "Choose a procedure of this equipment's site."
+    if errors:
+        raise ValidationError(errors)
+    return equipment, None, procedure
+
+
+def _require_performer(actor, equipment: Equipment, procedure: Procedure) -> None:
+    """May record work at the site, and holds one of the procedure's performer roles."""
+    require(actor, Action.PERFORM_RECORDS, equipment.site_id)
+    allowed = set(procedure.current_version.performer_roles or ())
+    if not allowed or actor.is_superuser:
+        return
+    held = set(roles_at(actor, equipment.site_id))
+    if Role.TRAINEE in held and allowed & {Role.TECHNICIAN}:
+        held.add(Role.TECHNICIAN)  # a trainee does technicians' work, reviewed afterwards
+    if not held & allowed:
+        names = ", ".join(Role(r).label.lower() for r in sorted(allowed))
+        raise PermissionDenied(f"This procedure is performed by: {names}.")
+
+
+def _valid_until(draft: Draft, *, schedule, procedure: Procedure, given, now) -> datetime | None:
+    """How long a calibration covers its instrument: the certificate's date when given, else
+    until the calibration schedule, moved by this record, turns overdue."""
+    if procedure.kind != ProcedureKind.CALIBRATION:
+        return None
+    if given is not None:
+        return given
+    if schedule is None:
+        raise ValidationError(
+            {"valid_until": "Give the date this calibration is valid until (its certificate's)."}
+        )
+    projected = Schedule(**{f.attname: getattr(schedule, f.attname) for f in Schedule._meta.fields})
+    projected.equipment = schedule.equipment
+    projected.last_done = draft.performed_at
+    move_clock(projected, now=now, satisfied_due=draft.due_satisfied)
+    return projected.overdue_at
+
+
+def _signature_version(draft: Draft, record: ServiceRecord) -> ServiceRecordVersion:
+    """The version about to be written, as the signature checks see it before it exists."""
+    version = ServiceRecordVersion(procedure_version=draft.procedure_version)
+    version.record = record
+    return version
+
+
+def _write_version(record, draft: Draft, *, actor, now, number: int, reason: str = ""):
+    version = ServiceRecordVersion(
+        record=record,
+        number=number,
+        created_at=now,
+        created_by=actor,
+        amendment_reason=reason,
+        procedure_version=draft.procedure_version,
+        performed_at=draft.performed_at,
+        recorded_at=now,
+        late_entry=draft.late_entry,
+        due_satisfied=draft.due_satisfied,
+        timeliness=draft.timeliness,
+        outcome=draft.outcome,
+        action_confirmed=draft.action_confirmed,
+        comments=draft.comments,
+        external_name=draft.external.get("name", ""),
+        external_organisation=draft.external.get("organisation", ""),
+        external_credentials=draft.external.get("credentials", ""),
+        report_received_on=draft.report_received_on,
+        valid_until=draft.valid_until,
+    )
+    version.save()
+    version.instruments.set(draft.instruments)
+    for check in draft.checks:
+        judged = draft.judged[check.pk]
+        Measurement.objects.create(
+            version=version,
+            procedure_check=check,
+            position=check.position,
+            value_text=judged.value_text,
+            value_number=judged.value_number,
+            reference=judged.reference,
+            band=judged.band,
+            result=judged.result,
+            crossed=judged.evaluation.crossed or "",
+            limit=judged.evaluation.limit,
+        )
+    for upload in draft.uploads:
+        attachment = RecordAttachment(
+            version=version,
+            name=upload.name,
+            content_type=upload.content_type,
+            size=upload.size,
+            sha256=upload.sha256,
+            uploaded_at=now,
+            uploaded_by=actor,
+        )
+        attachment.file.save(upload.name, ContentFile(upload.data), save=False)
+        attachment.save()
+    return version
+
+
+def recompute_schedule(schedule: Schedule | None, *, now: datetime) -> None:
+    """Move the schedule's clock from its latest record that counts (or, with none, from the
+    completion known before any record), in the caller's transaction."""
+    if schedule is None:
+        return
+    schedule = (
+        Schedule.objects.select_for_update().select_related("equipment__site").get(pk=schedule.pk)
+    )
+    latest = (
+        ServiceRecord.objects.filter(schedule=schedule, counts=True)
+        .select_related("current_version")
+        .order_by("-performed_at", "-pk")
+        .first()
+    )
+    schedule.last_done = latest.performed_at if latest else schedule.baseline_done
+    satisfied = latest.current_version.due_satisfied if latest else None
+    move_clock(
+        schedule,
+        now=now,
+        closures=site_closures(schedule.equipment.site, now=now),
+        satisfied_due=satisfied,
+    )
+    schedule.save(update_fields=DERIVED_SAVED)
+
+
+def occurrence_timeline(record: ServiceRecord, *, due: datetime):
+    """The timeline of the occurrence due at `due` that the record met, counted from the
+    completion before it (another record that counts, or the one known before any record)."""
+    schedule = record.schedule
+    before = (
+        ServiceRecord.objects.filter(schedule=schedule, counts=True, performed_at__lt=due)
+        .exclude(pk=record.pk)
+        .order_by("-performed_at")
+        .values_list("performed_at", flat=True)
+        .first()
+    )
+    return timeline(
+        due,
+        calendar=schedule.equipment.site,
+        early=schedule.early,
+        grace=schedule.grace,
+        last_done=before or schedule.baseline_done,
+        hard_limit=schedule.hard_limit,
+        anchor=schedule.anchor,
+        recurrence=schedule.recurrence,
+    )
+
+
+def _counts(record: ServiceRecord, version: ServiceRecordVersion) -> bool:
+    """Signed as performed (internal work) or reviewed (an outside performer's), not voided."""
+    if record.is_voided:
+        return False
+    meanings = {s.meaning for s in version.signatures.all()}
+    if version.is_external:
+        return bool(meanings & REVIEW_MEANINGS)
+    return Meaning.PERFORMED in meanings
+
+
+def _settle(record: ServiceRecord, version: ServiceRecordVersion, *, now) -> None:
+    """Store the identity's derived columns from its current version; recompute the schedule
+    when what counts changed."""
+    counted = record.counts
+    record.performed_at, record.outcome = version.performed_at, version.outcome
+    record.counts = _counts(record, version)
+    record.save(update_fields=RECORD_DERIVED)
+    if counted or record.counts:
+        recompute_schedule(record.schedule, now=now)
+
+
+def create_service_record(
+    *,
+    actor,
+    now: datetime,
+    performed_at,
+    values: dict,
+    schedule: Schedule | None = None,
+    equipment: Equipment | None = None,
+    procedure: Procedure | None = None,
+    signature: dict | None = None,
+    valid_until=None,
+    **content,
+) -> ServiceRecord:
+    """Record work done, and sign it as performed when `signature` (meaning, password,
+    username, session, via_api, acknowledge_policy) is given. `values` maps check ids to the
+    values as entered; `content` is what `record_content.prepare` takes besides."""
+    equipment, schedule, procedure = _subject(
+        schedule=schedule, equipment=equipment, procedure=procedure
+    )
+    _require_performer(actor, equipment, procedure)
+    draft = prepare(
+        equipment=equipment,
+        schedule=schedule,
+        procedure_version=procedure.current_version,
+        performed_at=performed_at,
+        values=values,
+        now=now,
+        **content,
+    )
+    draft.valid_until = _valid_until(
+        draft, schedule=schedule, procedure=procedure, given=valid_until, now=now
+    )
+    record = ServiceRecord(
+        equipment=equipment,
+        schedule=schedule,
+        procedure=procedure,
+        performed_at=draft.performed_at,
+        outcome=draft.outcome,
+    )
+    if signature is not None:
+        if draft.is_external:
+            raise ValidationError(
+                {"signature": "An outside performer's record is saved, then countersigned."}
+            )
+        signature = {**signature, "meaning": signature.get("meaning") or Meaning.PERFORMED}
+        check_signature(
+            version=_signature_version(draft, record), signer=actor, now=now, **signature
+        )
+    with regulated_transaction(actor=actor):
+        record.save()
+        version = _write_version(record, draft, actor=actor, now=now, number=1)
+        record.current_version = version
+        record.save(update_fields=["current_version"])
+        if signature is not None:
+            write_signature(version=version, signer=actor, now=now, **_writing(signature))
+        _settle(record, version, now=now)
+    return record
+
+
+def _writing(signature: dict) -> dict:
+    keep = ("meaning", "acknowledge_policy", "session", "via_api")
+    return {"acknowledge_policy": False, **{k: signature[k] for k in keep if k in signature}}
+
+
+def sign_service_record(
+    *, record: ServiceRecord, signer, now: datetime, version_number: int | None = None, **signature
+):
+    """Sign (or countersign) the current version; the schedule moves when the record starts to
+    count. `version_number`, when given, must still be current."""
+    version = record.current_version
+    if version_number is not None and version.number != version_number:
+        raise Conflict(
+            f"Version {version_number} is no longer current: the record is at version "
+            f"{version.number}. Read it before signing."
+        )
+    check_signature(version=version, signer=signer, now=now, **signature)
+    with regulated_transaction(actor=signer):
+        written = write_signature(version=version, signer=signer, now=now, **_writing(signature))
+        _settle(ServiceRecord.objects.select_for_update().get(pk=record.pk), version, now=now)
+    record.refresh_from_db()
+    return written
+
+
+def amend_service_record(
+    *,
+    actor,
+    record: ServiceRecord,
+    reason: str,
+    now: datetime,
+    performed_at,
+    values: dict,
+    signature: dict | None = None,
+    **content,
+) -> ServiceRecordVersion:
+    """A new version judged afresh against the procedure version the record was made with,
+    with the reason; signed at once when `signature` is given. Until it is signed the record
+    does not count, and the schedule is recomputed without it."""
+    require_amend(actor, record)
+    if record.is_voided:
+        raise Conflict("This record is voided; a voided record cannot be amended.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for the amendment."})
+    previous = record.current_version
+    draft = prepare(
+        equipment=record.equipment,
+        schedule=None,
+        procedure_version=previous.procedure_version,
+        performed_at=performed_at,
+        values=values,
+        now=now,
+        references={
+            m.procedure_check.key: m.reference
+            for m in previous.measurements.select_related("procedure_check")
+            if m.reference is not None
+        },
+        **content,
+    )
+    draft.due_satisfied, draft.valid_until = previous.due_satisfied, previous.valid_until
+    draft.late_entry = previous.late_entry
+    if record.schedule is not None and previous.due_satisfied is not None:
+        draft.timeliness = timeliness(
+            draft.performed_at,
+            timeline=occurrence_timeline(record, due=previous.due_satisfied),
+        )
+    if signature is not None:
+        signature = {**signature, "meaning": signature.get("meaning") or Meaning.PERFORMED}
+        check_signature(
+            version=_signature_version(draft, record), signer=actor, now=now, **signature
+        )
+    with regulated_transaction(actor=actor):
+        current = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+        version = _write_version(
+            current, draft, actor=actor, now=now, number=previous.number + 1, reason=reason
+        )
+        current.current_version = version
+        current._audit_reason = reason
+        current.save(update_fields=["current_version"])
+        record_event(
+            AuditAction.AMEND,
+            target=current,
+            reason=reason,
+            changes={"version": [previous.number, version.number]},
+        )
+        if signature is not None:
+            write_signature(version=version, signer=actor, now=now, **_writing(signature))
+        _settle(current, version, now=now)
+    record.refresh_from_db()
+    return version
+
+
+def void_service_record(*, actor, record: ServiceRecord, reason: str, now: datetime):
+    """Void with a reason; the schedule is recomputed from the records that still count."""
+    require_amend(actor, record)
+    with regulated_transaction(actor=actor):
+        void_record(record=record, reason=reason, actor=actor, now=now)
+        current = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+        _settle(current, current.current_version, now=now)
+    record.refresh_from_db()
+    return record
