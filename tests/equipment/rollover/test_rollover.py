@@ -5,8 +5,10 @@ create none (the hard limit does not move), and a second run writes nothing."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from equipment.models import EquipmentStatus, EquipmentStatusChange, MissedOccurrence, ProcedureKind
+from equipment.services.missed import annotate_missed
 from equipment.services.procedures import create_procedure
 from equipment.services.rollover import roll_over_daily_schedules
 from equipment.services.schedules import create_schedule
@@ -117,3 +119,25 @@ def test_across_the_daylight_saving_change_the_local_due_time_holds(manager, sit
     schedule.refresh_from_db()
     assert schedule.next_due == datetime(2026, 3, 9, 11, 0, tzinfo=UTC)
     assert missed(schedule)[-1] == date(2026, 3, 6)
+
+
+def test_staff_annotate_missed_days_and_inspectors_cannot(manager, tech, inspector, site_a):
+    schedule = daily_schedule(manager, site_a)
+    roll_over_daily_schedules(datetime(2026, 3, 4, 15, 0, tzinfo=UTC))
+    days = list(
+        MissedOccurrence.objects.filter(schedule=schedule).select_related("schedule__equipment")
+    )
+    with pytest.raises(PermissionDenied):
+        annotate_missed(actor=inspector, occurrences=days, annotation="Site closed", now=MONDAY)
+    with pytest.raises(ValidationError) as refused:
+        annotate_missed(actor=tech, occurrences=days, annotation="  ", now=MONDAY)
+    assert set(refused.value.message_dict) == {"annotation"}
+    assert (
+        annotate_missed(actor=tech, occurrences=days, annotation="Unit not used", now=MONDAY) == 2
+    )
+    assert set(MissedOccurrence.objects.values_list("annotation", "annotated_by")) == {
+        ("Unit not used", tech.pk)
+    }
+    assert (
+        annotate_missed(actor=tech, occurrences=days, annotation="Unit not used", now=MONDAY) == 0
+    )
