@@ -25,9 +25,7 @@ BEAT_TABLE = (
     # Once a day the audit chain's head leaves the database by email, as an anchor.
     BeatEntry(name="audit_anchor", task="imaging_ops.tasks.send_audit_anchor", seconds=86400),
     # Daily schedules roll at each site's local midnight; every 15 minutes catches every zone.
-    BeatEntry(
-        name="daily_rollover", task="equipment.tasks.roll_over_daily_schedules", seconds=900
-    ),
+    BeatEntry(name="daily_rollover", task="equipment.tasks.roll_over_daily_schedules", seconds=900),
 )
 
 
