@@ -5,6 +5,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from equipment.limits import Outcome
 from equipment.models import (
     AcceptanceNote,
     Category,
@@ -14,6 +15,7 @@ from equipment.models import (
     Procedure,
     ProcedureKind,
     Schedule,
+    ServiceRecord,
 )
 from equipment.scheduling import ScheduleStatus
 from equipment.selectors.schedules import due_within, status_filter
@@ -145,3 +147,31 @@ class ScheduleFilter(django_filters.FilterSet):
 
     def falling_due(self, queryset, name, value):
         return queryset.filter(due_within(int(value), now=self.now))
+
+
+class ServiceRecordFilter(django_filters.FilterSet):
+    """Service records by machine, schedule, site, outcome and the period performed."""
+
+    equipment = ScopedModelChoiceFilter(queryset=Equipment.objects.all())
+    schedule = ScopedModelChoiceFilter(queryset=Schedule.objects.all())
+    site = ScopedModelChoiceFilter(queryset=Site.objects.all(), field_name="equipment__site")
+    procedure = ScopedModelChoiceFilter(queryset=Procedure.objects.all())
+    outcome = django_filters.ChoiceFilter(choices=Outcome.choices)
+    performed_after = django_filters.IsoDateTimeFilter(field_name="performed_at", lookup_expr="gte")
+    performed_before = django_filters.IsoDateTimeFilter(field_name="performed_at", lookup_expr="lt")
+    voided = django_filters.BooleanFilter(
+        field_name="voided_at", lookup_expr="isnull", exclude=True, label="Voided"
+    )
+
+    class Meta:
+        model = ServiceRecord
+        fields = [
+            "equipment",
+            "schedule",
+            "site",
+            "procedure",
+            "outcome",
+            "performed_after",
+            "performed_before",
+            "voided",
+        ]

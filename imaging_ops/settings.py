@@ -242,7 +242,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"EquipmentStatusEnum": "equipment.models.status.EquipmentStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "EquipmentStatusEnum": "equipment.models.status.EquipmentStatus",
+        "AcceptanceOutcomeEnum": "equipment.models.acceptance.AcceptanceOutcome",
+        "ResultEnum": "equipment.limits.Outcome",
+    },
 }
 
 # --- Celery: Redis when REDIS_URL is set, otherwise a filesystem broker under var/broker/ ---

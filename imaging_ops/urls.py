@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from equipment.api.acceptance import AcceptanceNoteViewSet
 from equipment.api.checks import CheckViewSet
+from equipment.api.records import ServiceRecordViewSet
 from equipment.api.registry import EquipmentViewSet, LocationViewSet
 from equipment.views.documents import equipment_by_tag
 from imaging_ops.audit.api import AuditEventViewSet
@@ -66,6 +67,7 @@ router.register("locations", LocationViewSet, basename="location")
 router.register("equipment", EquipmentViewSet, basename="equipment")
 router.register("acceptance-notes", AcceptanceNoteViewSet, basename="acceptance-note")
 router.register("checks", CheckViewSet, basename="check")
+router.register("records", ServiceRecordViewSet, basename="record")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
