@@ -1,6 +1,6 @@
 from django.urls import path
 
-from equipment.views import acceptance, documents, registry, status
+from equipment.views import acceptance, documents, registry, schedules, status
 
 app_name = "equipment"
 
@@ -39,6 +39,9 @@ urlpatterns = [
     path(
         "acceptance/<int:pk>/sign/", acceptance.AcceptanceSignView.as_view(), name="acceptance_sign"
     ),
+    # Schedules.
+    path("schedules/", schedules.ScheduleListView.as_view(), name="schedules"),
+    path("schedules/export/", schedules.schedule_export, name="schedule_export"),
     # QR labels (the stable address /e/<site>/<tag>/ is in imaging_ops/urls.py).
     path("labels/", documents.ListLabelsView.as_view(), name="labels"),
     path("<int:pk>/labels/", documents.EquipmentLabelView.as_view(), name="labels_one"),
