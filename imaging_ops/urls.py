@@ -10,6 +10,7 @@ from equipment.api.acceptance import AcceptanceNoteViewSet
 from equipment.api.checks import CheckViewSet
 from equipment.api.records import ServiceRecordViewSet
 from equipment.api.registry import EquipmentViewSet, LocationViewSet
+from equipment.api.schedules import ProcedureViewSet, ScheduleViewSet
 from equipment.views.documents import equipment_by_tag
 from imaging_ops.audit.api import AuditEventViewSet
 from imaging_ops.audit.views import audit_export, audit_search
@@ -68,6 +69,8 @@ router.register("equipment", EquipmentViewSet, basename="equipment")
 router.register("acceptance-notes", AcceptanceNoteViewSet, basename="acceptance-note")
 router.register("checks", CheckViewSet, basename="check")
 router.register("records", ServiceRecordViewSet, basename="record")
+router.register("procedures", ProcedureViewSet, basename="procedure")
+router.register("schedules", ScheduleViewSet, basename="schedule")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
