@@ -5,17 +5,20 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
 from equipment.decay import source_activity
 from equipment.filters import EquipmentFilter, LocationFilter, filter_params
 from equipment.forms.registry import EquipmentForm, LocationForm
 from equipment.forms.status import StatusChangeForm
-from equipment.models import Equipment, Location
+from equipment.models import Equipment, Location, MissedOccurrence
+from equipment.selectors.schedules import scheduled
 from equipment.services import registry as services
 from equipment.services.grants import may_edit_equipment, may_edit_location
 from equipment.services.status import statuses_offered
 from equipment.views.acceptance import acceptance_section
+from equipment.views.schedules import row_of
 from imaging_ops.access.authority import user_site_ids
 from imaging_ops.access.permissions import Action, sites_where
 from imaging_ops.access.scoping import scope
@@ -23,6 +26,7 @@ from imaging_ops.audit.selectors import history_for
 from imaging_ops.web.base import ScopedMixin, ServiceFormView
 
 PAGE_SIZE = 50
+RECENT = 10  # the latest records and missed days the equipment page shows
 
 
 class EquipmentListView(ScopedMixin, ListView):
@@ -79,6 +83,21 @@ class EquipmentDetailView(ScopedMixin, DetailView):
         return context
 
 
+def schedules_section(user, equipment: Equipment) -> dict:
+    """The machine's schedules with where each stands now, its latest records and missed
+    days: one query each, however many there are."""
+    now = timezone.now()
+    return {
+        "schedule_rows": [row_of(s) for s in scheduled(user, now=now).filter(equipment=equipment)],
+        "recent_records": list(equipment.service_records.select_related("procedure")[:RECENT]),
+        "missed_days": list(
+            MissedOccurrence.objects.filter(schedule__equipment=equipment)
+            .select_related("schedule__procedure")
+            .order_by("-day")[:RECENT]
+        ),
+    }
+
+
 def equipment_page(user, equipment: Equipment, *, status_form=None, asked_status=None) -> dict:
     """What the equipment page shows besides the machine: its status changes and the status
     form (`status_form`, bound, when a change was refused; else a new one with `asked_status`
@@ -95,6 +114,7 @@ def equipment_page(user, equipment: Equipment, *, status_form=None, asked_status
         "may_edit": may_edit_equipment(user, equipment),
         "activity": source_activity(equipment),
         **acceptance_section(user, equipment),
+        **schedules_section(user, equipment),
         "audit_history": history_for(equipment),
     }
 

@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from equipment.models import Schedule
+from equipment.models import Procedure, ProcedureVersion, Schedule
 from equipment.services.schedules import create_schedule
+from imaging_ops.audit.mixin import audited_bulk_writes
 from tests.equipment.conftest import NOW
 from tests.equipment.schedules.test_schedule_list import LAST_SURVEY, add_schedules
 
@@ -80,3 +81,44 @@ def test_page_and_csv_queries_do_not_grow_with_schedules(client, tech, survey):
     assert Schedule.objects.count() == 200
     assert count(client, "/equipment/schedules/") == page
     assert count(client, "/equipment/schedules/export/") == export
+
+
+def add_machine_schedules(template, count: int) -> None:
+    """`count` more schedules on the template's own machine, each of a procedure of its own."""
+    site, kind = template.procedure.site, template.procedure.kind
+    version = template.procedure.current_version
+    start = Procedure.objects.count()
+    with audited_bulk_writes():
+        procedures = Procedure.objects.bulk_create(
+            Procedure(site=site, code=f"P{start + n}", kind=kind) for n in range(count)
+        )
+        versions = ProcedureVersion.objects.bulk_create(
+            ProcedureVersion(
+                procedure=p,
+                number=1,
+                created_at=version.created_at,
+                created_by_id=version.created_by_id,
+                name=f"Procedure {p.code}",
+            )
+            for p in procedures
+        )
+        for procedure, made in zip(procedures, versions, strict=True):
+            procedure.current_version = made
+        Procedure.objects.bulk_update(procedures, ["current_version"])
+        fields = {
+            f.attname: getattr(template, f.attname)
+            for f in Schedule._meta.concrete_fields
+            if not f.primary_key and f.attname != "procedure_id"
+        }
+        Schedule.objects.bulk_create(Schedule(**fields, procedure=p) for p in procedures)
+
+
+def test_the_equipment_page_runs_the_same_queries_for_10_and_500_schedules(client, tech, survey):
+    client.force_login(tech)
+    url = f"/equipment/{survey.equipment_id}/"
+    add_machine_schedules(survey, 9)
+    ten = count(client, url)
+    assert "CT-DOSE" in client.get(url).content.decode()
+    add_machine_schedules(survey, 490)
+    assert survey.equipment.schedules.count() == 500
+    assert count(client, url) == ten
