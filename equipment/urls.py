@@ -1,6 +1,6 @@
 from django.urls import path
 
-from equipment.views import acceptance, documents, registry, schedules, status
+from equipment.views import acceptance, documents, procedures, registry, schedules, status
 
 app_name = "equipment"
 
@@ -38,6 +38,13 @@ urlpatterns = [
     ),
     path(
         "acceptance/<int:pk>/sign/", acceptance.AcceptanceSignView.as_view(), name="acceptance_sign"
+    ),
+    # Procedures.
+    path("procedures/", procedures.ProcedureListView.as_view(), name="procedures"),
+    path(
+        "procedures/<int:pk>/",
+        procedures.ProcedureDetailView.as_view(),
+        name="procedure_detail",
     ),
     # Schedules.
     path("schedules/", schedules.ScheduleListView.as_view(), name="schedules"),

@@ -727,11 +727,12 @@ def test_the_settings_page_history_includes_closures(client, manager, site_a):
 
 
 def test_the_settings_page_promises_nothing_that_does_not_exist_yet(client, manager, site_a):
-    """Closures are kept on record today; schedules and missed checks arrive later, and the page
-    says nothing about them until they do."""
+    """Closures are kept on record; the settings page promises nothing about missed checks
+    (the navigation bar links the schedule list, which is real)."""
     client.force_login(manager)
 
     page = client.get("/sites/ALPHA/settings/").content.decode()
 
     assert "Closures are entered ahead of the day and kept on record" in page
-    assert "missed" not in page.lower() and "schedules" not in page.lower()
+    body = page.split("</nav>", 1)[-1].lower()
+    assert "missed" not in body and "schedules" not in body
