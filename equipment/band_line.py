@@ -20,8 +20,8 @@ from itertools import pairwise
 from equipment.limits import Band, BandMode, LimitName, Outcome, band_errors, evaluate
 
 WIDTH = 360
-FONT_SIZE = 12
-CHAR_WIDTH = 6.6  # an estimate of a character's advance at FONT_SIZE, for fitting labels
+FONT_SIZE = 13
+CHAR_WIDTH = 7.2  # an estimate of a character's advance at FONT_SIZE, for fitting labels
 EDGE = 6  # the ends of the line, inside the box
 TAIL = 48  # the run-off at each end, for the values beyond the outer limits
 LINE_Y = 30

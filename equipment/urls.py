@@ -1,6 +1,6 @@
 from django.urls import path
 
-from equipment.views import acceptance, documents, registry, status
+from equipment.views import acceptance, documents, procedure_forms, procedures, registry, status
 
 app_name = "equipment"
 
@@ -38,6 +38,26 @@ urlpatterns = [
     ),
     path(
         "acceptance/<int:pk>/sign/", acceptance.AcceptanceSignView.as_view(), name="acceptance_sign"
+    ),
+    # Procedures.
+    path("procedures/", procedures.ProcedureListView.as_view(), name="procedures"),
+    path("procedures/export/", procedures.procedure_export, name="procedure_export"),
+    path("procedures/new/", procedure_forms.ProcedureCreateView.as_view(), name="procedure_create"),
+    path("procedures/<int:pk>/", procedures.ProcedureDetailView.as_view(), name="procedure_detail"),
+    path(
+        "procedures/<int:pk>/edit/",
+        procedure_forms.ProcedureEditView.as_view(),
+        name="procedure_edit",
+    ),
+    path(
+        "procedures/<int:pk>/copy/",
+        procedure_forms.ProcedureCopyView.as_view(),
+        name="procedure_copy",
+    ),
+    path(
+        "procedures/<int:pk>/assign/",
+        procedure_forms.ProcedureAssignView.as_view(),
+        name="procedure_assign",
     ),
     # QR labels (the stable address /e/<site>/<tag>/ is in imaging_ops/urls.py).
     path("labels/", documents.ListLabelsView.as_view(), name="labels"),
