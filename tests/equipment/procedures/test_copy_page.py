@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from equipment.models import Procedure
-from equipment.services.procedures import copy_library_procedure
+from equipment.services.procedures import copy_library_procedure, create_procedure
 from imaging_ops.models import User
 from imaging_ops.vocabulary import Role
 from tests import factories
@@ -50,6 +50,17 @@ def test_a_site_that_already_has_its_copy_is_told_so(signed_in, manager, site_a,
     response = signed_in(manager).get(copy_url(library_qc))
     assert response.status_code == 409
     assert "already has its copy" in response.content.decode()
+
+
+def test_a_code_the_site_already_uses_is_said_beside_the_site(
+    signed_in, admin, manager, site_a, ct_qc
+):
+    library = create_procedure(
+        actor=admin, site=None, code="CT-DOSE", kind="qc", now=NOW, name="Library CT dose"
+    )
+    response = signed_in(manager).post(copy_url(library), {"site": site_a.pk})
+    assert response.status_code == 400
+    assert shown_on(response, "site") == ["This site already has a procedure with that code."]
 
 
 def test_a_site_not_offered_is_a_field_error(signed_in, manager, site_b, library_qc):
