@@ -175,3 +175,39 @@ class ServiceRecordFilter(django_filters.FilterSet):
             "performed_before",
             "voided",
         ]
+
+
+class ProcedureFilter(django_filters.FilterSet):
+    """Procedures by owner (a site, or the organisation library), kind, modality and the words
+    of their code or name (the current version's)."""
+
+    LIBRARY, SITES = "library", "site"
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    site = ScopedModelChoiceFilter(queryset=Site.objects.all())
+    owner = django_filters.ChoiceFilter(
+        choices=[(LIBRARY, "Organisation library"), (SITES, "Sites' own")],
+        method="owned_by",
+        label="Library or site",
+    )
+    kind = django_filters.ChoiceFilter(choices=ProcedureKind.choices)
+    modality = django_filters.ChoiceFilter(
+        choices=Modality.choices, method="with_modality", label="Modality"
+    )
+
+    class Meta:
+        model = Procedure
+        fields = ["q", "site", "owner", "kind", "modality"]
+
+    def search(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(code__icontains=word) | Q(current_version__name__icontains=word)
+            )
+        return queryset
+
+    def owned_by(self, queryset, name, value):
+        return queryset.filter(site__isnull=value == self.LIBRARY)
+
+    def with_modality(self, queryset, name, value):
+        return with_modality(queryset, value, prefix="current_version__")

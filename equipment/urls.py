@@ -1,6 +1,14 @@
 from django.urls import path
 
-from equipment.views import acceptance, documents, procedures, registry, schedules, status
+from equipment.views import (
+    acceptance,
+    documents,
+    procedure_forms,
+    procedures,
+    registry,
+    schedules,
+    status,
+)
 
 app_name = "equipment"
 
@@ -39,16 +47,29 @@ urlpatterns = [
     path(
         "acceptance/<int:pk>/sign/", acceptance.AcceptanceSignView.as_view(), name="acceptance_sign"
     ),
-    # Procedures.
-    path("procedures/", procedures.ProcedureListView.as_view(), name="procedures"),
-    path(
-        "procedures/<int:pk>/",
-        procedures.ProcedureDetailView.as_view(),
-        name="procedure_detail",
-    ),
     # Schedules.
     path("schedules/", schedules.ScheduleListView.as_view(), name="schedules"),
     path("schedules/export/", schedules.schedule_export, name="schedule_export"),
+    # Procedures.
+    path("procedures/", procedures.ProcedureListView.as_view(), name="procedures"),
+    path("procedures/export/", procedures.procedure_export, name="procedure_export"),
+    path("procedures/new/", procedure_forms.ProcedureCreateView.as_view(), name="procedure_create"),
+    path("procedures/<int:pk>/", procedures.ProcedureDetailView.as_view(), name="procedure_detail"),
+    path(
+        "procedures/<int:pk>/edit/",
+        procedure_forms.ProcedureEditView.as_view(),
+        name="procedure_edit",
+    ),
+    path(
+        "procedures/<int:pk>/copy/",
+        procedure_forms.ProcedureCopyView.as_view(),
+        name="procedure_copy",
+    ),
+    path(
+        "procedures/<int:pk>/assign/",
+        procedure_forms.ProcedureAssignView.as_view(),
+        name="procedure_assign",
+    ),
     # QR labels (the stable address /e/<site>/<tag>/ is in imaging_ops/urls.py).
     path("labels/", documents.ListLabelsView.as_view(), name="labels"),
     path("<int:pk>/labels/", documents.EquipmentLabelView.as_view(), name="labels_one"),

@@ -56,3 +56,18 @@ def may_edit_equipment(user, equipment: Equipment) -> bool:
     except PermissionDenied:
         return False
     return True
+
+
+def may_edit_procedure(user, procedure, *, at_site=None) -> bool:
+    """Whether the pages should offer to edit this procedure (version it, assign it, copy it
+    to `at_site` for a library procedure): the rule `require_procedure_edit` holds, asked at
+    the procedure's own site unless `at_site` is given."""
+    version = procedure.current_version
+    site = procedure.site_id if at_site is None else at_site
+    try:
+        require_procedure_edit(
+            user, site, kind=procedure.kind, categories=version.categories if version else []
+        )
+    except PermissionDenied:
+        return False
+    return True
