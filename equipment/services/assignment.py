@@ -97,7 +97,7 @@ def assign_to_modality(
     with regulated_transaction(actor=actor):
         # Two assignments of one procedure at once: the second waits, then skips what the
         # first made.
-        Procedure.objects.select_for_update().filter(pk=procedure.pk).first()
+        Procedure.objects.select_for_update().get(pk=procedure.pk)
         plan = assignment_plan(procedure, site=site, modality=modality)
         created = tuple(
             create_schedule(
