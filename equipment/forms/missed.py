@@ -19,7 +19,7 @@ class MissedAnnotationForm(forms.Form):
     annotation = forms.CharField(
         required=False,
         label="Reason",
-        help_text="Why the work was not done, e.g. “Unit not used that day”.",
+        help_text="One reason for every ticked day; a day's earlier reason stays in its history.",
         widget=forms.TextInput(
             attrs={"list": "common-reasons", "maxlength": MAX_ANNOTATION, "autocomplete": "off"}
         ),
