@@ -228,3 +228,34 @@ def test_my_work_runs_the_same_queries_for_10_and_500_schedules(client, tech, ma
     work = client.get(HOME).context["my_work"]
     assert work.count == 500 and len(work.rows) == 20 and work.more == 480
     assert five_hundred == ten
+
+
+def test_each_rows_due_time_is_its_own_sites(client, tech, manager, person, site_a, site_b):
+    """
+    GIVEN a technician at Alpha (New York) and Beta (Chicago), each with an overdue daily QC
+    due at the site's 07:00 opening
+    THEN each row says 07:00 in its own site's zone, with the zone's abbreviation and offset
+    """
+    from tests import factories
+
+    factories.MembershipFactory(user=tech, site=site_b, role=Role.TECHNICIAN)
+    overdue_daily_qc(manager, site_a)
+    beta_manager = person(Role.MANAGER, site_b, username="bea")
+    with time_machine.travel(NOW.replace(hour=16), tick=False):  # 10:00 in Chicago
+        overdue_daily_qc(beta_manager, site_b, tag="BETA-CT1")
+        rows = my_work(client, tech).context["my_work"].rows
+    assert {(r.schedule.equipment.asset_tag, r.due) for r in rows} == {
+        ("ALPHA-CT1", DUE_AT_SEVEN),
+        ("BETA-CT1", "2026-03-04 07:00 CST (UTC\u221206:00)"),
+    }
+
+
+def test_the_api_filters_schedules_to_my_work_the_same_way(api, tech, manager, site_a):
+    survey = annual_survey(manager, site_a)
+    survey_done(manager, site_a, "ALPHA-PHYS", datetime(2024, 12, 1, 15, tzinfo=UTC), survey)
+    qc = overdue_daily_qc(manager, site_a)
+    api.force_authenticate(tech)
+    answer = api.get("/api/v1/schedules/", {"mine": "true"})
+    assert answer.status_code == 200
+    assert [row["id"] for row in answer.json()["results"]] == [qc.pk]
+    assert api.get("/api/v1/schedules/").json()["count"] == 2
