@@ -171,6 +171,8 @@ WORK_STATUSES = (
     ScheduleStatus.OPEN,
 )
 NEWEST_MISSED = 5
+# How far ahead a daily schedule's next clinical open day is looked for past closures.
+CLOSURES_AHEAD = timedelta(days=31)
 
 
 def _lists_any(lookup: str, roles) -> Q:
@@ -280,22 +282,23 @@ def _row(schedule: Schedule, *, now: datetime, status: str) -> WorkRow:
 def _todays_occurrences(schedules: list[Schedule], *, now: datetime) -> None:
     """Daily and day-of-use work is today's occurrence: a daily schedule still on a finished
     day (the roll-over has not reached it yet; it writes that day as missed) is shown on its
-    clock as the roll-over will leave it, in memory only. One query for the closures."""
+    clock as the roll-over will leave it, in memory only; one query for their sites' closures."""
     stale = [
         s
         for s in schedules
         if s.preset in DAILY_PRESETS
         and local_date(s.next_due, s.equipment.site) < s.equipment.site.today(now)
     ]
-    site_ids = {s.equipment.site_id for s in stale}
+    if not stale:
+        return
+    earliest = min(s.equipment.site.today(now) for s in stale)
     closures = defaultdict(set)
-    earliest = min((s.equipment.site.today(now) for s in stale), default=None)
     for site_id, day in (
         SiteClosure.objects.in_force()
         .filter(
-            site_id__in=site_ids,
-            date__gte=earliest or now.date(),
-            date__lte=(earliest or now.date()) + timedelta(days=31),
+            site_id__in={s.equipment.site_id for s in stale},
+            date__gte=earliest,
+            date__lte=earliest + CLOSURES_AHEAD,
         )
         .values_list("site_id", "date")
     ):

@@ -3,7 +3,7 @@ work at their sites that is theirs (assigned to them or to a role they hold, or 
 a procedure they perform), most urgent first, each with its site's local due time, in the same
 number of queries however many schedules there are."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,6 +15,7 @@ from django.urls import reverse
 from equipment.models import MissedOccurrence
 from equipment.scheduling import ScheduleStatus
 from equipment.services.missed import annotate_missed
+from imaging_ops.models import SiteClosure
 from imaging_ops.vocabulary import Role
 from tests.equipment.missed.builders import (
     NOW,
@@ -154,6 +155,12 @@ def test_a_daily_qc_the_roll_over_has_not_reached_shows_as_todays_occurrence(
     row = my_work(client, tech).context["my_work"].rows[0]
     assert row.due == DUE_AT_SEVEN and row.due_today
     assert row.status == S.OVERDUE  # no grace: overdue at 07:00 today, not since Monday
+
+
+def test_a_daily_qc_on_a_closed_day_is_not_todays_work(client, tech, manager, site_a):
+    schedule(manager, unit(site_a, "ALPHA-CT1"), daily_qc(manager, site_a))
+    SiteClosure.objects.create(site=site_a, date=date(2026, 3, 4), reason="Power works")
+    assert my_work(client, tech).context["my_work"].rows == []
 
 
 def test_nothing_due_says_so_and_what_comes_next(client, tech, manager, site_a):
