@@ -1,6 +1,7 @@
 """One FilterSet per model, shared by the list pages and the API."""
 
 import django_filters
+from django import forms
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -12,6 +13,7 @@ from equipment.models import (
     Equipment,
     EquipmentStatus,
     Location,
+    MissedOccurrence,
     Procedure,
     ProcedureKind,
     Schedule,
@@ -19,6 +21,7 @@ from equipment.models import (
 )
 from equipment.scheduling import ScheduleStatus
 from equipment.selectors.schedules import due_within, status_filter
+from equipment.selectors.work import work_for
 from imaging_ops.access.scoping import ScopedModelChoiceFilter
 from imaging_ops.models import Site
 from imaging_ops.vocabulary import AreaClass, Modality, Role
@@ -119,6 +122,7 @@ class ScheduleFilter(django_filters.FilterSet):
     due_within_days = django_filters.NumberFilter(
         method="falling_due", min_value=0, max_value=3660, label="Due within (days)"
     )
+    mine = django_filters.BooleanFilter(method="for_me", label="For me or my roles")
 
     class Meta:
         model = Schedule
@@ -132,6 +136,7 @@ class ScheduleFilter(django_filters.FilterSet):
             "assignee",
             "assignee_role",
             "due_within_days",
+            "mine",
         ]
 
     def __init__(self, *args, now=None, **kwargs):
@@ -147,6 +152,69 @@ class ScheduleFilter(django_filters.FilterSet):
 
     def falling_due(self, queryset, name, value):
         return queryset.filter(due_within(int(value), now=self.now))
+
+    def for_me(self, queryset, name, value):
+        """The requester's own work, as "My work" counts it (equipment.selectors.work)."""
+        if not value or self.request is None:
+            return queryset
+        return queryset.filter(work_for(self.request.user))
+
+
+class MissedPeriodForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("day_from"), cleaned.get("day_to")
+        if start and end and start > end:
+            self.add_error(
+                "day_to",
+                f"The period is reversed: {end:%Y-%m-%d} is before “From” ({start:%Y-%m-%d}).",
+            )
+        return cleaned
+
+
+class MissedOccurrenceFilter(django_filters.FilterSet):
+    """Missed days by where, what, whether someone has said why, and the period (the days are
+    the sites' own local days, as the roll-over wrote them)."""
+
+    NOT_ANNOTATED, ANNOTATED = "no", "yes"
+
+    site = ScopedModelChoiceFilter(
+        queryset=Site.objects.all(), field_name="schedule__equipment__site"
+    )
+    equipment = ScopedModelChoiceFilter(
+        queryset=Equipment.objects.all(), field_name="schedule__equipment"
+    )
+    procedure = ScopedModelChoiceFilter(
+        queryset=Procedure.objects.select_related("current_version"),
+        field_name="schedule__procedure",
+    )
+    annotated = django_filters.ChoiceFilter(
+        choices=[(NOT_ANNOTATED, "Not yet annotated"), (ANNOTATED, "Annotated")],
+        method="by_annotation",
+        label="Annotated",
+    )
+    day_from = django_filters.DateFilter(
+        field_name="day", lookup_expr="gte", label="From", widget=forms.DateInput({"type": "date"})
+    )
+    day_to = django_filters.DateFilter(
+        field_name="day", lookup_expr="lte", label="To", widget=forms.DateInput({"type": "date"})
+    )
+    mine = django_filters.BooleanFilter(method="for_me", label="For me or my roles")
+
+    class Meta:
+        model = MissedOccurrence
+        form = MissedPeriodForm
+        fields = ["site", "equipment", "procedure", "annotated", "day_from", "day_to", "mine"]
+
+    def by_annotation(self, queryset, name, value):
+        if value == self.NOT_ANNOTATED:
+            return queryset.filter(annotation="")
+        return queryset.exclude(annotation="")
+
+    def for_me(self, queryset, name, value):
+        if not value or self.request is None:
+            return queryset
+        return queryset.filter(work_for(self.request.user, prefix="schedule__"))
 
 
 class ServiceRecordFilter(django_filters.FilterSet):

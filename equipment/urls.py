@@ -3,6 +3,7 @@ from django.urls import path
 from equipment.views import (
     acceptance,
     documents,
+    missed,
     procedure_forms,
     procedures,
     registry,
@@ -50,6 +51,9 @@ urlpatterns = [
     # Schedules.
     path("schedules/", schedules.ScheduleListView.as_view(), name="schedules"),
     path("schedules/export/", schedules.schedule_export, name="schedule_export"),
+    # Missed days of daily work, and their annotations.
+    path("missed/", missed.MissedListView.as_view(), name="missed_list"),
+    path("missed/export/", missed.missed_export, name="missed_export"),
     # Procedures.
     path("procedures/", procedures.ProcedureListView.as_view(), name="procedures"),
     path("procedures/export/", procedures.procedure_export, name="procedure_export"),

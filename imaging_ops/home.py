@@ -2,11 +2,18 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
 from equipment.models import EquipmentStatus
 from equipment.selectors.registry import status_by_site
 from equipment.selectors.status import recent_status_changes
-from equipment.selectors.work import acceptance_work, out_of_service_work, unsigned_drafts
+from equipment.selectors.work import (
+    acceptance_work,
+    my_work,
+    out_of_service_work,
+    unannotated_missed,
+    unsigned_drafts,
+)
 from imaging_ops.access.authority import memberships_in_force
 from imaging_ops.people.selectors import inspector_access
 from imaging_ops.vocabulary import Role
@@ -39,7 +46,10 @@ def home(request):
         context["access"] = inspector_access(user)
         template = "home/inspector.html"
     elif role is not None:
-        # Technicians, physicists and RSOs: what waits for them, each item linked to its page.
+        # Technicians, physicists and RSOs: their scheduled work and missed days first, then
+        # what else waits for them, each item linked to its page.
+        context["my_work"] = my_work(user, now=timezone.now())
+        context["missed"] = unannotated_missed(user)
         context["out_of_service"] = out_of_service_work(user)
         context["to_accept"] = acceptance_work(user)
         context["drafts"] = unsigned_drafts(user)

@@ -1,16 +1,21 @@
-"""The work waiting for a person, for their home page: equipment out of service, equipment
-awaiting acceptance that is theirs to accept, and the acceptance notes they left unsigned.
+"""The work waiting for a person, for their home page: their scheduled work ("My work") and
+the missed days nobody has explained yet, equipment out of service, equipment awaiting
+acceptance that is theirs to accept, and the acceptance notes they left unsigned.
 
 Each list reads a fixed number of queries however much equipment there is: the first `limit`
 items, and one grouped count per site whose figure links to the equipment list filtered to
 exactly those pieces.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.urls import reverse
 
 from equipment.models import (
     AcceptanceNote,
@@ -18,12 +23,19 @@ from equipment.models import (
     Category,
     Equipment,
     EquipmentStatus,
+    MissedOccurrence,
+    Schedule,
 )
+from equipment.scheduling import DAILY_PRESETS, ScheduleStatus
+from equipment.scheduling.site_days import local_date
 from equipment.selectors.registry import out_of_service
+from equipment.selectors.schedules import schedule_status, scheduled, status_filter
+from equipment.services.schedules import move_clock
 from imaging_ops.access.authority import roles_at
 from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
 from imaging_ops.access.scoping import scope
-from imaging_ops.models import Signature
+from imaging_ops.models import Signature, SiteClosure
+from imaging_ops.sites.local_time import local_time_text
 from imaging_ops.vocabulary import Role
 
 LIMIT = 20
@@ -147,3 +159,196 @@ def unsigned_drafts(user, *, limit: int = LIMIT) -> Waiting:
         "current_version__created_at", "pk"
     )[:limit]
     return Waiting(items=list(items), count=drafts.count())
+
+
+# --- My work: the schedules that are the person's, and the missed days to explain -------------
+
+# What "My work" lists, most urgent first.
+WORK_STATUSES = (
+    ScheduleStatus.PAST_HARD_LIMIT,
+    ScheduleStatus.OVERDUE,
+    ScheduleStatus.DUE,
+    ScheduleStatus.OPEN,
+)
+NEWEST_MISSED = 5
+# How far ahead a daily schedule's next clinical open day is looked for past closures.
+CLOSURES_AHEAD = timedelta(days=31)
+
+
+def _lists_any(lookup: str, roles) -> Q:
+    """Rows whose JSON list at `lookup` holds one of `roles`."""
+    condition = Q(pk__in=[])
+    for role in sorted(roles):
+        if connection.vendor == "postgresql":
+            condition |= Q(**{f"{lookup}__contains": [role]})  # jsonb @>
+        else:
+            condition |= Q(**{f"{lookup}__icontains": f'"{role}"'})
+    return condition
+
+
+def work_for(user, *, prefix: str = "") -> Q:
+    """The schedules (at `prefix`, e.g. "schedule__" from a missed day) that are the person's:
+    assigned to them; assigned to a role they hold at the schedule's site; or assigned to
+    nobody, where one of the procedure's performer roles is a role they hold there (a procedure
+    that names none is anyone's who may perform records there). Roles count only at sites where
+    they may perform records, so an inspector has no work."""
+    mine = Q(**{f"{prefix}assignee": user})
+    performs = sites_where(user, Action.PERFORM_RECORDS)
+    if performs is ALL_SITES:  # a system administrator: anything assigned to nobody
+        return mine | Q(**{f"{prefix}assignee__isnull": True, f"{prefix}assignee_role": ""})
+    sites_by_roles = defaultdict(list)
+    for site_id in performs:
+        sites_by_roles[roles_at(user, site_id) - {Role.INSPECTOR}].append(site_id)
+    performers = f"{prefix}procedure__current_version__performer_roles"
+    for roles, site_ids in sites_by_roles.items():
+        unassigned = Q(**{f"{prefix}assignee__isnull": True, f"{prefix}assignee_role": ""})
+        anyones = Q(**{performers: []}) | Q(**{f"{performers}__isnull": True})
+        mine |= Q(**{f"{prefix}equipment__site_id__in": sorted(site_ids)}) & (
+            Q(**{f"{prefix}assignee_role__in": sorted(roles)})
+            | (unassigned & (anyones | _lists_any(performers, roles)))
+        )
+    return mine
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    """One schedule as "My work" shows it: due in its site's own time, with its status."""
+
+    schedule: Schedule
+    status: str
+    due: str
+    due_today: bool
+
+    @property
+    def status_label(self) -> str:
+        return ScheduleStatus(self.status).label
+
+    @property
+    def daily(self) -> bool:
+        return self.schedule.preset in DAILY_PRESETS
+
+
+@dataclass(frozen=True)
+class StatusFigure:
+    status: str
+    label: str
+    count: int
+    url: str
+
+
+@dataclass(frozen=True)
+class MyWork:
+    """The first rows of the person's work, most urgent first, how many there are in each
+    status (each figure a link to the schedule list filtered the same way), and, when nothing
+    is open, what comes next."""
+
+    rows: list[WorkRow]
+    figures: tuple[StatusFigure, ...]
+    url: str
+    next_up: WorkRow | None = None
+
+    @property
+    def count(self) -> int:
+        return sum(figure.count for figure in self.figures)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.rows)
+
+
+def _schedule_list_url(*statuses: str) -> str:
+    query = urlencode([("mine", "true"), *(("status", s) for s in statuses)])
+    return f"{reverse('equipment:schedules')}?{query}"
+
+
+def _urgency():
+    return Case(
+        *(When(state=status, then=Value(rank)) for rank, status in enumerate(WORK_STATUSES)),
+        default=Value(len(WORK_STATUSES)),
+        output_field=IntegerField(),
+    )
+
+
+def _row(schedule: Schedule, *, now: datetime, status: str) -> WorkRow:
+    site = schedule.equipment.site
+    return WorkRow(
+        schedule=schedule,
+        status=status,
+        due=local_time_text(schedule.next_due, site.zone),
+        due_today=local_date(schedule.next_due, site) == site.today(now),
+    )
+
+
+def _todays_occurrences(schedules: list[Schedule], *, now: datetime) -> None:
+    """Daily and day-of-use work is today's occurrence: a daily schedule still on a finished
+    day (the roll-over has not reached it yet; it writes that day as missed) is shown on its
+    clock as the roll-over will leave it, in memory only; one query for their sites' closures."""
+    stale = [
+        s
+        for s in schedules
+        if s.preset in DAILY_PRESETS
+        and local_date(s.next_due, s.equipment.site) < s.equipment.site.today(now)
+    ]
+    if not stale:
+        return
+    earliest = min(s.equipment.site.today(now) for s in stale)
+    closures = defaultdict(set)
+    for site_id, day in (
+        SiteClosure.objects.in_force()
+        .filter(
+            site_id__in={s.equipment.site_id for s in stale},
+            date__gte=earliest,
+            date__lte=earliest + CLOSURES_AHEAD,
+        )
+        .values_list("site_id", "date")
+    ):
+        closures[site_id].add(day)
+    for schedule in stale:
+        move_clock(schedule, now=now, closures=frozenset(closures[schedule.equipment.site_id]))
+
+
+def my_work(user, *, now: datetime, limit: int = LIMIT) -> MyWork:
+    """The person's scheduled work at their sites that is in its window, due, overdue or past
+    its hard limit: the first `limit`, most urgent first (then soonest due), and one grouped
+    count per status. A fixed number of queries however many schedules there are."""
+    theirs = scheduled(user, now=now).filter(work_for(user))
+    open_work = theirs.filter(status_filter(WORK_STATUSES, now=now))
+    schedules = list(
+        open_work.annotate(urgency=_urgency()).order_by("urgency", "next_due", "pk")[:limit]
+    )
+    _todays_occurrences(schedules, now=now)
+    rank = {status: n for n, status in enumerate(WORK_STATUSES)}
+    rows = sorted(
+        (_row(s, now=now, status=schedule_status(s, now=now)) for s in schedules),
+        key=lambda row: (rank.get(row.status, len(rank)), row.schedule.next_due, row.schedule.pk),
+    )
+    rows = [row for row in rows if row.status in rank]
+    found = dict(open_work.order_by().values_list("state").annotate(n=Count("pk")))
+    figures = tuple(
+        StatusFigure(
+            status, ScheduleStatus(status).label, found.get(status, 0), _schedule_list_url(status)
+        )
+        for status in WORK_STATUSES
+    )
+    next_up = None
+    if not rows:
+        upcoming = theirs.filter(status_filter([ScheduleStatus.UPCOMING], now=now)).first()
+        if upcoming is not None:
+            next_up = _row(upcoming, now=now, status=upcoming.state)
+    return MyWork(
+        rows=rows, figures=figures, url=_schedule_list_url(*WORK_STATUSES), next_up=next_up
+    )
+
+
+def unannotated_missed(user, *, limit: int = NEWEST_MISSED, equipment=None) -> Waiting:
+    """The missed days nobody has explained yet, newest first: of the person's own work, or of
+    one piece of equipment (`equipment`), at the person's sites. Two queries."""
+    missed = scope(MissedOccurrence.objects.filter(annotation=""), user)
+    if equipment is None:
+        missed = missed.filter(work_for(user, prefix="schedule__"))
+    else:
+        missed = missed.filter(schedule__equipment=equipment)
+    items = missed.select_related(
+        "schedule__equipment__site", "schedule__procedure__current_version"
+    ).order_by("-day", "schedule__equipment__asset_tag", "pk")[:limit]
+    return Waiting(items=list(items), count=missed.count())

@@ -14,6 +14,7 @@ from equipment.forms.registry import EquipmentForm, LocationForm
 from equipment.forms.status import StatusChangeForm
 from equipment.models import Equipment, Location, MissedOccurrence
 from equipment.selectors.schedules import scheduled
+from equipment.selectors.work import unannotated_missed
 from equipment.services import registry as services
 from equipment.services.grants import may_edit_equipment, may_edit_location
 from equipment.services.status import statuses_offered
@@ -109,6 +110,7 @@ def equipment_page(user, equipment: Equipment, *, status_form=None, asked_status
             allowed=allowed, high_risk=equipment.high_risk, initial=initial
         )
     return {
+        "unexplained_missed": unannotated_missed(user, equipment=equipment),
         "history": equipment.status_changes.select_related("actor")[:100],
         "status_form": status_form,
         "may_edit": may_edit_equipment(user, equipment),
