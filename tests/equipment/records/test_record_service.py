@@ -247,3 +247,35 @@ def test_an_unsigned_record_does_not_move_the_schedule(tech, daily):
     )
     daily.refresh_from_db()
     assert daily.next_due > due
+
+
+def test_the_performer_roles_gate_names_who_performs(person, site_a, manager, ct):
+    survey = create_procedure(
+        actor=manager,
+        site=site_a,
+        code="CT-SURVEY",
+        kind=ProcedureKind.PHYSICIST_SURVEY,
+        now=NOW,
+        name="CT annual survey",
+        modalities=["CT"],
+        performer_roles=["physicist"],
+        checks=[{"key": "ok", "name": "Survey complete", "kind": "boolean"}],
+    )
+    ok = survey.current_version.checks.get().pk
+    technician = person("technician", site_a, username="terry")
+    trainee = person("physicist", site_a, username="pia", is_trainee=True)
+
+    def survey_by(actor):
+        return create_service_record(
+            actor=actor,
+            equipment=ct,
+            procedure=survey,
+            performed_at=NOW - timedelta(hours=1),
+            now=NOW,
+            values={ok: "yes"},
+            signature=sign(username=actor.username),
+        )
+
+    with pytest.raises(PermissionDenied, match="performed by: physicist"):
+        survey_by(technician)
+    assert survey_by(trainee).counts
