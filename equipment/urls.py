@@ -3,6 +3,7 @@ from django.urls import path
 from equipment.views import (
     acceptance,
     documents,
+    last_done,
     procedure_forms,
     procedures,
     registry,
@@ -50,6 +51,16 @@ urlpatterns = [
     # Schedules.
     path("schedules/", schedules.ScheduleListView.as_view(), name="schedules"),
     path("schedules/export/", schedules.schedule_export, name="schedule_export"),
+    path(
+        "schedules/import-last-done/",
+        last_done.LastDoneImportView.as_view(),
+        name="last_done_import",
+    ),
+    path(
+        "schedules/import-last-done/template.csv",
+        last_done.last_done_template,
+        name="last_done_template",
+    ),
     # Procedures.
     path("procedures/", procedures.ProcedureListView.as_view(), name="procedures"),
     path("procedures/export/", procedures.procedure_export, name="procedure_export"),
