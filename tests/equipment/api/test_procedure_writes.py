@@ -486,3 +486,58 @@ def test_the_list_runs_the_same_queries_for_10_and_100_procedures(
     add_procedures(ct_qc, 90, site=site_a, prefix="Q")
     assert api.get(URL).json()["count"] == 101
     assert count(api, URL) == few
+
+
+# --- any JSON value in any field -----------------------------------------------------------
+
+ODD_VALUES = [None, True, 0, -1, 10**30, 1.5, "", "x", "1e999", "NaN", [], [1], ["x"], {}, {"a": 1}]
+TOP_FIELDS = [name for name in body() if name != "checks"] + [
+    "site",
+    "categories",
+    "instructions",
+    "performer_roles",
+    "external_allowed",
+    "required_after",
+    "default_interval_weeks",
+    "default_interval_days",
+    "default_preset",
+    "default_weekday",
+    "default_early_days",
+    "default_grace_days",
+    "default_hard_limit_months",
+]
+CHECK_FIELDS = sorted({name for check in CHECKS for name in check} | {"choices", "unit"})
+
+
+def answers_well(response) -> bool:
+    if response.status_code == 201:
+        return True
+    errors = response.json()
+    return response.status_code in (400, 403) and isinstance(errors, dict) and errors
+
+
+@pytest.mark.parametrize("name", TOP_FIELDS)
+def test_any_value_in_a_procedure_field_answers_201_or_a_field_error(api, admin, site_a, name):
+    for value in ODD_VALUES:
+        response = post(
+            api, admin, {**body(site_a, code=f"P-{ODD_VALUES.index(value)}"), name: value}
+        )
+        assert answers_well(response), (name, value, response.status_code)
+
+
+@pytest.mark.parametrize("name", CHECK_FIELDS)
+def test_any_value_in_a_check_field_answers_201_or_a_field_error(api, admin, site_a, name):
+    for number, value in enumerate(ODD_VALUES):
+        for index in range(len(CHECKS)):
+            checks = with_check(index, **{name: value})
+            response = post(api, admin, body(site_a, code=f"P-{number}-{index}", checks=checks))
+            assert answers_well(response), (name, value, index, response.status_code)
+            if response.status_code == 400:
+                assert all(k == "checks" or k.startswith("checks.") for k in response.json())
+
+
+@pytest.mark.parametrize("name", ["reason", "name", "modalities", "checks", "default_anchor"])
+def test_any_value_in_a_new_version_answers_201_or_a_field_error(api, manager, ct_qc, name):
+    for value in ODD_VALUES:
+        response = post(api, manager, {"reason": "Review", name: value}, versions_url(ct_qc))
+        assert answers_well(response), (name, value, response.status_code)
