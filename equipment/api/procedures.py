@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -30,6 +30,14 @@ from imaging_ops.models import Site
 from imaging_ops.vocabulary import Modality, Role
 
 SMALL = {"min_value": 0, "max_value": services.SMALL_MAX}
+REFUSALS = {
+    400: OpenApiResponse(
+        description="Field errors, every one at once, keyed by the field's path, e.g. "
+        "`checks.2.tolerance_low` or `modalities.0`; nothing is saved."
+    ),
+    403: OpenApiResponse(description="Not allowed, with the reason in `detail`."),
+}
+NOT_FOUND = {404: OpenApiResponse(description="No such procedure at your sites or the library.")}
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -253,7 +261,9 @@ class ProcedureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         """The procedure as the list shows it, read afresh."""
         return Response(self.get_serializer(self.get_queryset().get(pk=procedure.pk)).data, code)
 
-    @extend_schema(request=ProcedureCreateSerializer, responses={201: ProcedureSerializer})
+    @extend_schema(
+        request=ProcedureCreateSerializer, responses={201: ProcedureSerializer, **REFUSALS}
+    )
     def create(self, request):
         """A site procedure (`site` one of yours) or a library procedure (no `site`; system
         administrators), with its first version and ordered checks."""
@@ -275,7 +285,10 @@ class ProcedureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         return self._read(procedure)
 
-    @extend_schema(request=ProcedureVersionSerializer, responses={201: ProcedureSerializer})
+    @extend_schema(
+        request=ProcedureVersionSerializer,
+        responses={201: ProcedureSerializer, **REFUSALS, **NOT_FOUND},
+    )
     @action(detail=True, methods=["post"])
     def versions(self, request, pk=None):
         """A new version with a reason; content and checks left out are carried over. It
@@ -298,7 +311,10 @@ class ProcedureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         return self._read(procedure)
 
-    @extend_schema(request=ProcedureCopySerializer, responses={201: ProcedureSerializer})
+    @extend_schema(
+        request=ProcedureCopySerializer,
+        responses={201: ProcedureSerializer, **REFUSALS, **NOT_FOUND},
+    )
     @action(detail=True, methods=["post"])
     def copy(self, request, pk=None):
         """The site's own copy of a library procedure (its current version and checks), which

@@ -195,5 +195,6 @@ def record_last_done(
         if "site" in errors:
             raise PermissionDenied(" ".join(errors["site"])) from None
         raise ValidationError(errors) from None
-    schedule.__dict__.update({field: getattr(saved, field) for field in SAVED})
+    for name in SAVED:
+        setattr(schedule, name, getattr(saved, name))
     return schedule
