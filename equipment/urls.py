@@ -3,6 +3,7 @@ from django.urls import path
 from equipment.views import (
     acceptance,
     documents,
+    last_done,
     missed,
     procedure_forms,
     procedures,
@@ -54,6 +55,16 @@ urlpatterns = [
     # Missed days of daily work, and their annotations.
     path("missed/", missed.MissedListView.as_view(), name="missed_list"),
     path("missed/export/", missed.missed_export, name="missed_export"),
+    path(
+        "schedules/import-last-done/",
+        last_done.LastDoneImportView.as_view(),
+        name="last_done_import",
+    ),
+    path(
+        "schedules/import-last-done/template.csv",
+        last_done.last_done_template,
+        name="last_done_template",
+    ),
     # Procedures.
     path("procedures/", procedures.ProcedureListView.as_view(), name="procedures"),
     path("procedures/export/", procedures.procedure_export, name="procedure_export"),

@@ -246,6 +246,12 @@ SPECTACULAR_SETTINGS = {
         "EquipmentStatusEnum": "equipment.models.status.EquipmentStatus",
         "AcceptanceOutcomeEnum": "equipment.models.acceptance.AcceptanceOutcome",
         "ResultEnum": "equipment.limits.Outcome",
+        "ProcedureKindEnum": "equipment.models.procedures.ProcedureKind",
+        "CheckKindEnum": "equipment.models.procedures.CheckKind",
+        "CategoryEnum": "equipment.models.registry.Category",
+        "RoleEnum": "imaging_ops.vocabulary.Role",
+        "AnchorEnum": "equipment.scheduling.Anchor",
+        "PresetEnum": "equipment.scheduling.Preset",
     },
 }
 

@@ -8,9 +8,10 @@ from rest_framework.routers import DefaultRouter
 
 from equipment.api.acceptance import AcceptanceNoteViewSet
 from equipment.api.checks import CheckViewSet
+from equipment.api.procedures import ProcedureViewSet
 from equipment.api.records import ServiceRecordViewSet
 from equipment.api.registry import EquipmentViewSet, LocationViewSet
-from equipment.api.schedules import ProcedureViewSet, ScheduleViewSet
+from equipment.api.schedules import ScheduleViewSet
 from equipment.views.documents import equipment_by_tag
 from imaging_ops.audit.api import AuditEventViewSet
 from imaging_ops.audit.views import audit_export, audit_search

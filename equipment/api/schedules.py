@@ -1,9 +1,9 @@
-"""/api/v1/schedules/ and /api/v1/procedures/: read the procedures (with their checks and
-limits) and the schedules at your sites, with where each stands now; a schedule's references
-with their history. Status and its filter come from the stored timeline in SQL, so the list runs
-the same queries however many schedules there are."""
+"""/api/v1/schedules/: read the schedules at your sites, with where each stands now; a
+schedule's references with their history. Status and its filter come from the stored timeline
+in SQL, so the list runs the same queries however many schedules there are. The procedures'
+endpoints are in equipment/api/procedures.py."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
@@ -12,85 +12,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from equipment.filters import ScheduleFilter
-from equipment.models import Check, Procedure, Reference, ReferenceChange, Schedule
-from equipment.models.procedures import LIMIT_FIELDS
+from equipment.models import Reference, ReferenceChange, Schedule
 from equipment.scheduling import ScheduleStatus
 from equipment.selectors.schedules import scheduled
-from imaging_ops.access.scoping import scope
-
-
-class CheckSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Check
-        fields = [
-            "id",
-            "position",
-            "key",
-            "name",
-            "kind",
-            "unit",
-            *LIMIT_FIELDS,
-            *(f"{limit}_inclusive" for limit in LIMIT_FIELDS),
-            "band_mode",
-            "choices",
-            "passing_choices",
-            "stop_use",
-            "correct_within_days",
-        ]
-
-
-class ProcedureSerializer(serializers.ModelSerializer):
-    """A procedure with its current version's content and ordered checks."""
-
-    version = serializers.IntegerField(source="current_version.number")
-    name = serializers.CharField(source="current_version.name")
-    modalities = serializers.JSONField(source="current_version.modalities")
-    categories = serializers.JSONField(source="current_version.categories")
-    citation = serializers.CharField(source="current_version.citation")
-    instructions = serializers.CharField(source="current_version.instructions")
-    performer_roles = serializers.JSONField(source="current_version.performer_roles")
-    external_allowed = serializers.BooleanField(source="current_version.external_allowed")
-    required_after = serializers.JSONField(source="current_version.required_after")
-    checks = CheckSerializer(source="current_version.checks", many=True)
-
-    class Meta:
-        model = Procedure
-        fields = [
-            "id",
-            "site",
-            "code",
-            "kind",
-            "copied_from",
-            "version",
-            "name",
-            "modalities",
-            "categories",
-            "citation",
-            "instructions",
-            "performer_roles",
-            "external_allowed",
-            "required_after",
-            "checks",
-        ]
-
-
-class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
-    """The procedures of your sites and of the organisation library (site null)."""
-
-    serializer_class = ProcedureSerializer
-    filterset_fields = ["site", "kind"]
-
-    def get_queryset(self):
-        user = self.request.user
-        mine = scope(Procedure.objects.all(), user).values("pk")
-        return (
-            Procedure.objects.filter(Q(pk__in=mine) | Q(site__isnull=True))
-            .select_related("current_version")
-            .prefetch_related(
-                Prefetch("current_version__checks", queryset=Check.objects.order_by("position"))
-            )
-            .order_by("site_id", "code")
-        )
 
 
 class ScheduleSerializer(serializers.ModelSerializer):

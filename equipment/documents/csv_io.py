@@ -144,12 +144,14 @@ class Row:
     width: int  # how many cells the row had (the header's count when it is well formed)
 
 
-def _header(cells: list[str]) -> list[str]:
+def _header(
+    cells: list[str], *, columns=COLUMNS, required=REQUIRED_COLUMNS, hint: str = ""
+) -> list[str]:
     names = [_unescape(cell).strip().lower().replace(" ", "_") for cell in cells]
     problems = []
-    unknown = [name or "(blank)" for name in names if name not in COLUMNS]
+    unknown = [name or "(blank)" for name in names if name not in columns]
     repeated = sorted({name for name in names if name and names.count(name) > 1})
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    missing = [name for name in required if name not in names]
     if unknown:
         problems.append(f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.")
     if repeated:
@@ -160,15 +162,19 @@ def _header(cells: list[str]) -> list[str]:
         problems.append(f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.")
     if problems:
         problems.append(
-            f"The first line must name the columns: {', '.join(COLUMNS)} "
-            f"({', '.join(REQUIRED_COLUMNS)} are required; export a CSV for a template)."
+            f"The first line must name the columns: {', '.join(columns)} "
+            f"({', '.join(required)} are required; {hint or 'export a CSV for a template'})."
         )
         raise FileError(*problems)
     return names
 
 
-def read_rows(upload) -> tuple[list[str], list[Row]]:
-    """The header and the non-blank rows of an uploaded CSV, or a FileError saying why not."""
+def read_rows(
+    upload, *, columns=COLUMNS, required=REQUIRED_COLUMNS, hint: str = ""
+) -> tuple[list[str], list[Row]]:
+    """The header and the non-blank rows of an uploaded CSV, or a FileError saying why not.
+    `columns` and `required` are the equipment file's unless another file is read; `hint`
+    says where a template is found."""
     size = getattr(upload, "size", None) or 0
     if size > MAX_BYTES:
         raise FileError(
@@ -198,7 +204,7 @@ def read_rows(upload) -> tuple[list[str], list[Row]]:
             if not any(cell.strip() for cell in cells):
                 continue
             if header is None:
-                header = _header(cells)
+                header = _header(cells, columns=columns, required=required, hint=hint)
                 continue
             if len(rows) >= MAX_ROWS:
                 raise FileError(f"The file has more than {MAX_ROWS:,} rows; split it.")

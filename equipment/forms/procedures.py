@@ -29,8 +29,6 @@ ZERO_WHEN_BLANK = (
     "default_early_days",
     "default_grace_days",
 )
-# A service's name for a check's field, where the row's field is named otherwise.
-CHECK_FIELD_NAMES = {"passing": "passing_choices", "mode": "band_mode"}
 MAX_CHECKS = 60
 SMALL = {"min_value": 0, "max_value": 32767}
 
@@ -327,7 +325,7 @@ class ProcedureForm(forms.Form):
             if len(parts) != 3 or parts[0] != "checks" or not parts[1].isdigit():
                 rest[key] = messages
                 continue
-            index, field = int(parts[1]), CHECK_FIELD_NAMES.get(parts[2], parts[2])
+            index, field = int(parts[1]), parts[2]
             if index >= len(rows):
                 rest.setdefault(None, []).extend(messages)
                 continue

@@ -40,6 +40,17 @@ def require_procedure_edit(actor, site, *, kind: str, categories) -> None:
         )
 
 
+def require_some_procedure_edit(actor, site) -> None:
+    """Whether the actor edits any procedure at `site` (None: the library), asked before the
+    procedure is read, so a person with no such right hears no rule about its content; the
+    RSO's condition on the procedure is `require_procedure_edit`'s, asked once it is read."""
+    if site is None:
+        if not actor.is_superuser:
+            raise PermissionDenied("Only a system administrator may edit the procedure library.")
+        return
+    require(actor, Action.EDIT_PROCEDURES, site)
+
+
 def may_edit_location(user, location: Location) -> bool:
     """Whether the pages should offer to edit this location (the same rule the service holds)."""
     try:

@@ -7,6 +7,7 @@ equipment.limits, recurrences by equipment.scheduling: this module only names th
 """
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
@@ -14,7 +15,7 @@ from equipment.limits import Band, BandMode, Limit, band_errors, choice_errors, 
 from equipment.models import Category, Check, CheckKind, Procedure, ProcedureKind, ProcedureVersion
 from equipment.models.procedures import LIMIT_FIELDS, RequiringEvent
 from equipment.scheduling import Interval, Recurrence, recurrence_errors
-from equipment.services.grants import require_procedure_edit
+from equipment.services.grants import require_procedure_edit, require_some_procedure_edit
 from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.models import Site
 from imaging_ops.records.versioning import amend_record, create_record
@@ -58,15 +59,132 @@ LISTS = {
     "performer_roles": (Role.values, "role"),
     "required_after": (RequiringEvent.values, "event"),
 }
+# The largest whole number a small positive field holds.
+SMALL_MAX = 32767
+
+# What each field takes, as JSON would say it: the API sends anything a JSON body can hold, so
+# every value is checked for its type before any rule reads it.
+TEXT, TEXT_LIST, FLAG, WHOLE, WHOLE_OR_NONE, LIMIT = (
+    "text",
+    "text list",
+    "flag",
+    "whole",
+    "whole or none",
+    "limit",
+)
+CONTENT_TYPES = {
+    "name": TEXT,
+    "citation": TEXT,
+    "instructions": TEXT,
+    "modalities": TEXT_LIST,
+    "categories": TEXT_LIST,
+    "performer_roles": TEXT_LIST,
+    "required_after": TEXT_LIST,
+    "external_allowed": FLAG,
+    "default_anchor": TEXT,
+    "default_preset": TEXT,
+    "default_interval_months": WHOLE,
+    "default_interval_weeks": WHOLE,
+    "default_interval_days": WHOLE,
+    "default_early_days": WHOLE,
+    "default_grace_days": WHOLE,
+    "default_weekday": WHOLE_OR_NONE,
+    "default_hard_limit_months": WHOLE_OR_NONE,
+}
+CHECK_TYPES = {
+    "key": TEXT,
+    "name": TEXT,
+    "kind": TEXT,
+    "unit": TEXT,
+    **dict.fromkeys(LIMIT_FIELDS, LIMIT),
+    **{f"{limit}_inclusive": FLAG for limit in LIMIT_FIELDS},
+    "band_mode": TEXT,
+    "choices": TEXT_LIST,
+    "passing_choices": TEXT_LIST,
+    "stop_use": FLAG,
+    "correct_within_days": WHOLE_OR_NONE,
+}
+COPY_EXISTS = "This site already has a copy of that library procedure."
+# equipment.limits names a band's and a choice check's fields in its own words; the forms and
+# the API name them as the Check model does.
+LIMITS_FIELD_NAMES = {"mode": "band_mode", "passing": "passing_choices"}
+
+
+def json_kind(value) -> str:
+    """What a value is, in the words of JSON, for a message about a wrong type."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float, Decimal)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def type_error(value, expected: str) -> str | None:
+    """Why `value` is not of the `expected` type (TEXT, FLAG, ...), or None when it is."""
+    if expected == TEXT:
+        return None if isinstance(value, str) else f"Give text here, not {json_kind(value)}."
+    if expected == FLAG:
+        return None if isinstance(value, bool) else f"Give true or false, not {json_kind(value)}."
+    if expected in (WHOLE, WHOLE_OR_NONE):
+        if value is None and expected == WHOLE_OR_NONE:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"Give a whole number here, not {json_kind(value)}."
+        if not 0 <= value <= SMALL_MAX:
+            return f"Give a whole number from 0 to {SMALL_MAX}."
+        return None
+    if expected == TEXT_LIST:
+        if not isinstance(value, (list, tuple)):
+            return f"Give a list of text here, not {json_kind(value)}."
+        for number, item in enumerate(value, start=1):
+            if not isinstance(item, str):
+                return f"Give a list of text; item {number} is {json_kind(item)}."
+        return None
+    if expected == LIMIT:
+        if value is None or isinstance(value, (str, Decimal)):
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return None
+        return (
+            f"Give the limit as a number in text, e.g. “10.5”, not {json_kind(value)}: the "
+            "digits are kept as entered."
+        )
+    raise ValueError(f"Unknown expected type {expected!r}.")
+
+
+def _blank_for_none(value, expected: str):
+    """Null text is blank text and a null list an empty one, as a form sends them blank."""
+    if value is None:
+        return {TEXT: "", TEXT_LIST: []}.get(expected)
+    return value
+
+
+def _type_errors(values: dict, types: dict[str, str]) -> dict[str, str]:
+    return {
+        field: problem
+        for field, value in values.items()
+        if field in types and (problem := type_error(value, types[field]))
+    }
 
 
 def validate_procedure_content(content: dict) -> dict:
     """Trimmed text and known codes, as field errors; the default recurrence, when given, is
-    judged by equipment.scheduling."""
-    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in content.items()}
-    unknown = set(cleaned) - set(CONTENT_FIELDS)
+    judged by equipment.scheduling. A value of the wrong type is a field error too."""
+    unknown = set(content) - set(CONTENT_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field is not part of a procedure."))
+    content = {k: _blank_for_none(v, CONTENT_TYPES[k]) for k, v in content.items()}
+    if errors := _type_errors(content, CONTENT_TYPES):
+        raise ValidationError(errors)
+    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in content.items()}
     errors = {}
     if not cleaned.get("name"):
         errors["name"] = "Give the procedure a name."
@@ -78,7 +196,8 @@ def validate_procedure_content(content: dict) -> dict:
     if cleaned.get("default_anchor"):
         errors.update(
             {
-                f"default_{field}": message
+                # An interval is three fields; its error goes beside the first of them.
+                ("default_interval_months" if field == "interval" else f"default_{field}"): message
                 for field, message in recurrence_errors(
                     _default_recurrence(cleaned), anchor=cleaned["default_anchor"]
                 ).items()
@@ -131,18 +250,30 @@ def _check_errors(check: Check) -> dict[str, str]:
         errors["kind"] = "Only a numeric check has limits."
     if check.kind == CheckKind.CHOICE:
         errors.update(choice_errors(choices=check.choices, passing=check.passing_choices))
-    return errors
+    return {LIMITS_FIELD_NAMES.get(field, field): message for field, message in errors.items()}
 
 
 def build_checks(checks) -> list[Check]:
     """Unsaved checks in the order given, or every problem at once as field errors keyed
-    `checks.<index>.<field>`."""
+    `checks.<index>.<field>` (`checks` itself when it is not a list, `checks.<index>` for an
+    entry that is not an object)."""
+    if not isinstance(checks, (list, tuple)):
+        raise ValidationError({"checks": f"Give the checks as a list, not {json_kind(checks)}."})
     built, errors, keys = [], {}, set()
     for index, data in enumerate(checks):
         prefix = f"checks.{index}."
+        if not isinstance(data, dict):
+            errors[f"checks.{index}"] = f"Give each check as an object, not {json_kind(data)}."
+            continue
         unknown = set(data) - set(CHECK_FIELDS)
         if unknown:
             errors.update({prefix + f: "This field is not part of a check." for f in unknown})
+            continue
+        # Left out is the same as null for the optional fields; the model's default stands.
+        data = {k: _blank_for_none(v, CHECK_TYPES[k]) for k, v in data.items()}
+        data = {k: v for k, v in data.items() if v is not None or CHECK_TYPES[k] != FLAG}
+        if wrong := _type_errors(data, CHECK_TYPES):
+            errors.update({prefix + field: message for field, message in wrong.items()})
             continue
         data = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
         data.setdefault("band_mode", BandMode.ABSOLUTE)
@@ -183,14 +314,42 @@ def create_procedure(
     copied_from: Procedure | None = None,
     **content,
 ) -> Procedure:
-    """A new procedure at `site` (None: the library) with its first version and checks."""
-    content = validate_procedure_content(content)
-    if kind not in ProcedureKind.values:
-        raise ValidationError({"kind": f"“{kind}” is not a kind of procedure."})
+    """A new procedure at `site` (None: the library) with its first version and checks.
+
+    Who may edit procedures there is asked first; then every problem of the content and the
+    checks is raised at once, as field errors."""
+    require_some_procedure_edit(actor, site)
+    errors = {}
+    for field, value in (("code", code), ("kind", kind)):
+        if problem := type_error(value if value is not None else "", TEXT):
+            errors[field] = problem
+    kind = (kind or "").strip() if "kind" not in errors else ""
+    code = (code or "").strip() if "code" not in errors else ""
+    if "kind" not in errors and kind not in ProcedureKind.values:
+        errors["kind"] = f"“{kind}” is not a kind of procedure." if kind else "Choose the kind."
+    try:
+        content = validate_procedure_content(content)
+    except ValidationError as invalid:
+        errors.update(invalid.message_dict)
+        content = {}
+    try:
+        built = build_checks(checks)
+    except ValidationError as invalid:
+        errors.update(invalid.message_dict)
+    if errors:
+        raise ValidationError(errors)
     require_procedure_edit(actor, site, kind=kind, categories=content.get("categories"))
-    built = build_checks(checks)
-    procedure = Procedure(site=site, code=(code or "").strip(), kind=kind, copied_from=copied_from)
-    procedure.full_clean(exclude=["current_version"])
+    procedure = Procedure(site=site, code=code, kind=kind, copied_from=copied_from)
+    try:
+        procedure.full_clean(exclude=["current_version"])
+    except ValidationError as invalid:
+        # The code's uniqueness at the site (or in the library) is a rule about the code.
+        raise ValidationError(
+            {
+                ("code" if field == "__all__" else field): messages
+                for field, messages in invalid.message_dict.items()
+            }
+        ) from None
     with regulated_transaction(actor=actor):
         create_record(record=procedure, version=ProcedureVersion(**content), actor=actor, now=now)
         _save_checks(procedure.current_version, built)
@@ -206,12 +365,26 @@ def new_procedure_version(
     require_procedure_edit(
         actor, procedure.site, kind=procedure.kind, categories=current.categories
     )
-    content = validate_procedure_content({**_content(current), **changes})
+    errors = {}
+    if problem := type_error(reason if reason is not None else "", TEXT):
+        errors["reason"] = problem
+    elif not (reason or "").strip():
+        errors["reason"] = "Give the reason for the new version."
+    try:
+        content = validate_procedure_content({**_content(current), **changes})
+    except ValidationError as invalid:
+        errors.update(invalid.message_dict)
+        content = None
+    try:
+        built = build_checks(_check_definitions(current) if checks is None else checks)
+    except ValidationError as invalid:
+        errors.update(invalid.message_dict)
+    if errors:
+        raise ValidationError(errors)
     # The new categories must still be ones the actor may manage.
     require_procedure_edit(
         actor, procedure.site, kind=procedure.kind, categories=content.get("categories")
     )
-    built = build_checks(_check_definitions(current) if checks is None else checks)
     with regulated_transaction(actor=actor):
         version = amend_record(
             record=procedure,
@@ -230,16 +403,24 @@ def copy_library_procedure(*, actor, procedure: Procedure, site: Site, now: date
     if not procedure.is_library:
         raise ValidationError({"procedure": "Only a library procedure can be copied to a site."})
     current = procedure.current_version
-    return create_procedure(
-        actor=actor,
-        site=site,
-        code=procedure.code,
-        kind=procedure.kind,
-        now=now,
-        checks=_check_definitions(current),
-        copied_from=procedure,
-        **_content(current),
-    )
+    try:
+        return create_procedure(
+            actor=actor,
+            site=site,
+            code=procedure.code,
+            kind=procedure.kind,
+            now=now,
+            checks=_check_definitions(current),
+            copied_from=procedure,
+            **_content(current),
+        )
+    except ValidationError as invalid:
+        # The copy takes the library's content as it is: what can be wrong is the site (it
+        # holds a copy already, or its own procedure with that code).
+        messages = invalid.messages
+        # A copy already there explains the code in use too: say that alone.
+        messages = [m for m in messages if m == COPY_EXISTS] or messages
+        raise ValidationError({"site": messages}) from None
 
 
 def _content(version: ProcedureVersion) -> dict:

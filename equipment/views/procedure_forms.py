@@ -58,7 +58,7 @@ class ProcedureFormView(ServiceFormView):
 
     form_class = ProcedureForm
     template_name = "equipment/procedure_form.html"
-    field_map = {"__all__": "code", "default_interval": "default_interval_months"}
+    field_map = {"__all__": "code"}
 
     def get_queryset(self):
         return visible_procedures(self.request.user).select_related("site", "current_version")

@@ -32,6 +32,7 @@ def navigation(request):
         # Managers: their sites' people and settings (imaging_ops.sites.services.SETTINGS_ACTION).
         "may_manage_people": manages,
         "may_manage_sites": manages,
+        "may_edit_schedules": bool(sites_where(user, Action.EDIT_PROCEDURES)),
         "people_pages": PEOPLE_PAGES,
         "site_pages": SITE_PAGES,
     }

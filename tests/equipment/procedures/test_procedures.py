@@ -106,7 +106,7 @@ def test_bad_checks_are_refused_at_once_with_their_fields(manager, site_a):
         make(manager, site_a, checks=checks)
     assert refused_fields(excinfo) == {
         "checks.0.action_high",
-        "checks.1.passing",
+        "checks.1.passing_choices",
         "checks.2.key",
         "checks.3.kind",
     }
@@ -122,7 +122,7 @@ def test_unknown_codes_and_a_bad_default_recurrence_are_field_errors(manager, si
             default_anchor="period",
             default_interval_days=10,
         )
-    assert refused_fields(excinfo) == {"modalities", "performer_roles", "default_interval"}
+    assert refused_fields(excinfo) == {"modalities", "performer_roles", "default_interval_months"}
 
 
 def test_a_duplicate_code_at_a_site_is_refused_readably(manager, site_a):
