@@ -148,8 +148,9 @@ def _write_version(record, draft: Draft, *, actor, now, number: int, reason: str
 
 
 def recompute_schedule(schedule: Schedule | None, *, now: datetime) -> None:
-    """Move the schedule's clock from its latest record that counts (or, with none, from the
-    completion known before any record), in the caller's transaction."""
+    """Move the schedule's clock from its latest completion: the latest record that counts, or
+    the completion known from before (set up or imported) when that is newer, in the caller's
+    transaction."""
     if schedule is None:
         return
     schedule = (
@@ -161,8 +162,14 @@ def recompute_schedule(schedule: Schedule | None, *, now: datetime) -> None:
         .order_by("-performed_at", "-pk")
         .first()
     )
-    schedule.last_done = latest.performed_at if latest else schedule.baseline_done
-    satisfied = latest.current_version.due_satisfied if latest else None
+    baseline = schedule.baseline_done
+    if latest is not None and (baseline is None or latest.performed_at >= baseline):
+        schedule.last_done = latest.performed_at
+        satisfied = latest.current_version.due_satisfied
+    else:
+        # A completion known from the department's own records (set up or imported) that is
+        # newer than every record here stays the truth.
+        schedule.last_done, satisfied = baseline, None
     move_clock(
         schedule,
         now=now,

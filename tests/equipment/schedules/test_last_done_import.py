@@ -18,7 +18,7 @@ from equipment.documents.last_done_import import import_last_done
 from equipment.models import EquipmentStatus, Schedule
 from equipment.selectors.schedules import scheduled
 from equipment.services.last_done import record_last_done
-from equipment.services.records import create_service_record
+from equipment.services.records import create_service_record, void_service_record
 from equipment.services.schedules import create_schedule, set_reference
 from imaging_ops.audit.mixin import audited_bulk_writes
 from imaging_ops.models import AuditEvent
@@ -221,6 +221,15 @@ def test_a_date_before_a_record_on_file_is_refused(manager, survey):
     assert "2025-09-01 10:00 EDT" in reason
     # A date after the record is the department's later truth.
     assert run(manager, "ALPHA,ALPHA-CT1,CT-DOSE,2025-10-01,").saved
+
+
+def test_an_imported_date_newer_than_every_record_survives_a_void(manager, survey):
+    record_on(survey, manager, performed_at=utc(2025, 9, 1, 14, 0))
+    assert run(manager, "ALPHA,ALPHA-CT1,CT-DOSE,2025-10-01,").saved
+    imported = Schedule.objects.get(pk=survey.pk).last_done
+    later = record_on(survey, manager, performed_at=utc(2025, 10, 20, 14, 0))
+    void_service_record(actor=manager, record=later, reason="Wrong machine", now=NOW)
+    assert Schedule.objects.get(pk=survey.pk).last_done == imported
 
 
 def record_on(schedule, actor, *, performed_at):
