@@ -9,7 +9,7 @@ transaction as the change that moves them.
 
 from datetime import date, datetime, timedelta
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError
 
 from equipment.limits import reference_error, to_decimal
@@ -91,6 +91,21 @@ def _require_edit(actor, schedule_or_equipment, procedure: Procedure) -> None:
     require_procedure_edit(
         actor, site_id, kind=procedure.kind, categories=procedure.current_version.categories
     )
+
+
+def require_schedule_edit(actor, schedule: Schedule) -> None:
+    """Change this schedule, pause or resume it, or set its references: the rule each of those
+    writes asks first (the RSO for radiation procedures only)."""
+    _require_edit(actor, schedule, schedule.procedure)
+
+
+def may_edit_schedule(user, schedule: Schedule) -> bool:
+    """Whether the pages should offer this schedule's changes (the rule the services hold)."""
+    try:
+        require_schedule_edit(user, schedule)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def site_closures(site, *, now: datetime) -> frozenset:
