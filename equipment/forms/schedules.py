@@ -137,9 +137,7 @@ def _stored(name: str, value):
     """An emptied field as the schedule stores it: a zero count, no preset, no limit."""
     if value not in (None, ""):
         return value
-    if name in ("interval_months", "interval_weeks", "interval_days", "early_days"):
-        return 0
-    if name == "grace_days":
+    if name in ("interval_months", "interval_weeks", "interval_days", "early_days", "grace_days"):
         return 0
     if name == "preset":
         return ""
