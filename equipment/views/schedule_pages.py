@@ -31,6 +31,7 @@ from equipment.views.procedures import CheckRow, check_row
 from equipment.views.schedules import row_of
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.audit.selectors import history_for
+from imaging_ops.audit.trail import AuditAction
 from imaging_ops.errors import Conflict
 from imaging_ops.models import AuditEvent
 from imaging_ops.sites.local_time import local_time_text
@@ -54,10 +55,12 @@ class ScheduleCheck:
     needs_reference: bool
 
 
-def _readable(reference: Reference) -> Reference:
-    """The reference and its changes with their values as people write them (40, not 4E+1)."""
+def _readable(reference: Reference, zone) -> Reference:
+    """The reference and its changes with their values as people write them (40, not 4E+1),
+    and their times in the site's zone."""
     reference.text = plain_number(reference.value)
     for change in getattr(reference, "changes", ()):
+        change.at_text = local_time_text(change.changed_at, zone)
         change.value_text = plain_number(change.value)
         previous = change.previous_value
         change.previous_text = None if previous is None else plain_number(previous)
@@ -65,7 +68,8 @@ def _readable(reference: Reference) -> Reference:
 
 
 def _checks(schedule: Schedule) -> list[ScheduleCheck]:
-    references = {r.check_key: _readable(r) for r in schedule.references.all()}
+    zone = schedule.equipment.site.zone
+    references = {r.check_key: _readable(r, zone) for r in schedule.references.all()}
     version = schedule.procedure.current_version
     checks = []
     for check in version.rows:
@@ -81,6 +85,7 @@ def _pauses(schedule: Schedule) -> list[dict]:
     events = AuditEvent.objects.filter(
         object_type=Schedule._meta.label_lower,
         object_id=str(schedule.pk),
+        action=AuditAction.UPDATE,
         changes__has_key="paused",
     ).order_by("-seq")[:PAUSES_SHOWN]
     zone = schedule.equipment.site.zone
