@@ -194,6 +194,10 @@ class ScheduleEditForm(ScheduleFieldsForm):
 
     reason = forms.CharField(label="Reason for the change", widget=REASON)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"] = self.fields.pop("reason")  # last, beside the button
+
     @staticmethod
     def initial_for(schedule: Schedule) -> dict:
         names = ["assignee", "assignee_role", "starts_on", *ScheduleFieldsForm.recurrence_fields]

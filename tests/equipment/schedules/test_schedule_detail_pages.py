@@ -61,7 +61,7 @@ def test_the_page_shows_the_schedule_in_the_sites_time(client, tech, manager, su
     assert "band-line" in text  # the percent band drawn as a number line
     assert "Reference 40" in text and "42.1 → 40" in text and "New tube" in text
     assert "Unit idle" in text
-    assert "2026-03-04 09:00 EST (UTC−05:00) · 42.1 → 40" in text  # the change, in site time
+    assert "2026-03-04 09:00 EST (UTC\u221205:00) · 42.1 → 40" in text  # the change, in site time
     assert "Tube replacement" in text and "paused by" in text
     assert "resumed by" not in text  # the schedule's creation is no resume
     assert "Audit history" in text
