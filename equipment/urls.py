@@ -8,6 +8,7 @@ from equipment.views import (
     procedure_forms,
     procedures,
     registry,
+    schedule_pages,
     schedules,
     status,
 )
@@ -64,6 +65,34 @@ urlpatterns = [
         "schedules/import-last-done/template.csv",
         last_done.last_done_template,
         name="last_done_template",
+    ),
+    path(
+        "schedules/<int:pk>/",
+        schedule_pages.ScheduleDetailView.as_view(),
+        name="schedule_detail",
+    ),
+    path(
+        "<int:pk>/schedules/new/",
+        schedule_pages.ScheduleCreateView.as_view(),
+        name="schedule_create",
+    ),
+    path(
+        "schedules/<int:pk>/edit/", schedule_pages.ScheduleEditView.as_view(), name="schedule_edit"
+    ),
+    path(
+        "schedules/<int:pk>/pause/",
+        schedule_pages.SchedulePauseView.as_view(),
+        name="schedule_pause",
+    ),
+    path(
+        "schedules/<int:pk>/resume/",
+        schedule_pages.ScheduleResumeView.as_view(),
+        name="schedule_resume",
+    ),
+    path(
+        "schedules/<int:pk>/references/",
+        schedule_pages.ReferenceSetView.as_view(),
+        name="schedule_reference",
     ),
     # Procedures.
     path("procedures/", procedures.ProcedureListView.as_view(), name="procedures"),

@@ -9,10 +9,10 @@ schedules or for thousands. `status_of` says the same in Python for one loaded s
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Prefetch, Q, QuerySet, Value, When
 
 from equipment.limits import BandMode
-from equipment.models import CheckKind, Schedule
+from equipment.models import Check, CheckKind, Procedure, Reference, ReferenceChange, Schedule
 from equipment.scheduling import ScheduleStatus, Timeline, status
 from imaging_ops.access.scoping import scope
 
@@ -109,3 +109,47 @@ def references_needed(schedule: Schedule) -> list[str]:
     ).values_list("key", flat=True)
     have = set(schedule.references.values_list("check_key", flat=True))
     return [key for key in percent if key not in have]
+
+
+def schedule_page(user, *, now: datetime) -> QuerySet:
+    """One schedule as its page shows it, in a fixed number of queries: its machine, its
+    procedure's current version with the checks in order (`rows`), and its references each
+    with who set it and its history newest first (`changes`)."""
+    changes = ReferenceChange.objects.select_related("changed_by").order_by("-changed_at", "-pk")
+    references = Reference.objects.select_related("set_by").prefetch_related(
+        Prefetch("history", queryset=changes, to_attr="changes")
+    )
+    return scheduled(user, now=now).prefetch_related(
+        Prefetch(
+            "procedure__current_version__checks",
+            queryset=Check.objects.order_by("position"),
+            to_attr="rows",
+        ),
+        Prefetch("references", queryset=references),
+    )
+
+
+def procedures_applying_to(equipment) -> list:
+    """The site's own procedures that apply to this machine (one of its modalities, and its
+    category, where the procedure names them) and are not yet scheduled on it, by code; one
+    query."""
+    taken = Schedule.objects.filter(equipment=equipment).values("procedure")
+    candidates = (
+        Procedure.objects.filter(site=equipment.site_id, current_version__isnull=False)
+        .exclude(pk__in=taken)
+        .select_related("current_version")
+        .order_by("code", "pk")
+    )
+    modalities = set(equipment.modalities or ())
+    return [
+        procedure
+        for procedure in candidates
+        if (
+            not procedure.current_version.modalities
+            or modalities & set(procedure.current_version.modalities)
+        )
+        and (
+            not procedure.current_version.categories
+            or equipment.category in procedure.current_version.categories
+        )
+    ]

@@ -17,11 +17,12 @@ from equipment.selectors.schedules import scheduled
 from equipment.selectors.work import unannotated_missed
 from equipment.services import registry as services
 from equipment.services.grants import may_edit_equipment, may_edit_location
+from equipment.services.schedules import INACTIVE_EQUIPMENT
 from equipment.services.status import statuses_offered
 from equipment.views.acceptance import acceptance_section
 from equipment.views.schedules import row_of
 from imaging_ops.access.authority import user_site_ids
-from imaging_ops.access.permissions import Action, sites_where
+from imaging_ops.access.permissions import Action, require, sites_where
 from imaging_ops.access.scoping import scope
 from imaging_ops.audit.selectors import history_for
 from imaging_ops.web.base import ScopedMixin, ServiceFormView
@@ -90,6 +91,7 @@ def schedules_section(user, equipment: Equipment) -> dict:
     now = timezone.now()
     return {
         "schedule_rows": [row_of(s) for s in scheduled(user, now=now).filter(equipment=equipment)],
+        "may_add_schedule": may_add_schedule(user, equipment),
         "recent_records": list(equipment.service_records.select_related("procedure")[:RECENT]),
         "missed_days": list(
             MissedOccurrence.objects.filter(schedule__equipment=equipment)
@@ -97,6 +99,18 @@ def schedules_section(user, equipment: Equipment) -> dict:
             .order_by("-day")[:RECENT]
         ),
     }
+
+
+def may_add_schedule(user, equipment: Equipment) -> bool:
+    """Whether the equipment page offers "Add a schedule": the person edits procedures at the
+    machine's site (the RSO, radiation procedures only) and the machine is in use."""
+    if equipment.status in INACTIVE_EQUIPMENT:
+        return False
+    try:
+        require(user, Action.EDIT_PROCEDURES, equipment.site_id)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def equipment_page(user, equipment: Equipment, *, status_form=None, asked_status=None) -> dict:

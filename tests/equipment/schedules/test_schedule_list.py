@@ -67,7 +67,7 @@ def test_each_row_carries_its_status_and_timeline(manager, survey, ct, ct_qc):
     assert row.timeline.hard_limit_at == datetime(2026, 8, 10, 14, 0, tzinfo=UTC)
     later = schedules_for(manager, now=datetime(2026, 6, 20, 12, 0, tzinfo=UTC))
     assert later[0].status == ScheduleStatus.DUE
-    pause_schedule(actor=manager, schedule=survey, now=NOW)
+    pause_schedule(actor=manager, schedule=survey, now=NOW, reason="Unit in storage")
     assert schedules_for(manager, now=NOW)[0].status == ScheduleStatus.PAUSED
 
 

@@ -178,7 +178,7 @@ def test_pausing_keeps_the_clock_and_is_audited(manager, ct, ct_qc):
     assert schedule_status(schedule, now=NOW) == ScheduleStatus.PAUSED
     event = AuditEvent.objects.filter(object_type="equipment.schedule").latest("seq")
     assert event.reason == "Tube replacement" and event.changes["paused"] == [False, True]
-    resume_schedule(actor=manager, schedule=schedule, now=NOW)
+    resume_schedule(actor=manager, schedule=schedule, now=NOW, reason="Tube replaced")
     schedule.refresh_from_db()
     assert not schedule.paused
 
