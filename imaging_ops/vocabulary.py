@@ -37,6 +37,10 @@ class Role(models.TextChoices):
     INSPECTOR = "inspector", "Inspector"
 
 
+# The roles that are given work at a site: inspectors read, they are given none.
+ASSIGNABLE_ROLES = tuple(role for role in Role.values if role != Role.INSPECTOR)
+
+
 class IdentifierKind(models.TextChoices):
     RADIOACTIVE_MATERIALS_LICENCE = "rml", "Radioactive materials licence"
     XRAY_REGISTRATION = "xray", "X-ray registration"

@@ -15,9 +15,8 @@ from equipment.models.procedures import LIMIT_FIELDS
 from equipment.scheduling import Anchor, Preset
 from equipment.scheduling.site_days import at_local
 from equipment.scheduling.words import WEEKDAYS
-from equipment.selectors.procedures import ASSIGNABLE_ROLES
 from equipment.services.procedures import CONTENT_FIELDS
-from imaging_ops.vocabulary import Modality, Role
+from imaging_ops.vocabulary import ASSIGNABLE_ROLES, Modality, Role
 from imaging_ops.web.forms import DATE_INPUT, TIME_INPUT
 
 LIBRARY = "library"

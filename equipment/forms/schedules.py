@@ -8,8 +8,7 @@ from equipment.models import CheckKind, Schedule
 from equipment.scheduling import Anchor, DueTime, Preset
 from equipment.scheduling.site_days import at_local
 from equipment.scheduling.words import WEEKDAYS
-from equipment.selectors.procedures import ASSIGNABLE_ROLES
-from imaging_ops.vocabulary import Role
+from imaging_ops.vocabulary import ASSIGNABLE_ROLES, Role
 from imaging_ops.web.forms import DATE_INPUT, TIME_INPUT
 
 SMALL = 32767  # the largest value the schedule's small-integer columns hold

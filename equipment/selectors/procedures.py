@@ -24,7 +24,7 @@ from imaging_ops.access.authority import user_site_ids
 from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
 from imaging_ops.access.scoping import scope
 from imaging_ops.models import Site, SiteMembership, User
-from imaging_ops.vocabulary import Role
+from imaging_ops.vocabulary import ASSIGNABLE_ROLES
 
 
 def visible_procedures(user) -> QuerySet:
@@ -170,10 +170,6 @@ def assignment_plan(procedure: Procedure, *, site, modality: str | None) -> Assi
         else:
             create.append(unit)
     return AssignmentPlan(create=tuple(create), skipped=tuple(skipped))
-
-
-# Inspectors read; they are given no work.
-ASSIGNABLE_ROLES = tuple(role for role in Role.values if role != Role.INSPECTOR)
 
 
 def assignable_people(site, *, now) -> QuerySet:

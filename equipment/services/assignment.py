@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from equipment.limits import BandMode
 from equipment.models import CheckKind, Procedure, Schedule
 from equipment.selectors.procedures import (
-    ASSIGNABLE_ROLES,
     Skipped,
     assignable_people,
     assignment_plan,
@@ -22,7 +21,7 @@ from equipment.selectors.procedures import (
 from equipment.services.grants import require_procedure_edit
 from equipment.services.schedules import create_schedule
 from imaging_ops.audit.trail import regulated_transaction
-from imaging_ops.vocabulary import Modality
+from imaging_ops.vocabulary import ASSIGNABLE_ROLES, Modality
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,12 @@ from equipment.scheduling import (
     roll_over,
     timeline,
 )
-from equipment.selectors.procedures import ASSIGNABLE_ROLES
 from equipment.services.grants import require_procedure_edit
 from equipment.services.procedures import check_band
 from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.errors import Conflict
 from imaging_ops.models import SiteClosure, SiteMembership
-from imaging_ops.vocabulary import Role
+from imaging_ops.vocabulary import ASSIGNABLE_ROLES, Role
 
 # A completion entered with a clock slightly ahead of the server's is still the past.
 FUTURE_SLACK = timedelta(minutes=5)

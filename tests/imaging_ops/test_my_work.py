@@ -35,6 +35,10 @@ HOME = reverse("home")
 DUE_AT_SEVEN = "2026-03-04 07:00 EST (UTC\u221205:00)"  # New York, with its offset
 
 
+# A survey technicians may be given too (one may only be given work one may perform).
+SHARED = ("physicist", "technician")
+
+
 @pytest.fixture(autouse=True)
 def _frozen():
     with time_machine.travel(NOW, tick=False):
@@ -79,7 +83,7 @@ def test_work_is_listed_most_urgent_first(client, tech, manager, site_a):
     WHEN they open their home page
     THEN the first four are listed most urgent first and the one not yet open is not
     """
-    survey = annual_survey(manager, site_a)
+    survey = annual_survey(manager, site_a, performer_roles=SHARED)
     for tag, done in [
         ("ALPHA-OPEN", datetime(2025, 3, 20, 15, tzinfo=UTC)),
         ("ALPHA-DUE", datetime(2025, 2, 20, 15, tzinfo=UTC)),
@@ -107,9 +111,10 @@ def test_work_is_mine_by_assignment_by_role_or_by_the_procedures_performers(
     survey = annual_survey(manager, site_a)
     overdue = datetime(2024, 12, 1, 15, tzinfo=UTC)
     survey_done(manager, site_a, "ALPHA-PHYS", overdue, survey)  # physicists perform it
-    survey_done(manager, site_a, "ALPHA-ROLE", overdue, survey, assignee_role=Role.TECHNICIAN)
+    shared = annual_survey(manager, site_a, code="CT-SHARED", performer_roles=SHARED)
+    survey_done(manager, site_a, "ALPHA-ROLE", overdue, shared, assignee_role=Role.TECHNICIAN)
     survey_done(manager, site_a, "ALPHA-OTHER", overdue, survey, assignee=physicist)
-    survey_done(manager, site_a, "ALPHA-ME", overdue, survey, assignee=tech)
+    survey_done(manager, site_a, "ALPHA-ME", overdue, shared, assignee=tech)
     anyone = daily_qc(manager, site_a, code="CT-ANYONE", performer_roles=())
     overdue_daily_qc(manager, site_a, tag="ALPHA-ANY", procedure=anyone)
     beta_manager = person(Role.MANAGER, site_b, username="bea")
@@ -128,11 +133,12 @@ def test_work_is_mine_by_assignment_by_role_or_by_the_procedures_performers(
 
 
 def test_the_figures_open_the_schedule_list_filtered_the_same_way(client, tech, manager, site_a):
-    survey = annual_survey(manager, site_a)
+    survey = annual_survey(manager, site_a)  # physicists'
+    shared = annual_survey(manager, site_a, code="CT-SHARED", performer_roles=SHARED)
     survey_done(manager, site_a, "ALPHA-HARD", datetime(2024, 12, 1, 15, tzinfo=UTC), survey)
     survey_done(manager, site_a, "ALPHA-MINE", datetime(2024, 12, 1, 15, tzinfo=UTC), survey)
     mine = survey_done(
-        manager, site_a, "ALPHA-T", datetime(2024, 12, 1, 15, tzinfo=UTC), survey, assignee=tech
+        manager, site_a, "ALPHA-T", datetime(2024, 12, 1, 15, tzinfo=UTC), shared, assignee=tech
     )
     overdue_daily_qc(manager, site_a)
     work = my_work(client, tech).context["my_work"]
@@ -218,7 +224,7 @@ def count_home_queries(client) -> int:
 
 def test_my_work_runs_the_same_queries_for_10_and_500_schedules(client, tech, manager, site_a):
     qc = overdue_daily_qc(manager, site_a)
-    survey = annual_survey(manager, site_a)
+    survey = annual_survey(manager, site_a, performer_roles=SHARED)
     hard = survey_done(
         manager, site_a, "ALPHA-HARD", datetime(2024, 12, 1, 15, tzinfo=UTC), survey, assignee=tech
     )

@@ -32,7 +32,7 @@ def daily_qc(manager, site, code="CT-DAILY", performer_roles=("technician",)):
     )
 
 
-def annual_survey(manager, site, code="CT-SURVEY"):
+def annual_survey(manager, site, code="CT-SURVEY", performer_roles=("physicist",)):
     return create_procedure(
         actor=manager,
         site=site,
@@ -41,7 +41,7 @@ def annual_survey(manager, site, code="CT-SURVEY"):
         now=MONDAY,
         name="Annual CT survey",
         modalities=["CT"],
-        performer_roles=["physicist"],
+        performer_roles=list(performer_roles),
         default_anchor="from_completion",
         default_interval_months=12,
         default_early_days=30,
