@@ -39,10 +39,9 @@ class LocalMomentField(forms.DateTimeField):
         self.zone = zone
 
     def to_python(self, value):
-        moment = super().to_python(value)
-        if moment is None:
-            return None
-        return moment.replace(tzinfo=self.zone) if timezone.is_naive(moment) else moment
+        # Django reads a typed time in the current zone: make that the site's.
+        with timezone.override(self.zone):
+            return super().to_python(value)
 
 
 def value_field_name(check_id: int) -> str:

@@ -14,7 +14,8 @@ from tests.equipment.records.conftest import PDF, daily, sign, values_for  # noq
 
 def record(schedule, actor, *, now=NOW, performed_at=None, signature=True, **kwargs):
     """A record of `schedule` made and (by default) signed through the record service."""
-    kwargs.setdefault("values", values_for(schedule))
+    if "values" not in kwargs:
+        kwargs["values"] = values_for(schedule)
     return create_service_record(
         actor=actor,
         schedule=schedule,
