@@ -101,6 +101,7 @@ class AmendRecordForm(forms.Form):
             ).order_by("asset_tag"),
             required=False,
             widget=forms.CheckboxSelectMultiple,
+            help_text="The site's QA and radiation measurement instruments used for the work.",
         )
         self.external = version.is_external
         if self.external:

@@ -300,7 +300,9 @@ def measurement_row(measurement: Measurement) -> MeasurementRow:
             if measurement.crossed in LimitName.values
             else measurement.crossed.replace("_", " ")
         )
-        crossed = label if measurement.limit is None else f"{label} ({measurement.limit:f} {unit})"
+        if measurement.limit is not None:
+            label = f"{label} ({measurement.limit.normalize():f}{f' {unit}' if unit else ''})"
+        crossed = label
     return MeasurementRow(
         measurement=measurement,
         unit=unit,

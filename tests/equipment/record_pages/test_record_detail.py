@@ -43,7 +43,7 @@ def test_the_page_shows_what_the_record_says(client, tech, daily):
     assert "2026-03-04 09:00 EST" in html  # recorded
     assert version.get_timeliness_display() in html and "met the occurrence due" in html
     # Each measurement: the value as typed, the band then in force, the result and the limit.
-    assert ">106</bdi> mA" in html and "crossed Tolerance high (105" in html
+    assert ">106</bdi> mA" in html and "crossed Tolerance high (105 mA)" in html
     assert "reference 5" in html and "Noise, % of baseline" in html
     assert 'class="band-line' in html and "Tolerance high: 105 mA" in html
     assert "Phantom centred again." in html
