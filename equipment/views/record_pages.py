@@ -116,8 +116,8 @@ def row_of(record: ServiceRecord) -> Row:
     )
 
 
-def _filtered(request, equipment: Equipment | None):
-    queryset = scope(record_list(), request.user)
+def _filtered(request, equipment: Equipment | None, *, rows=record_list):
+    queryset = scope(rows(), request.user)
     if equipment is not None:
         queryset = queryset.filter(equipment=equipment)
     return ServiceRecordFilter(request.GET, queryset=queryset, request=request)
@@ -230,7 +230,7 @@ def _csv_row(record: ServiceRecord) -> list:
 def record_export_view(request, pk=None):
     """The list as CSV, with the list page's filters and order, read in chunks."""
     equipment = _equipment(request, pk)
-    record_filter = _filtered(request, equipment)
+    record_filter = _filtered(request, equipment, rows=record_export)
     if not record_filter.is_valid():
         messages.error(request, "Correct the filters before exporting.")
         page = (
@@ -239,9 +239,7 @@ def record_export_view(request, pk=None):
             else reverse("equipment:equipment_records", args=[equipment.pk])
         )
         return redirect(f"{page}?{urlencode(request.GET, doseq=True)}")
-    # The filter ran on the list's queryset; the export adds the measurements to the same rows.
-    queryset = record_export().filter(pk__in=record_filter.qs.values("pk"))
-    records = queryset.order_by(*SORTS[_sort(request)]).iterator(chunk_size=2000)
+    records = record_filter.qs.order_by(*SORTS[_sort(request)]).iterator(chunk_size=2000)
     lines = csv_lines(CSV_HEADER, (_csv_row(record) for record in records))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
