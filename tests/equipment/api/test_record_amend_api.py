@@ -136,3 +136,22 @@ def test_the_records_list_runs_the_same_queries_for_10_and_1000_records(api, tec
     copy_records(made, 990, step=timedelta(minutes=3))
     assert ServiceRecord.objects.count() == 1000
     assert count_list(api, query) == ten
+
+
+def test_the_list_takes_the_pages_filters_and_refuses_bad_ones(api, tech, daily):
+    made = record(daily, tech)
+    api.force_authenticate(tech)
+
+    def ids(query):
+        answer = api.get(f"/api/v1/records/?{query}")
+        assert answer.status_code == 200, answer.json()
+        return [r["id"] for r in answer.json()["results"]]
+
+    assert ids(f"kind=qc&performer={tech.pk}") == [made.pk]
+    assert ids("performer=external") == [] and ids("kind=calibration") == []
+    assert ids(f"timeliness={made.current_version.timeliness}") == [made.pk]
+    assert ids("performed_from=2026-03-04&performed_to=2026-03-04") == [made.pk]
+    assert ids("performed_from=2026-03-05") == []
+    answer = api.get("/api/v1/records/?performer=somebody&performed_to=soon")
+    assert answer.status_code == 400
+    assert {"performer", "performed_to"} <= set(answer.json())

@@ -188,3 +188,13 @@ def test_the_page_runs_the_same_queries_for_2_or_30_measurements_and_1_or_5_vers
     amended(large, tech, 4)
     assert large.current_version.number == 5
     assert count_page(client, large) == baseline
+
+
+def test_the_equipment_pages_latest_records_lead_to_each_record_and_the_list(
+    client, tech, daily, ct
+):
+    made = record(daily, tech)
+    client.force_login(tech)
+    html = client.get(f"/equipment/{ct.pk}/").content.decode()
+    assert f'href="/equipment/records/{made.pk}/"' in html
+    assert f'href="/equipment/{ct.pk}/records/">All records</a>' in html
