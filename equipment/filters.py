@@ -1,7 +1,11 @@
 """One FilterSet per model, shared by the list pages and the API."""
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import django_filters
 from django import forms
+from django.core.validators import RegexValidator
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -19,7 +23,7 @@ from equipment.models import (
     Schedule,
     ServiceRecord,
 )
-from equipment.scheduling import ScheduleStatus
+from equipment.scheduling import ScheduleStatus, Timeliness
 from equipment.selectors.schedules import due_within, status_filter
 from equipment.selectors.work import work_for
 from imaging_ops.access.scoping import ScopedModelChoiceFilter
@@ -218,7 +222,12 @@ class MissedOccurrenceFilter(django_filters.FilterSet):
 
 
 class ServiceRecordFilter(django_filters.FilterSet):
-    """Service records by machine, schedule, site, outcome and the period performed."""
+    """Service records by machine, schedule, site, procedure and its kind, outcome, timeliness,
+    performer (a person, or `external` for outside performers) and the period performed: as
+    moments (`performed_after`, `performed_before`) or as days at each record's own site
+    (`performed_from`, `performed_to`, both included)."""
+
+    EXTERNAL = "external"
 
     equipment = ScopedModelChoiceFilter(queryset=Equipment.objects.all())
     schedule = ScopedModelChoiceFilter(queryset=Schedule.objects.all())
@@ -229,6 +238,24 @@ class ServiceRecordFilter(django_filters.FilterSet):
     performed_before = django_filters.IsoDateTimeFilter(field_name="performed_at", lookup_expr="lt")
     voided = django_filters.BooleanFilter(
         field_name="voided_at", lookup_expr="isnull", exclude=True, label="Voided"
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=ProcedureKind.choices, field_name="procedure__kind", label="Kind"
+    )
+    timeliness = django_filters.ChoiceFilter(
+        choices=Timeliness.choices, field_name="current_version__timeliness", label="Timeliness"
+    )
+    performer = django_filters.CharFilter(
+        method="performed_by",
+        label="Performer",
+        help_text="A person's id, or “external”.",
+        validators=[RegexValidator(r"^(external|[0-9]{1,12})$", "Choose a person, or “external”.")],
+    )
+    performed_from = django_filters.DateFilter(
+        method="performed_on_or_after", label="Performed from (site's day)"
+    )
+    performed_to = django_filters.DateFilter(
+        method="performed_on_or_before", label="Performed to (site's day)"
     )
 
     class Meta:
@@ -242,7 +269,36 @@ class ServiceRecordFilter(django_filters.FilterSet):
             "performed_after",
             "performed_before",
             "voided",
+            "kind",
+            "timeliness",
+            "performer",
+            "performed_from",
+            "performed_to",
         ]
+
+    def performed_by(self, queryset, name, value):
+        if value == self.EXTERNAL:
+            return queryset.exclude(current_version__external_name="")
+        return queryset.filter(
+            current_version__created_by_id=int(value), current_version__external_name=""
+        )
+
+    def performed_on_or_after(self, queryset, name, value):
+        return queryset.filter(_at_local_days(value, start=True))
+
+    def performed_on_or_before(self, queryset, name, value):
+        return queryset.filter(_at_local_days(value + timedelta(days=1), start=False))
+
+
+def _at_local_days(day, *, start: bool) -> Q:
+    """Records performed from (`start`) or before the beginning of `day` as each record's own
+    site reads it: one condition per time zone in use, so the query count stays flat."""
+    condition = Q(pk__in=[])
+    for zone_name in Site.objects.order_by().values_list("time_zone", flat=True).distinct():
+        moment = datetime.combine(day, time.min, tzinfo=ZoneInfo(zone_name))
+        bound = Q(performed_at__gte=moment) if start else Q(performed_at__lt=moment)
+        condition |= Q(equipment__site__time_zone=zone_name) & bound
+    return condition
 
 
 class ProcedureFilter(django_filters.FilterSet):

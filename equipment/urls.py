@@ -7,6 +7,8 @@ from equipment.views import (
     missed,
     procedure_forms,
     procedures,
+    record_actions,
+    record_pages,
     registry,
     schedule_pages,
     schedules,
@@ -93,6 +95,24 @@ urlpatterns = [
         "schedules/<int:pk>/references/",
         schedule_pages.ReferenceSetView.as_view(),
         name="schedule_reference",
+    ),
+    # Service records: lists, one record, its actions and attachments.
+    path("records/", record_pages.RecordListView.as_view(), name="records"),
+    path("records/export/", record_pages.record_export_view, name="record_export"),
+    path("<int:pk>/records/", record_pages.RecordListView.as_view(), name="equipment_records"),
+    path(
+        "<int:pk>/records/export/",
+        record_pages.record_export_view,
+        name="equipment_record_export",
+    ),
+    path("records/<int:pk>/", record_pages.RecordDetailView.as_view(), name="record_detail"),
+    path("records/<int:pk>/sign/", record_actions.RecordSignView.as_view(), name="record_sign"),
+    path("records/<int:pk>/amend/", record_actions.RecordAmendView.as_view(), name="record_amend"),
+    path("records/<int:pk>/void/", record_actions.RecordVoidView.as_view(), name="record_void"),
+    path(
+        "records/attachments/<int:pk>/",
+        record_pages.record_attachment,
+        name="record_attachment",
     ),
     # Procedures.
     path("procedures/", procedures.ProcedureListView.as_view(), name="procedures"),

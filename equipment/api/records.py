@@ -191,6 +191,26 @@ class RecordVoidSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why the record is voided; it is kept, marked void.")
 
 
+class RecordAmendSerializer(serializers.Serializer):
+    """A new version: the reason, and what the record says, as a new record gives it."""
+
+    reason = serializers.CharField(allow_blank=True, help_text="Why the record is amended.")
+    performed_at = serializers.DateTimeField(
+        required=False, help_text="With its offset; the amended version's when not given."
+    )
+    measurements = ValueSerializer(many=True)
+    instruments = ScopedRelatedField(
+        queryset=Equipment.objects.select_related("site"), many=True, required=False
+    )
+    comments = serializers.CharField(required=False, allow_blank=True, default="")
+    confirm_action = serializers.BooleanField(required=False, default=False)
+    external = ExternalSerializer(required=False)
+    report_received_on = serializers.DateField(required=False, allow_null=True)
+    signature = SignatureSerializer(required=False)
+
+    validate_performed_at = RecordCreateSerializer.validate_performed_at
+
+
 class ServiceRecordViewSet(
     ScopedViewSetMixin,
     mixins.ListModelMixin,
@@ -271,3 +291,29 @@ class ServiceRecordViewSet(
             now=timezone.now(),
         )
         return self._read(record)
+
+    @extend_schema(request=RecordAmendSerializer, responses={201: ServiceRecordSerializer})
+    @action(detail=True, methods=["post"])
+    def amend(self, request, pk=None):
+        """A new version with a reason, judged afresh, signed as performed when `signature` is
+        given (username and password every time); answers 201 with the record at its new
+        version and the schedule's `next_due`."""
+        record = self.get_object()
+        payload = RecordAmendSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        signature = data.pop("signature", None)
+        if signature is not None:
+            signature["via_api"] = True
+        current = record.current()
+        services.amend_service_record(
+            actor=request.user,
+            record=record,
+            reason=data.pop("reason"),
+            now=timezone.now(),
+            performed_at=data.pop("performed_at", current.performed_at),
+            values={m["check"]: m["value"] for m in data.pop("measurements")},
+            signature=signature,
+            **data,
+        )
+        return self._read(record, status.HTTP_201_CREATED)

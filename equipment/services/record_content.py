@@ -154,9 +154,9 @@ def _external(external: dict | None, errors: dict) -> dict:
     return cleaned
 
 
-def _uploads(files, errors: dict) -> list[Upload]:
+def _uploads(files, errors: dict, *, kept: int = 0) -> list[Upload]:
     files = list(files or [])
-    if len(files) > MAX_FILES:
+    if len(files) + kept > MAX_FILES:
         errors["attachments"] = f"Attach at most {MAX_FILES} files to one record."
         return []
     uploads, problems = [], []
@@ -185,9 +185,11 @@ def prepare(
     report_received_on=None,
     attachments=(),
     references: dict | None = None,
+    kept_attachments: int = 0,
 ) -> Draft:
     """The record version to write, or every problem with it at once. `references` (by check
-    key) default to the schedule's in force; an amendment passes the ones its values had."""
+    key) default to the schedule's in force; an amendment passes the ones its values had, and
+    how many attachments it keeps from the version it amends (`kept_attachments`)."""
     errors: dict[str, str] = {}
     if problem := _performed_at_error(performed_at, now=now):
         errors["performed_at"] = problem
@@ -215,8 +217,8 @@ def prepare(
     ):
         errors["instruments"] = " ".join(problems)
     external = _external(external, errors)
-    uploads = _uploads(attachments, errors)
-    if external.get("name") and not uploads:
+    uploads = _uploads(attachments, errors, kept=kept_attachments)
+    if external.get("name") and not uploads and not kept_attachments:
         errors["attachments"] = "Attach the outside performer's report."
     if errors:
         raise ValidationError(errors)

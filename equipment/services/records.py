@@ -94,7 +94,9 @@ def _signature_version(draft: Draft, record: ServiceRecord) -> ServiceRecordVers
     return version
 
 
-def _write_version(record, draft: Draft, *, actor, now, number: int, reason: str = ""):
+def _write_version(
+    record, draft: Draft, *, actor, now, number: int, reason: str = "", kept=()
+) -> ServiceRecordVersion:
     version = ServiceRecordVersion(
         record=record,
         number=number,
@@ -144,6 +146,18 @@ def _write_version(record, draft: Draft, *, actor, now, number: int, reason: str
         )
         attachment.file.save(upload.name, ContentFile(upload.data), save=False)
         attachment.save()
+    for earlier in kept:
+        # The same stored file, hash and upload: what the amended version attached stays.
+        RecordAttachment.objects.create(
+            version=version,
+            file=earlier.file.name,
+            name=earlier.name,
+            content_type=earlier.content_type,
+            size=earlier.size,
+            sha256=earlier.sha256,
+            uploaded_at=earlier.uploaded_at,
+            uploaded_by_id=earlier.uploaded_by_id,
+        )
     return version
 
 
@@ -319,7 +333,9 @@ def amend_service_record(
 ) -> ServiceRecordVersion:
     """A new version judged afresh against the procedure version the record was made with,
     with the reason; signed at once when `signature` is given. Until it is signed the record
-    does not count, and the schedule is recomputed without it."""
+    does not count, and the schedule is recomputed without it. The new version keeps the
+    earlier one's attachments and, unless `external` is given, its outside performer; an
+    outside performer's amendment is countersigned after, never signed as performed."""
     require_amend(actor, record)
     if record.is_voided:
         raise Conflict("This record is voided; a voided record cannot be amended.")
@@ -327,6 +343,13 @@ def amend_service_record(
     if not reason:
         raise ValidationError({"reason": "Give the reason for the amendment."})
     previous = record.current_version
+    kept = list(previous.attachments.all())
+    if previous.is_external and content.get("external") is None:
+        content["external"] = {
+            "name": previous.external_name,
+            "organisation": previous.external_organisation,
+            "credentials": previous.external_credentials,
+        }
     draft = prepare(
         equipment=record.equipment,
         schedule=None,
@@ -339,8 +362,13 @@ def amend_service_record(
             for m in previous.measurements.select_related("procedure_check")
             if m.reference is not None
         },
+        kept_attachments=len(kept),
         **content,
     )
+    if signature is not None and draft.is_external:
+        raise ValidationError(
+            {"signature": "An outside performer's record is saved, then countersigned."}
+        )
     draft.due_satisfied, draft.valid_until = previous.due_satisfied, previous.valid_until
     draft.late_entry = previous.late_entry
     if record.schedule is not None and previous.due_satisfied is not None:
@@ -356,7 +384,13 @@ def amend_service_record(
     with regulated_transaction(actor=actor):
         current = ServiceRecord.objects.select_for_update().get(pk=record.pk)
         version = _write_version(
-            current, draft, actor=actor, now=now, number=previous.number + 1, reason=reason
+            current,
+            draft,
+            actor=actor,
+            now=now,
+            number=previous.number + 1,
+            reason=reason,
+            kept=kept,
         )
         current.current_version = version
         current._audit_reason = reason
