@@ -49,7 +49,8 @@ def max_bytes() -> int:
 def read_upload(upload) -> Upload:
     """The file checked and fingerprinted, or AttachmentError saying what is wrong with it."""
     name = PurePath(getattr(upload, "name", "") or "file").name.strip()
-    if has_bidi_controls(name) or len(name) > MAX_NAME:
+    controls = any(ord(char) < 32 or ord(char) == 127 for char in name)
+    if controls or has_bidi_controls(name) or len(name) > MAX_NAME:
         raise AttachmentError(f"Rename the file “{name[:40]}”: its name is too long or unusual.")
     suffix = PurePath(name).suffix.lower()
     if suffix not in KINDS:

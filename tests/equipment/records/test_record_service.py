@@ -214,6 +214,13 @@ def test_attachments_are_refused_by_type_and_size(tech, daily, settings):
     assert attachment.sha256 in str(made.current_version.record_content())
 
 
+@pytest.mark.parametrize("name", ["report\r\nX-Header.pdf", "report\x00.pdf", "re\u202eport.pdf"])
+def test_a_file_name_with_control_characters_is_refused(tech, daily, name):
+    with pytest.raises(ValidationError) as refused:
+        record(daily, tech, attachments=[SimpleUploadedFile(name, PDF)])
+    assert "unusual" in refused.value.message_dict["attachments"][0]
+
+
 def test_void_and_amend_recompute_the_schedule(tech, manager, daily):
     baseline = daily.last_done
     made = record(daily, tech)
