@@ -5,6 +5,7 @@ from equipment.views import (
     documents,
     procedure_forms,
     procedures,
+    records,
     registry,
     schedules,
     status,
@@ -50,6 +51,19 @@ urlpatterns = [
     # Schedules.
     path("schedules/", schedules.ScheduleListView.as_view(), name="schedules"),
     path("schedules/export/", schedules.schedule_export, name="schedule_export"),
+    # Service records: the record form, and each value's result as it is typed.
+    path("schedules/<int:pk>/record/", records.RecordFormView.as_view(), name="record_new"),
+    path(
+        "schedules/<int:pk>/record/evaluate/<int:check_id>/",
+        records.EvaluateView.as_view(),
+        name="record_evaluate",
+    ),
+    path("<int:pk>/record/", records.AdhocRecordView.as_view(), name="record_adhoc"),
+    path(
+        "<int:pk>/record/evaluate/<int:check_id>/",
+        records.AdhocEvaluateView.as_view(),
+        name="record_adhoc_evaluate",
+    ),
     # Procedures.
     path("procedures/", procedures.ProcedureListView.as_view(), name="procedures"),
     path("procedures/export/", procedures.procedure_export, name="procedure_export"),
