@@ -86,10 +86,16 @@ def number_text(value: float) -> str:
 
 
 def value_range(chart: Chart) -> tuple[float, float]:
-    """The values shown: every point and every finite zone limit, with a margin; a flat or
-    single value gets a range around it."""
+    """The values shown: every point and the zone limits near them (within three times their
+    spread), with a margin; a flat or single value gets a range around it."""
     values = [p.value for p in chart.points]
-    values += [v for z in chart.zones for v in (z.low, z.high) if v is not None]
+    limits = [v for z in chart.zones for v in (z.low, z.high) if v is not None]
+    if values:
+        low, high = min(values), max(values)
+        reach = 3 * max(high - low, abs(high + low) / 2 * 0.05, 1e-9)
+        values += [v for v in limits if low - reach <= v <= high + reach]
+    else:
+        values = limits
     if not values:
         return 0.0, 1.0
     low, high = min(values), max(values)

@@ -2,13 +2,16 @@
 the form as a technician fills it in."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from equipment.models import ProcedureKind
+from equipment.limits import Outcome
+from equipment.models import Measurement, ProcedureKind, ServiceRecord, ServiceRecordVersion
 from equipment.services.procedures import create_procedure
 from equipment.services.schedules import create_schedule, set_reference
+from imaging_ops.audit.mixin import audited_bulk_writes
 from tests import factories
 
 MA = {
@@ -161,3 +164,51 @@ def record_url(schedule) -> str:
 
 def evaluate_url(schedule, check_key) -> str:
     return f"{record_url(schedule)}evaluate/{check_ids(schedule)[check_key]}/"
+
+
+def add_past_records(schedule, count: int, *, actor) -> None:
+    """`count` signed-looking records of the schedule, one a day up to yesterday, each with a
+    value for every check (written in bulk: the service's cost is not what is measured)."""
+    version = schedule.procedure.current_version
+    checks = list(version.checks.all())
+    first = timezone.now() - timedelta(days=count + 1)
+    with audited_bulk_writes():
+        records = ServiceRecord.objects.bulk_create(
+            ServiceRecord(
+                equipment=schedule.equipment,
+                schedule=schedule,
+                procedure=schedule.procedure,
+                performed_at=first + timedelta(days=n),
+                outcome=Outcome.PASS,
+                counts=True,
+            )
+            for n in range(count)
+        )
+        versions = ServiceRecordVersion.objects.bulk_create(
+            ServiceRecordVersion(
+                record=record,
+                number=1,
+                created_at=record.performed_at,
+                created_by=actor,
+                procedure_version=version,
+                performed_at=record.performed_at,
+                recorded_at=record.performed_at,
+                outcome=Outcome.PASS,
+            )
+            for record in records
+        )
+        for record, made in zip(records, versions, strict=True):
+            record.current_version = made
+        ServiceRecord.objects.bulk_update(records, ["current_version"])
+        Measurement.objects.bulk_create(
+            Measurement(
+                version=made,
+                procedure_check=check,
+                position=check.position,
+                value_text="5",
+                value_number=Decimal(5),
+                result=Outcome.PASS,
+            )
+            for made in versions
+            for check in checks
+        )
