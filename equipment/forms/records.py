@@ -7,10 +7,11 @@ service's, and its errors come back to the fields named here."""
 from datetime import datetime
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from equipment.models import CheckKind, Equipment
-from equipment.services.attachments import KINDS, PATIENT_WARNING
+from equipment.services.attachments import KINDS, MAX_FILES
 from equipment.services.record_content import INSTRUMENT_CATEGORIES
 from imaging_ops.web.forms import DATE_INPUT
 
@@ -75,9 +76,7 @@ class RecordForm(forms.Form):
         required=False,
         label="I have checked the action-level value and say in the comments what I saw and did.",
     )
-    attachments = MultipleFileField(
-        required=False, help_text="PDF, PNG, JPEG or CSV. " + PATIENT_WARNING
-    )
+    attachments = MultipleFileField(required=False)
     external_name = forms.CharField(label="Performer's name", required=False, max_length=200)
     external_organisation = forms.CharField(label="Organisation", required=False, max_length=200)
     external_credentials = forms.CharField(label="Credentials", required=False, max_length=200)
@@ -117,7 +116,12 @@ class RecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.site, self.checks = site, list(checks)
         self.fields["username"].initial = username
-        self.fields["performed_at"].label = f"Performed at ({site.zone.key} time)"
+        self.fields["performed_at"].label = "Performed at (local time at the site)"
+        self.fields["performed_at"].help_text = f"{site.name}'s clock: {site.zone.key}."
+        self.fields["attachments"].help_text = (
+            f"PDF, PNG, JPEG or CSV, at most {settings.RECORD_ATTACHMENT_MAX_MB} MB each, "
+            f"{MAX_FILES} files in all."
+        )
         self.fields["instruments"].queryset = Equipment.objects.filter(
             site=site, category__in=INSTRUMENT_CATEGORIES
         ).order_by("asset_tag")
