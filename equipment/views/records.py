@@ -10,7 +10,7 @@ endpoint. Without JavaScript the results appear beside the values after the form
 from dataclasses import dataclass
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -30,7 +30,7 @@ from equipment.services.measurements import EntryError, describe, judge
 from equipment.services.record_content import prepare, references_of
 from equipment.services.records import create_service_record, require_performer
 from equipment.views.procedures import CheckRow, check_row
-from imaging_ops.access.permissions import Action, can
+from imaging_ops.access.permissions import Action, can, require
 from imaging_ops.access.scoping import scope
 from imaging_ops.records.signatures import POLICY_TEXT, has_acknowledged_policy
 from imaging_ops.sites.local_time import local_time_text
@@ -90,18 +90,26 @@ def schedule_subject(request, pk) -> Subject:
     return Subject(schedule.equipment, schedule.procedure, schedule)
 
 
+def scoped_equipment(request, pk) -> Equipment:
+    return get_object_or_404(scope(Equipment.objects.select_related("site"), request.user), pk=pk)
+
+
+def procedures_for(user, equipment: Equipment):
+    """The procedures that may be recorded on the machine: its site's and the library's."""
+    return (
+        visible_procedures(user)
+        .filter(Q(site__isnull=True) | Q(site=equipment.site_id), current_version__isnull=False)
+        .select_related("current_version")
+    )
+
+
 def adhoc_subject(request, pk) -> Subject:
     """The machine (`pk`) and `?procedure=`: one of its site's procedures or the library's."""
-    equipment = get_object_or_404(
-        scope(Equipment.objects.select_related("site"), request.user), pk=pk
-    )
+    equipment = scoped_equipment(request, pk)
     procedure_id = request.GET.get("procedure", "")
     if not procedure_id.isdigit():
         raise Http404("Choose the procedure that was done.")
-    procedures = visible_procedures(request.user).filter(
-        Q(site__isnull=True) | Q(site=equipment.site_id), current_version__isnull=False
-    )
-    procedure = get_object_or_404(procedures.select_related("current_version"), pk=procedure_id)
+    procedure = get_object_or_404(procedures_for(request.user, equipment), pk=procedure_id)
     return Subject(equipment, procedure)
 
 
@@ -280,10 +288,25 @@ class RecordFormView(ServiceFormView):
 
 
 class AdhocRecordView(RecordFormView):
-    """Work on a machine (`pk`) without a schedule: `?procedure=` names what was done."""
+    """Work on a machine (`pk`) without a schedule: `?procedure=` names what was done; without
+    it, the page lists the procedures to choose from."""
 
     def get_object(self) -> Subject:
         return adhoc_subject(self.request, self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        if "procedure" in request.GET:
+            return super().get(request, *args, **kwargs)
+        equipment = scoped_equipment(request, kwargs["pk"])
+        require(request.user, Action.PERFORM_RECORDS, equipment.site_id)
+        procedures = procedures_for(request.user, equipment).order_by(
+            F("site").asc(nulls_last=True), "code"
+        )
+        return render(
+            request,
+            "equipment/record_choose.html",
+            {"equipment": equipment, "procedures": procedures},
+        )
 
 
 class EvaluateView(LoginRequiredMixin, View):

@@ -66,7 +66,7 @@ def test_ad_hoc_work_is_recorded_without_a_schedule(client, tech, daily_qc, ct):
     noise = next(e for e in answer.context["entries"] if e.check.key == "noise")
     assert "reference" in noise.field.errors[0]
     assert not ServiceRecord.objects.exists()
-    assert client.get(f"/equipment/{ct.pk}/record/").status_code == 404
+    assert client.get(f"/equipment/{ct.pk}/record/?procedure=0").status_code == 404
 
 
 def test_ad_hoc_work_of_absolute_checks_is_saved_uncounted_towards_any_schedule(
@@ -82,3 +82,14 @@ def test_ad_hoc_work_of_absolute_checks_is_saved_uncounted_towards_any_schedule(
     check = made.current_version.measurements.get().procedure_check_id
     evaluate = f"/equipment/{ct.pk}/record/evaluate/{check}/?procedure={schedule.procedure_id}"
     assert 'data-outcome="tolerance"' in client.post(evaluate, {"value": "106"}).content.decode()
+
+
+def test_ad_hoc_work_starts_from_a_list_of_the_sites_procedures(
+    client, tech, inspector, daily_qc, ct
+):
+    client.force_login(tech)
+    page = client.get(f"/equipment/{ct.pk}/record/")
+    assert page.status_code == 200
+    assert f"?procedure={daily_qc.procedure_id}" in page.content.decode()
+    client.force_login(inspector)
+    assert client.get(f"/equipment/{ct.pk}/record/").status_code == 403

@@ -267,3 +267,22 @@ def test_the_last_five_values_of_each_check_are_shown(client, tech, daily_qc):
     ma = next(e for e in page.context["entries"] if e.check.key == "ma")
     assert [m.value_text for m in ma.recent] == ["100", "100", "104.5", "103.5", "102.5"]
     assert PASSING["slice"] in page.content.decode()
+
+
+def test_a_time_the_sites_clocks_skip_is_refused_at_its_field(client, tech, daily_qc):
+    client.force_login(tech)
+    # New York's clocks jump from 02:00 to 03:00 on 8 March 2026.
+    answer = client.post(record_url(daily_qc), form_data(daily_qc, performed_at="2026-03-08T02:30"))
+    assert answer.status_code == 400
+    assert "America/New_York" in answer.context["form"].errors["performed_at"][0]
+
+
+def test_a_form_that_does_not_parse_still_shows_the_services_errors(client, tech, daily_qc):
+    client.force_login(tech)
+    data = form_data(daily_qc, performed_at="yesterday", ma="lots", water="8")
+    answer = client.post(record_url(daily_qc), data)
+    assert answer.status_code == 400
+    errors = answer.context["form"].errors
+    assert "performed_at" in errors
+    assert "is not a number" in errors[f"value_{check_ids(daily_qc)['ma']}"][0]
+    assert not ServiceRecord.objects.exists()
