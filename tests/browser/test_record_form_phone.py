@@ -48,4 +48,7 @@ def test_a_technician_records_the_daily_ct_qc_on_a_phone(
     message = page.get_by_role("status").filter(has_text="CT-DAILY recorded")
     expect(message).to_contain_text("tolerance")
     expect(message).to_contain_text(f"Next due {site_a.local(schedule.next_due):%Y-%m-%d %H:%M}")
+    trends = page.locator("#trends")
+    trends.locator("summary", has_text="Tube voltage").click()
+    expect(trends.locator("details[open] svg.trend-chart")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
