@@ -31,6 +31,14 @@ def test_a_technician_records_the_daily_ct_qc_on_a_phone(
     page.get_by_role("link", name="Record CT-DAILY").click()
     expect(page.get_by_role("heading", name="CT daily QC")).to_be_visible()
 
+    sent = []
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request.post_data or "") if "/evaluate/" in request.url else None
+        ),
+    )
+    page.get_by_label("Password", exact=True).fill(PASSWORD)  # typed first: never sent early
     values = {**PASSING, "kvp": "124"}
     for key, value in values.items():
         page.locator(f"#id_value_{ids[key]}").fill(value)
@@ -38,8 +46,8 @@ def test_a_technician_records_the_daily_ct_qc_on_a_phone(
     expect(voltage).to_contain_text("Tolerance: above tolerance high (123 kV)")
     expect(page.locator(f"#result-{ids['ma']}")).to_have_text("Pass")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert sent and all(body.startswith("value_") and "password" not in body for body in sent)
 
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label(re.compile("I have read the electronic signature policy")).check()
     page.get_by_role("button", name="Sign and save").click()
 
