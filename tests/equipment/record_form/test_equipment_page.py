@@ -2,11 +2,18 @@
 shows each numeric check's trend once there are values, in the same queries for 5 records or
 200; ad hoc work is recorded for a machine and a procedure without a schedule."""
 
+from datetime import timedelta
+
 import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from equipment.models import ServiceRecord
+from equipment.models import Category, ProcedureKind, ServiceRecord
+from equipment.services.procedures import create_procedure
+from tests import factories
 from tests.equipment.record_form.conftest import (
     MA,
     PASSING,
@@ -15,6 +22,7 @@ from tests.equipment.record_form.conftest import (
     make_daily_qc,
     record_url,
 )
+from tests.equipment.records.conftest import PDF
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +101,56 @@ def test_ad_hoc_work_starts_from_a_list_of_the_sites_procedures(
     assert f"?procedure={daily_qc.procedure_id}" in page.content.decode()
     client.force_login(inspector)
     assert client.get(f"/equipment/{ct.pk}/record/").status_code == 403
+
+
+def test_an_outside_calibration_is_saved_for_review_with_its_report(client, tech, manager, site_a):
+    """
+    GIVEN a dosimeter and a calibration procedure that outside laboratories may perform
+    WHEN the technician records the laboratory's calibration ad hoc, with its certificate
+    THEN the outside performer's fields were offered, and the record is saved unsigned, valid
+    until the end of the certificate's day at the site, counting once reviewed
+    """
+    meter = factories.EquipmentFactory(
+        site=site_a, asset_tag="ALPHA-DOS1", category=Category.QA_INSTRUMENT, modalities=[]
+    )
+    calibration = create_procedure(
+        actor=manager,
+        site=site_a,
+        code="CAL-DOS",
+        kind=ProcedureKind.CALIBRATION,
+        now=timezone.now(),
+        name="Dosimeter calibration",
+        categories=[Category.QA_INSTRUMENT],
+        external_allowed=True,
+        checks=[{"key": "ok", "name": "Certificate in order", "kind": "boolean"}],
+    )
+    check = calibration.current_version.checks.get()
+    url = f"/equipment/{meter.pk}/record/?procedure={calibration.pk}"
+    client.force_login(tech)
+    page = client.get(url).content.decode()
+    assert 'name="external_name"' in page and 'name="valid_until"' in page
+    moment = site_a.local(timezone.now() - timedelta(hours=1))
+    answer = client.post(
+        url,
+        {
+            "performed_at": f"{moment:%Y-%m-%dT%H:%M}",
+            f"value_{check.pk}": "yes",
+            "external_name": "Lab technician",
+            "external_organisation": "Accredited Dosimetry Lab",
+            "valid_until": f"{moment.date() + timedelta(days=365)}",
+            "attachments": [SimpleUploadedFile("certificate.pdf", PDF)],
+        },
+    )
+    assert answer.status_code == 302, answer.context["form"].errors
+    made = ServiceRecord.objects.get()
+    assert not made.counts and made.current_version.is_external
+    until = site_a.local(made.current_version.valid_until)
+    assert until.date() == moment.date() + timedelta(days=366) and until.hour == 0
+    message = str(next(iter(get_messages(answer.wsgi_request))))
+    assert "counts once it has been reviewed" in message
+
+
+def test_a_procedure_without_outside_performers_offers_no_such_fields(client, tech, daily_qc):
+    client.force_login(tech)
+    page = client.get(record_url(daily_qc)).content.decode()
+    assert 'name="external_name"' not in page and 'name="valid_until"' not in page

@@ -13,6 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from equipment.limits import Outcome
 from equipment.models import ServiceRecord
+from equipment.services.records import sign_service_record
+from imaging_ops.models import Meaning
 from tests import factories
 from tests.equipment.conftest import NOW
 from tests.equipment.record_form.conftest import (
@@ -23,6 +25,8 @@ from tests.equipment.record_form.conftest import (
     make_daily_qc,
     record_url,
 )
+from tests.equipment.records.conftest import sign
+from tests.equipment.records.test_record_service import calibrate
 
 pytestmark = pytest.mark.django_db
 
@@ -175,16 +179,10 @@ def test_a_missing_password_is_asked_for_at_its_field(client, tech, daily_qc):
 def test_an_instrument_whose_calibration_expired_is_refused_at_its_field(
     client, tech, physicist, daily_qc, site_a
 ):
-    from tests.equipment.records.test_record_service import calibrate
-
     meter = factories.EquipmentFactory(
         site=site_a, asset_tag="ALPHA-DOS1", category="qa_instrument", modalities=[]
     )
     calibration = calibrate(meter, tech, site_a, valid_until=datetime.now(UTC) - timedelta(days=2))
-    from equipment.services.records import sign_service_record
-    from imaging_ops.models import Meaning
-    from tests.equipment.records.conftest import sign
-
     sign_service_record(
         record=calibration,
         signer=physicist,
