@@ -9,6 +9,7 @@ from equipment.views import (
     procedures,
     record_actions,
     record_pages,
+    records,
     registry,
     schedule_pages,
     schedules,
@@ -113,6 +114,19 @@ urlpatterns = [
         "records/attachments/<int:pk>/",
         record_pages.record_attachment,
         name="record_attachment",
+    ),
+    # Service records: the record form, and each value's result as it is typed.
+    path("schedules/<int:pk>/record/", records.RecordFormView.as_view(), name="record_new"),
+    path(
+        "schedules/<int:pk>/record/evaluate/<int:check_id>/",
+        records.EvaluateView.as_view(),
+        name="record_evaluate",
+    ),
+    path("<int:pk>/record/", records.AdhocRecordView.as_view(), name="record_adhoc"),
+    path(
+        "<int:pk>/record/evaluate/<int:check_id>/",
+        records.AdhocEvaluateView.as_view(),
+        name="record_adhoc_evaluate",
     ),
     # Procedures.
     path("procedures/", procedures.ProcedureListView.as_view(), name="procedures"),

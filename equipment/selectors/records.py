@@ -1,7 +1,8 @@
 """Reads of service records: the list and the record as the API and pages show them, in a
 constant number of queries however many records, measurements and signatures there are."""
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, Window
+from django.db.models.functions import RowNumber
 
 from equipment.models import Measurement, ServiceRecord, ServiceRecordVersion
 from imaging_ops.models import Signature
@@ -45,7 +46,51 @@ def record_export():
     )
 
 
+def _on_current_versions(measurements, *, schedule=None, equipment=None, procedure=None):
+    """Measurements of the current versions of records not voided: the schedule's records, or
+    (ad hoc work) the machine's records of the procedure."""
+    if schedule is not None:
+        subject = {"version__record__schedule": schedule}
+    else:
+        subject = {"version__record__equipment": equipment, "version__record__procedure": procedure}
+    return measurements.filter(
+        **subject,
+        version__record__current_version=F("version"),
+        version__record__voided_at__isnull=True,
+    )
+
+
+def ranked_per_check(measurements, *, partition=("procedure_check__key",)):
+    """Each measurement with its rank among its check's (by key, across procedure versions),
+    newest performed first."""
+    return measurements.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F(name) for name in partition],
+            order_by=[F("version__performed_at").desc(), F("pk").desc()],
+        )
+    )
+
+
 def record_page():
     """One record with every version in full (measurements, instruments, attachments,
     signatures) and who voided it: what its page shows, in a constant number of queries."""
     return service_records().select_related("voided_by", "procedure__current_version")
+
+
+def recent_values(*, schedule=None, equipment=None, procedure=None, per_check: int = 5):
+    """The latest `per_check` values of each check, by check key, newest first: in one query
+    however many records there are."""
+    measurements = _on_current_versions(
+        Measurement.objects.all(), schedule=schedule, equipment=equipment, procedure=procedure
+    )
+    rows = (
+        ranked_per_check(measurements)
+        .filter(rank__lte=per_check)
+        .select_related("procedure_check", "version")
+        .order_by("procedure_check__key", "-version__performed_at", "-pk")
+    )
+    latest: dict[str, list[Measurement]] = {}
+    for measurement in rows:
+        latest.setdefault(measurement.procedure_check.key, []).append(measurement)
+    return latest

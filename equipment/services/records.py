@@ -69,6 +69,12 @@ def _require_performer(actor, equipment: Equipment, procedure: Procedure) -> Non
         raise PermissionDenied(f"This procedure is performed by: {names}.")
 
 
+def require_performer(actor, *, equipment: Equipment, procedure: Procedure) -> None:
+    """The rule `create_service_record` holds, for a page that asks it before showing its form:
+    PermissionDenied, with the reason, unless `actor` may perform `procedure` on `equipment`."""
+    _require_performer(actor, equipment, procedure)
+
+
 def _valid_until(draft: Draft, *, schedule, procedure: Procedure, given, now) -> datetime | None:
     """How long a calibration covers its instrument: the certificate's date when given, else
     until the calibration schedule, moved by this record, turns overdue."""

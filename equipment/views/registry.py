@@ -20,6 +20,7 @@ from equipment.services.grants import may_edit_equipment, may_edit_location
 from equipment.services.schedules import INACTIVE_EQUIPMENT
 from equipment.services.status import statuses_offered
 from equipment.views.acceptance import acceptance_section
+from equipment.views.records import records_section
 from equipment.views.schedules import row_of
 from imaging_ops.access.authority import user_site_ids
 from imaging_ops.access.permissions import Action, require, sites_where
@@ -131,6 +132,7 @@ def equipment_page(user, equipment: Equipment, *, status_form=None, asked_status
         "activity": source_activity(equipment),
         **acceptance_section(user, equipment),
         **schedules_section(user, equipment),
+        **records_section(user, equipment),
         "audit_history": history_for(equipment),
     }
 

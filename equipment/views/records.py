@@ -1,0 +1,343 @@
+"""The record form: a schedule's procedure (or ad hoc work on a machine) done, measured and
+signed as performed on one page, with each value's result shown as it is typed.
+
+Every rule is the record service's (equipment.services.records, record_content, measurements):
+the form parses, `create_service_record` judges and saves exactly as the API's POST does, and
+the as-you-type result comes from the same `judge` and `describe` as the API's evaluate
+endpoint. Without JavaScript the results appear beside the values after the form is sent.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import F, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
+
+from equipment.forms.records import RecordForm
+from equipment.limits import BandMode, Outcome
+from equipment.models import Check, Equipment, ProcedureKind, Schedule
+from equipment.selectors.procedures import visible_procedures
+from equipment.selectors.records import recent_values
+from equipment.selectors.trends import Trend, trends
+from equipment.services.attachments import PATIENT_WARNING
+from equipment.services.measurements import EntryError, describe, judge
+from equipment.services.record_content import prepare, references_of
+from equipment.services.records import create_service_record, require_performer
+from equipment.views.procedures import CheckRow, check_row
+from imaging_ops.access.permissions import Action, can, require
+from imaging_ops.access.scoping import scope
+from imaging_ops.records.signatures import POLICY_TEXT, has_acknowledged_policy
+from imaging_ops.sites.local_time import local_time_text
+from imaging_ops.web.base import ServiceFormView
+
+RECENT_VALUES = 5
+
+
+def after_recording_url(record) -> str:
+    """Where the form goes once a record is saved."""
+    return reverse("equipment:detail", args=[record.equipment_id])
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What is being recorded: a schedule's procedure on its machine, or ad hoc work."""
+
+    equipment: Equipment
+    procedure: object
+    schedule: Schedule | None = None
+
+    @property
+    def site(self):
+        return self.equipment.site
+
+    @property
+    def version(self):
+        return self.procedure.current_version
+
+    def form_url(self) -> str:
+        if self.schedule is not None:
+            return reverse("equipment:record_new", args=[self.schedule.pk])
+        url = reverse("equipment:record_adhoc", args=[self.equipment.pk])
+        return f"{url}?procedure={self.procedure.pk}"
+
+    def evaluate_url(self, check) -> str:
+        if self.schedule is not None:
+            return reverse("equipment:record_evaluate", args=[self.schedule.pk, check.pk])
+        url = reverse("equipment:record_adhoc_evaluate", args=[self.equipment.pk, check.pk])
+        return f"{url}?procedure={self.procedure.pk}"
+
+    def references(self) -> dict:
+        return references_of(self.schedule)
+
+    def recent(self) -> dict:
+        return recent_values(
+            schedule=self.schedule,
+            equipment=self.equipment,
+            procedure=self.procedure,
+            per_check=RECENT_VALUES,
+        )
+
+
+def schedule_subject(request, pk) -> Subject:
+    schedules = Schedule.objects.select_related("equipment__site", "procedure__current_version")
+    schedule = get_object_or_404(scope(schedules, request.user), pk=pk)
+    return Subject(schedule.equipment, schedule.procedure, schedule)
+
+
+def scoped_equipment(request, pk) -> Equipment:
+    return get_object_or_404(scope(Equipment.objects.select_related("site"), request.user), pk=pk)
+
+
+def procedures_for(user, equipment: Equipment):
+    """The procedures that may be recorded on the machine: its site's and the library's."""
+    return (
+        visible_procedures(user)
+        .filter(Q(site__isnull=True) | Q(site=equipment.site_id), current_version__isnull=False)
+        .select_related("current_version")
+    )
+
+
+def adhoc_subject(request, pk) -> Subject:
+    """The machine (`pk`) and `?procedure=`: one of its site's procedures or the library's."""
+    equipment = scoped_equipment(request, pk)
+    procedure_id = request.GET.get("procedure", "")
+    if not procedure_id.isdigit():
+        raise Http404("Choose the procedure that was done.")
+    procedure = get_object_or_404(procedures_for(request.user, equipment), pk=procedure_id)
+    return Subject(equipment, procedure)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A typed value's result as the form shows it: the outcome and the sentence, or why the
+    value cannot be judged."""
+
+    outcome: str = ""
+    text: str = ""
+    error: str = ""
+
+
+def result_of(check, raw, references: dict) -> Result | None:
+    """What `raw` scores for `check` (the service's judge), None when nothing was typed."""
+    if raw in (None, ""):
+        return None
+    try:
+        judged = judge(check, raw, reference=references.get(check.key))
+    except EntryError as problem:
+        return Result(error=str(problem))
+    return Result(outcome=judged.result, text=describe(judged, unit=check.unit))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One check on the form: its band, reference, last values, input, result and trend."""
+
+    row: CheckRow
+    field: object
+    reference: object
+    recent: list
+    result: Result | None
+    evaluate_url: str
+    trend: Trend | None
+
+    @property
+    def check(self):
+        return self.row.check
+
+    @property
+    def is_percent(self) -> bool:
+        return self.check.band_mode == BandMode.PERCENT and self.row.line is not None
+
+
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
+class RecordFormView(ServiceFormView):
+    """The technician's form for a schedule (`pk`); see `AdhocRecordView` for work without one."""
+
+    form_class = RecordForm
+    template_name = "equipment/record_form.html"
+
+    def get_object(self) -> Subject:
+        return schedule_subject(self.request, self.kwargs["pk"])
+
+    def check_permission(self):
+        require_performer(
+            self.request.user, equipment=self.object.equipment, procedure=self.object.procedure
+        )
+
+    @property
+    def checks(self) -> list[Check]:
+        if not hasattr(self, "_checks"):
+            self._checks = list(self.object.version.checks.order_by("position"))
+        return self._checks
+
+    @property
+    def field_map(self) -> dict[str, str]:
+        return self._form.field_map()
+
+    def get_initial(self):
+        now = self.object.site.local(timezone.now())
+        return {"performed_at": now.replace(tzinfo=None, second=0, microsecond=0)}
+
+    def get_form_kwargs(self):
+        user = self.request.user
+        return {
+            **super().get_form_kwargs(),
+            "site": self.object.site,
+            "checks": self.checks,
+            "username": user.get_username(),
+            "external_allowed": self.object.version.external_allowed,
+            "calibration": self.object.procedure.kind == ProcedureKind.CALIBRATION,
+            "ask_policy": not has_acknowledged_policy(user),
+        }
+
+    def get_form(self):
+        self._form = super().get_form()
+        return self._form
+
+    def subject_kwargs(self) -> dict:
+        subject = self.object
+        if subject.schedule is not None:
+            return {"schedule": subject.schedule}
+        return {"equipment": subject.equipment, "procedure": subject.procedure}
+
+    def check_parsed(self, form):
+        """What the record service says of the fields that parsed (nothing is written)."""
+        subject = self.object
+        prepare(
+            equipment=subject.equipment,
+            schedule=subject.schedule,
+            procedure_version=subject.version,
+            performed_at=form.cleaned_data.get("performed_at"),
+            now=timezone.now(),
+            **form.content(parsed_only=True),
+        )
+
+    def call_service(self, form):
+        return create_service_record(
+            actor=self.request.user,
+            now=timezone.now(),
+            performed_at=form.cleaned_data["performed_at"],
+            signature=form.signature(session=self.request.session),
+            valid_until=form.valid_until_moment() if "valid_until" in form.fields else None,
+            **self.subject_kwargs(),
+            **form.content(),
+        )
+
+    def get_success_message(self, record):
+        outcome = Outcome(record.outcome).label.lower()
+        message = f"{record.procedure.code} recorded on {record.equipment.asset_tag}: {outcome}."
+        if not record.counts:
+            message += " It counts once it has been reviewed."
+        if record.schedule_id is not None:
+            schedule = Schedule.objects.only("next_due").get(pk=record.schedule_id)
+            when = local_time_text(schedule.next_due, self.object.site.zone)
+            message += f" Next due {when}."
+        return message
+
+    def get_success_url(self, record):
+        return after_recording_url(record)
+
+    def entries(self, form) -> list[Entry]:
+        subject = self.object
+        references = subject.references()
+        recent = subject.recent()
+        charted = {}
+        if subject.schedule is not None:
+            charted = {t.check.key: t for t in trends([subject.schedule], now=timezone.now())}
+        entries = []
+        for check, bound in form.value_fields():
+            typed = bound.value() if form.is_bound else None
+            entries.append(
+                Entry(
+                    row=check_row(check),
+                    field=bound,
+                    reference=references.get(check.key),
+                    recent=recent.get(check.key, []),
+                    result=result_of(check, typed, references),
+                    evaluate_url=subject.evaluate_url(check),
+                    trend=charted.get(check.key),
+                )
+            )
+        return entries
+
+    def get_context_data(self, **kwargs):
+        subject = self.object
+        form = kwargs.get("form")
+        return super().get_context_data(
+            subject=subject,
+            equipment=subject.equipment,
+            schedule=subject.schedule,
+            procedure=subject.procedure,
+            version=subject.version,
+            entries=self.entries(form) if form is not None else [],
+            next_due=(
+                local_time_text(subject.schedule.next_due, subject.site.zone)
+                if subject.schedule is not None
+                else None
+            ),
+            patient_warning=PATIENT_WARNING,
+            policy_text=POLICY_TEXT,
+            **kwargs,
+        )
+
+
+class AdhocRecordView(RecordFormView):
+    """Work on a machine (`pk`) without a schedule: `?procedure=` names what was done; without
+    it, the page lists the procedures to choose from."""
+
+    def get_object(self) -> Subject:
+        return adhoc_subject(self.request, self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        if "procedure" in request.GET:
+            return super().get(request, *args, **kwargs)
+        equipment = scoped_equipment(request, kwargs["pk"])
+        require(request.user, Action.PERFORM_RECORDS, equipment.site_id)
+        procedures = procedures_for(request.user, equipment).order_by(
+            F("site").asc(nulls_last=True), "code"
+        )
+        return render(
+            request,
+            "equipment/record_choose.html",
+            {"equipment": equipment, "procedures": procedures},
+        )
+
+
+class EvaluateView(LoginRequiredMixin, View):
+    """POST a check's value as typed (`value_<check id>`, or `value`): the result as a small
+    piece of HTML for the form, from the service's own judge and describe."""
+
+    def subject(self) -> Subject:
+        return schedule_subject(self.request, self.kwargs["pk"])
+
+    def post(self, request, pk, check_id):
+        subject = self.subject()
+        require_performer(request.user, equipment=subject.equipment, procedure=subject.procedure)
+        check = get_object_or_404(Check, pk=check_id, version=subject.procedure.current_version_id)
+        raw = request.POST.get(f"value_{check.pk}", request.POST.get("value", ""))
+        result = result_of(check, raw, subject.references())
+        return render(request, "equipment/record_result.html", {"result": result})
+
+
+class AdhocEvaluateView(EvaluateView):
+    def subject(self) -> Subject:
+        return adhoc_subject(self.request, self.kwargs["pk"])
+
+
+def records_section(user, equipment: Equipment) -> dict:
+    """What the equipment page shows of recording: whether to offer the record buttons, and the
+    trend of each numeric check of its schedules (a few queries, however many there are)."""
+    schedules = Schedule.objects.filter(equipment=equipment).select_related(
+        "equipment__site", "procedure__current_version"
+    )
+    shown = [t for t in trends(schedules, now=timezone.now()) if t.measurements]
+    return {
+        "may_record": can(user, Action.PERFORM_RECORDS, equipment.site_id),
+        "trends": shown,
+    }
