@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -241,7 +242,15 @@ class RecordFormView(ServiceFormView):
         return message
 
     def get_success_url(self, record):
-        return after_recording_url(record)
+        return self.back_to() or after_recording_url(record)
+
+    def back_to(self) -> str:
+        """Where the person came from ("My work" passes itself as `next`), if it is a path on
+        this site; anything else is ignored."""
+        target = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        local = target.startswith("/") and not target.startswith("//")
+        safe = url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()})
+        return target if local and safe else ""
 
     def entries(self, form) -> list[Entry]:
         subject = self.object
@@ -283,6 +292,7 @@ class RecordFormView(ServiceFormView):
             ),
             patient_warning=PATIENT_WARNING,
             policy_text=POLICY_TEXT,
+            back_to=self.back_to(),
             **kwargs,
         )
 

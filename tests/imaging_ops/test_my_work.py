@@ -62,7 +62,7 @@ def survey_done(manager, site, tag, last_done, survey, **fields):
     return schedule(manager, unit(site, tag), survey, last_done=last_done, **fields)
 
 
-def test_an_overdue_daily_qc_is_shown_with_its_local_due_time_and_opens_its_equipment(
+def test_an_overdue_daily_qc_is_shown_with_its_local_due_time_and_opens_its_record_form(
     client, tech, manager, site_a
 ):
     qc = overdue_daily_qc(manager, site_a)
@@ -71,7 +71,7 @@ def test_an_overdue_daily_qc_is_shown_with_its_local_due_time_and_opens_its_equi
     assert shown(response) == [("ALPHA-CT1", S.OVERDUE)]
     text = response.content.decode()
     assert "Today\u2019s occurrence" in text and DUE_AT_SEVEN in text
-    assert reverse("equipment:detail", args=[qc.equipment_id]) + "#schedules" in text
+    assert reverse("equipment:record_new", args=[qc.pk]) + "?next=/" in text
     # What they saw before stays below: the other lists of the page.
     assert text.index('id="my-work"') < text.index('id="out-of-service"')
 

@@ -47,6 +47,27 @@ def test_the_form_shows_each_check_with_its_band_reference_and_input(client, tec
     assert 'name="username"' in text and "tess" in text
 
 
+@pytest.mark.parametrize(
+    ("given", "lands"),
+    [
+        ("/", "/"),
+        ("/equipment/schedules/?mine=true", "/equipment/schedules/?mine=true"),
+        ("https://elsewhere.example/", None),
+        ("//elsewhere.example/", None),
+        ("javascript:alert(1)", None),
+    ],
+)
+def test_the_form_goes_back_where_it_was_opened_from_on_this_site_only(
+    client, tech, daily_qc, ct, given, lands
+):
+    client.force_login(tech)
+    page = client.get(record_url(daily_qc), {"next": given}).content.decode()
+    assert ('name="next"' in page) == (lands is not None)
+    answer = client.post(record_url(daily_qc), {**form_data(daily_qc), "next": given})
+    assert answer.status_code == 302
+    assert answer.url == (lands or f"/equipment/{ct.pk}/")
+
+
 def test_six_values_one_submit_records_signs_and_moves_the_schedule(client, tech, daily_qc, ct):
     client.force_login(tech)
     before = daily_qc.next_due
