@@ -25,7 +25,7 @@ def attachment(tech, daily):
     made = record(
         daily,
         tech,
-        attachments=[SimpleUploadedFile('../"evil"\r\nname;.pdf', PDF)],
+        attachments=[SimpleUploadedFile('../"evil" name;.pdf', PDF)],
     )
     return RecordAttachment.objects.get(version=made.current_version)
 
