@@ -286,9 +286,12 @@ def generated_section(
         ]
     ]
     groups = marker.get("groups", {})
-    audit_build = (
-        f" (the audit events {groups['audit events']} s)" if "audit events" in groups else ""
-    )
+    timed = [
+        f"the {label} {groups[name]} s"
+        for name, label in (("maintenance", "maintenance data"), ("audit events", "audit events"))
+        if name in groups
+    ]
+    audit_build = f" ({', '.join(timed)})" if timed else ""
     parts = [
         BEGIN,
         "",
