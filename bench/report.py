@@ -303,7 +303,6 @@ def generated_section(
         "",
         f"Generator version {identity['version']}, seed {identity['seed']}, built "
         f"{marker['built_on'][:10]} in {marker['seconds']} s{audit_build}"
-        + (f" (the maintenance data {groups['maintenance']} s)" if "maintenance" in groups else "")
         + ". The technician works at "
         f"{facts['technician_site']} ({facts['technician_site_equipment']} pieces of equipment); "
         f"the manager holds the manager role at all {facts['manager_sites']} sites."
