@@ -158,10 +158,8 @@ def created_changes(model, values: dict) -> dict:
     field, `[None, value]`, missing ones at their defaults."""
     changes = {}
     for f in _audited(model):
-        if f.attname in values:
-            value = values[f.attname]
-        else:
-            value = f.get_default() if f.has_default() else None
+        # A field not given holds its default ("" for a text field without one).
+        value = values[f.attname] if f.attname in values else f.get_default()
         changes[f.attname] = [None, jsonable(value)]
     return changes
 
