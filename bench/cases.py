@@ -10,9 +10,12 @@ a database execute wrapper, the number of queries and the wall time spent in the
 
 import statistics
 import time
+from base64 import b64encode
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import Count, Q
@@ -20,8 +23,16 @@ from django.test import Client
 from django.test.utils import setup_test_environment, teardown_test_environment
 from django.utils import timezone
 
+from bench.generator.maintenance import BENCH_MACHINE_DAYS
 from bench.generator.people import BENCH_MANAGER, BENCH_TECHNICIAN
-from equipment.models import Equipment, EquipmentStatusChange
+from equipment.models import (
+    Category,
+    Equipment,
+    EquipmentStatus,
+    EquipmentStatusChange,
+    Schedule,
+    ServiceRecord,
+)
 from imaging_ops.models import Site, User
 from imaging_ops.security.tokens import issue_api_token
 
@@ -71,6 +82,7 @@ class Result:
     last_queries: list[Query] = field(default_factory=list)
     note: str = ""
     error: str = ""
+    baseline: str | None = None  # the baseline case compared with (None: the first one)
 
     @property
     def median(self) -> float:
@@ -108,6 +120,7 @@ class Case:
     verify: Callable[[object], str | None]  # an error sentence, or None
     target_ms: float | None = None
     note: str = ""
+    baseline: str | None = None  # the name of the baseline case it is compared with
 
 
 @contextmanager
@@ -126,7 +139,7 @@ def _answered(answer) -> str | None:
 
 
 def measure(case: Case, *, warmup: int = WARMUP, repeat: int = REPEAT) -> Result:
-    result = Result(case.name, case.group, case.target_ms, note=case.note)
+    result = Result(case.name, case.group, case.target_ms, note=case.note, baseline=case.baseline)
     log = QueryLog()
     try:
         with instrumented():
@@ -210,8 +223,184 @@ BASELINE_SQL = """
 """
 
 
-def build_cases() -> tuple[list[Case], dict]:
-    """The cases, and facts about the data they run on (for the report)."""
+# --- the maintenance cases: the equipment page, schedules and records ----------------------------
+
+
+def _ok(response) -> str | None:
+    """Any page answered: the check for a case that only needs a 200 (a new page)."""
+    if response.status_code != 200:
+        return f"HTTP {response.status_code} from {response.request['PATH_INFO']}"
+    return None
+
+
+def _equipment_page(schedules: int, records: int):
+    def check(response) -> str | None:
+        problem = _detail(response)
+        if problem:
+            return problem
+        rows = response.context["schedule_rows"]
+        if len(rows) != schedules:
+            return f"{len(rows)} schedules on the equipment page, expected {schedules}"
+        if len(response.context["recent_records"]) != min(10, records):
+            return f"{len(response.context['recent_records'])} latest records shown"
+        return None
+
+    return check
+
+
+def _schedule_page(expected_rows: int, expected_total: int, site_ids=None):
+    def check(response) -> str | None:
+        if response.status_code != 200:
+            return f"HTTP {response.status_code} from {response.request['PATH_INFO']}"
+        rows = response.context["rows"]
+        if len(rows) != expected_rows:
+            return f"{len(rows)} schedules on the page, expected {expected_rows}"
+        if response.context["paginator"].count != expected_total:
+            return (
+                f"{response.context['paginator'].count} schedules in all, expected {expected_total}"
+            )
+        if sum(n for _, _, n in response.context["status_counts"]) != expected_total:
+            return "the counts per status do not add up to the schedules listed"
+        if site_ids is not None and any(
+            row.schedule.equipment.site_id not in site_ids for row in rows
+        ):
+            return "the page shows schedules from outside the user's sites"
+        return None
+
+    return check
+
+
+def _cursor_page(below: int | None = None):
+    """A page of 50 records, newest first, each with its measurements and a valid signature;
+    `below`: every record older than that id (a page deep in)."""
+
+    def check(response) -> str | None:
+        if response.status_code != 200:
+            return f"HTTP {response.status_code}: {response.content[:200]!r}"
+        body = response.json()
+        results = body["results"]
+        if len(results) != PAGE_SIZE or not body.get("next"):
+            return f"{len(results)} records and next {body.get('next')!r}"
+        ids = [r["id"] for r in results]
+        if ids != sorted(ids, reverse=True) or (below is not None and ids[0] >= below):
+            return f"records out of order or not below {below}: {ids[:3]}…"
+        if any(not r["measurements"] for r in results):
+            return "a record without its measurements"
+        if any(
+            not all(s["valid"] for s in r["signatures"]) or not r["signatures"] for r in results
+        ):
+            return "a record whose signature does not read as valid"
+        return None
+
+    return check
+
+
+def cursor_at(position: int) -> str:
+    """The API's cursor for the page of records just older than `position` (DRF's encoding)."""
+    return b64encode(urlencode({"p": str(position)}).encode()).decode()
+
+
+def _sql(*statements):
+    """A baseline: the bare statements, in one raw cursor, their rows fetched."""
+
+    def run():
+        with connection.cursor() as cursor:
+            rows = []
+            for statement, params in statements:
+                cursor.execute(statement, params)
+                rows.append(cursor.fetchall())
+            return rows
+
+    return run
+
+
+def _rows(*expected: int):
+    def check(answer) -> str | None:
+        got = [len(rows) for rows in answer]
+        return None if got == list(expected) else f"{got} rows, expected {list(expected)}"
+
+    return check
+
+
+STATUS_SQL = """
+    CASE WHEN s.hard_limit_at <= %(now)s THEN 'past_hard_limit'
+         WHEN s.paused THEN 'paused'
+         WHEN s.overdue_at <= %(now)s THEN 'overdue'
+         WHEN s.next_due <= %(now)s THEN 'due'
+         WHEN s.window_opens <= %(now)s THEN 'open' ELSE 'upcoming' END
+"""
+SCHEDULES_SQL = f"""
+    SELECT s.id, s.anchor, s.preset, s.next_due, s.overdue_at, s.hard_limit_at, s.last_done,
+           s.window_opens, s.paused, s.assignee_role, {STATUS_SQL} AS state,
+           e.id, e.asset_tag, e.name, t.id, t.code, t.time_zone, l.room, p.id, p.code, p.kind,
+           v.name, u.full_name
+    FROM equipment_schedule s
+    JOIN equipment_equipment e ON e.id = s.equipment_id
+    JOIN imaging_ops_site t ON t.id = e.site_id
+    LEFT JOIN equipment_location l ON l.id = e.location_id
+    JOIN equipment_procedure p ON p.id = s.procedure_id
+    LEFT JOIN equipment_procedureversion v ON v.id = p.current_version_id
+    LEFT JOIN imaging_ops_user u ON u.id = s.assignee_id
+    WHERE e.site_id = ANY(%(sites)s) {{where}}
+    ORDER BY s.next_due, s.id
+    LIMIT 50
+"""
+STATUS_COUNTS_SQL = f"""
+    SELECT {STATUS_SQL}, count(*) FROM equipment_schedule s
+    JOIN equipment_equipment e ON e.id = s.equipment_id
+    WHERE e.site_id = ANY(%(sites)s) GROUP BY 1
+"""
+RECENT_RECORDS_SQL = """
+    SELECT r.id, r.performed_at, r.outcome, r.counts, p.code FROM equipment_servicerecord r
+    JOIN equipment_procedure p ON p.id = r.procedure_id
+    WHERE r.equipment_id = %(equipment)s ORDER BY r.performed_at DESC, r.id DESC LIMIT 10
+"""
+RECORDS_SQL = """
+    SELECT r.id, r.equipment_id, r.schedule_id, r.procedure_id, r.performed_at, r.outcome,
+           r.counts, r.voided_at, r.void_reason, v.id, v.number, v.recorded_at, v.late_entry,
+           v.due_satisfied, v.timeliness, v.comments, v.procedure_version_id, s.next_due
+    FROM equipment_servicerecord r
+    JOIN equipment_equipment e ON e.id = r.equipment_id
+    LEFT JOIN equipment_servicerecordversion v ON v.id = r.current_version_id
+    LEFT JOIN equipment_schedule s ON s.id = r.schedule_id
+    WHERE e.site_id = ANY(%(sites)s) AND r.id < %(below)s
+    ORDER BY r.id DESC LIMIT 50
+"""
+MEASUREMENTS_SQL = """
+    SELECT m.version_id, m.position, m.value_text, m.band, m.result, m.crossed, m.limit, c.key,
+           c.name
+    FROM equipment_measurement m JOIN equipment_check c ON c.id = m.procedure_check_id
+    WHERE m.version_id IN (SELECT current_version_id FROM equipment_servicerecord
+                           WHERE id < %(below)s ORDER BY id DESC LIMIT 50)
+    ORDER BY m.version_id, m.position
+"""
+
+
+def equipment_page_machine(site, built_on: date) -> int | None:
+    """The machine the generator gave a year of daily QC (bench.generator.maintenance.
+    bench_machine): the technician's site's in-service CT, accepted long enough before the
+    build, with the longest status history (ties: the lowest id)."""
+    accepted_by = built_on - timedelta(days=BENCH_MACHINE_DAYS + 2)
+    found = (
+        Equipment.objects.filter(
+            site=site,
+            status=EquipmentStatus.IN_SERVICE,
+            modality="CT",
+            category=Category.IMAGING_SYSTEM,
+            accepted_on__lte=accepted_by,
+        )
+        .annotate(n=Count("status_changes"))
+        .order_by("-n", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return found
+
+
+def build_cases(built_on: date | None = None) -> tuple[list[Case], dict]:
+    """The cases, and facts about the data they run on (for the report). `built_on`: the day
+    the data was built (the marker's), which places the equipment page's machine."""
+    built_on = built_on or timezone.now().date()
     manager = User.objects.get(username=BENCH_MANAGER)
     technician = User.objects.get(username=BENCH_TECHNICIAN)
     tech_site = Site.objects.get(pk=technician.memberships.get().site_id)
@@ -228,15 +417,18 @@ def build_cases() -> tuple[list[Case], dict]:
     ).count()
     ct = Equipment.objects.filter(modalities__icontains='"CT"').count()
     deep_page = (all_equipment // PAGE_SIZE) * 3 // 4  # three quarters of the way down
-    # The technician's QR-code flow: the machine at their site with the longest history.
-    detailed = (
-        EquipmentStatusChange.objects.filter(equipment__site=tech_site)
-        .values("equipment_id")
-        .annotate(n=Count("id"))
-        .order_by("-n", "equipment_id")
-        .first()
-    )
-    detail_id = detailed["equipment_id"]
+    # The technician's QR-code flow: the CT with a year of daily QC (the longest history).
+    detail_id = equipment_page_machine(tech_site, built_on)
+    if detail_id is None:
+        raise CaseError(f"no in-service CT at {tech_site.code} old enough for the equipment page")
+    detail_changes = EquipmentStatusChange.objects.filter(equipment_id=detail_id).count()
+    detail_schedules = Schedule.objects.filter(equipment_id=detail_id).count()
+    detail_records = ServiceRecord.objects.filter(equipment_id=detail_id).count()
+    tech_schedules = Schedule.objects.filter(equipment__site=tech_site).count()
+    all_schedules = Schedule.objects.filter(equipment__site_id__in=manager_site_ids).count()
+    last_record = ServiceRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    deep_record = last_record // 4  # three quarters of the way down, newest first
+    now = timezone.now()
 
     tech_client = Client(HTTP_HOST="testserver")
     tech_client.force_login(technician)
@@ -300,9 +492,11 @@ def build_cases() -> tuple[list[Case], dict]:
             "Equipment detail, technician",
             "page",
             get(tech_client, f"/equipment/{detail_id}/"),
-            _detail,
+            _equipment_page(detail_schedules, detail_records),
             PAGE_TARGET_MS,
-            f"{detailed['n']} status changes",
+            f"{detail_changes} status changes, {detail_schedules} schedules, "
+            f"{detail_records:,} records (a year of daily QC)",
+            baseline="Baseline: the machine's schedules and latest records",
         ),
         Case(
             "API equipment list, manager, token, page 1",
@@ -328,10 +522,153 @@ def build_cases() -> tuple[list[Case], dict]:
             None,
             "raw cursor; site code, asset tag; joined to site and location",
         ),
+        *maintenance_cases(
+            tech_client=tech_client,
+            manager_client=manager_client,
+            token=(token_client, token_headers),
+            tech_site=tech_site,
+            manager_site_ids=manager_site_ids,
+            detail_id=detail_id,
+            tech_schedules=tech_schedules,
+            all_schedules=all_schedules,
+            deep_record=deep_record,
+            now=now,
+        ),
     ]
     facts = {
+        "equipment_page_machine": detail_id,
         "technician_site": tech_site.code,
         "technician_site_equipment": tech_equipment,
         "manager_sites": len(manager_site_ids),
     }
     return cases, facts
+
+
+def maintenance_cases(
+    *, tech_client, manager_client, token, tech_site, manager_site_ids, detail_id,
+    tech_schedules, all_schedules, deep_record, now,
+) -> list[Case]:  # fmt: skip
+    """The equipment page's baseline, the schedule list and API for the technician and the
+    manager, and the records API, first page and deep in, each beside its bare SQL.
+
+    A new page is a case of a few lines here: its name, group, request, check, target, note
+    and baseline (see docs/benchmarks.md, "Adding a case")."""
+    token_client, token_headers = token
+    tech_sites = [tech_site.pk]
+
+    def get(client, path, **params):
+        return lambda: client.get(path, params, secure=True)
+
+    def api(path, **params):
+        return lambda: token_client.get(path, params, secure=True, headers=token_headers)
+
+    schedules = SCHEDULES_SQL
+    cases = [
+        Case(
+            "Baseline: the machine's schedules and latest records",
+            "baseline",
+            _sql(
+                (
+                    schedules.format(where="AND e.id = %(equipment)s"),
+                    {"now": now, "sites": tech_sites, "equipment": detail_id},
+                ),
+                (RECENT_RECORDS_SQL, {"equipment": detail_id}),
+            ),
+            _rows(
+                Schedule.objects.filter(equipment_id=detail_id).count(),
+                min(10, ServiceRecord.objects.filter(equipment_id=detail_id).count()),
+            ),
+            None,
+            "raw cursor; its schedules with status in SQL, joined to procedure and version; "
+            "its 10 latest records",
+        ),
+        Case(
+            f"Schedule list, technician at {tech_site.code}, page 1",
+            "page",
+            get(tech_client, "/equipment/schedules/"),
+            _schedule_page(min(PAGE_SIZE, tech_schedules), tech_schedules, {tech_site.pk}),
+            PAGE_TARGET_MS,
+            f"{tech_schedules:,} schedules, counts per status",
+            baseline="Baseline: 50 schedules with status, and the counts, technician",
+        ),
+        Case(
+            f"Schedule list, manager at {len(manager_site_ids)} sites, page 1",
+            "page",
+            get(manager_client, "/equipment/schedules/"),
+            _schedule_page(PAGE_SIZE, all_schedules),
+            PAGE_TARGET_MS,
+            f"{all_schedules:,} schedules, counts per status",
+            baseline="Baseline: 50 schedules with status, and the counts, manager",
+        ),
+        Case(
+            "API schedule list, technician, session, page 1",
+            "api",
+            get(tech_client, "/api/v1/schedules/"),
+            _api(tech_schedules),
+            API_TARGET_MS,
+            f"50 of {tech_schedules:,}",
+            baseline="Baseline: 50 schedules with status, and the counts, technician",
+        ),
+        Case(
+            "API schedule list, manager, token, page 1",
+            "api",
+            api("/api/v1/schedules/"),
+            _api(all_schedules),
+            API_TARGET_MS,
+            f"50 of {all_schedules:,}",
+            baseline="Baseline: 50 schedules with status, and the counts, manager",
+        ),
+        Case(
+            "Baseline: 50 schedules with status, and the counts, technician",
+            "baseline",
+            _sql(
+                (schedules.format(where=""), {"now": now, "sites": tech_sites}),
+                (STATUS_COUNTS_SQL, {"now": now, "sites": tech_sites}),
+            ),
+            lambda rows: None if len(rows[0]) == min(PAGE_SIZE, tech_schedules) else "rows",
+            None,
+            "raw cursor; soonest due first, joined to equipment, site, room, procedure, "
+            "version, assignee; then the count per status",
+        ),
+        Case(
+            "Baseline: 50 schedules with status, and the counts, manager",
+            "baseline",
+            _sql(
+                (schedules.format(where=""), {"now": now, "sites": manager_site_ids}),
+                (STATUS_COUNTS_SQL, {"now": now, "sites": manager_site_ids}),
+            ),
+            lambda rows: None if len(rows[0]) == PAGE_SIZE else "rows",
+            None,
+            "the same at every site",
+        ),
+        Case(
+            "API records, manager, token, first page",
+            "api",
+            api("/api/v1/records/"),
+            _cursor_page(),
+            API_TARGET_MS,
+            "cursor pagination, newest first; measurements and signatures (checked valid)",
+            baseline="Baseline: 50 records with versions, then their measurements",
+        ),
+        Case(
+            "API records, manager, token, deep page",
+            "api",
+            api("/api/v1/records/", cursor=cursor_at(deep_record)),
+            _cursor_page(below=deep_record),
+            API_TARGET_MS,
+            f"the 50 records before #{deep_record:,} (three quarters down)",
+            baseline="Baseline: 50 records with versions, then their measurements",
+        ),
+        Case(
+            "Baseline: 50 records with versions, then their measurements",
+            "baseline",
+            _sql(
+                (RECORDS_SQL, {"sites": manager_site_ids, "below": deep_record}),
+                (MEASUREMENTS_SQL, {"below": deep_record}),
+            ),
+            lambda rows: None if len(rows[0]) == PAGE_SIZE and rows[1] else "rows",
+            None,
+            "raw cursor, at the deep page's position; current version and schedule joined",
+        ),
+    ]
+    return cases

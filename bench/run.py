@@ -13,6 +13,7 @@ import os
 import sys
 import time
 import warnings
+from datetime import date
 
 # WhiteNoise warns that STATIC_ROOT is empty: the benchmark does not run collectstatic.
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
@@ -178,7 +179,7 @@ def main(argv=None) -> int:
         )
     warmup = cases.WARMUP if args.warmup is None else args.warmup
     repeat = cases.REPEAT if args.repeat is None else args.repeat
-    case_list, facts = cases.build_cases()
+    case_list, facts = cases.build_cases(date.fromisoformat(marker["built_on"][:10]))
     results = []
     for case in case_list:
         result = cases.measure(case, warmup=warmup, repeat=max(1, repeat))

@@ -16,6 +16,7 @@ from bench.generator import (
     audit_chain,
     equipment,
     locations,
+    maintenance,
     people,
     sites,
     status_history,
@@ -24,7 +25,7 @@ from bench.generator.checks import broken_rules
 from bench.generator.context import Build
 from imaging_ops.audit.trail import hmac_key
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 SEED = 20260504
 
 # In build order: each step reads what the steps before it left on the context. The audit
@@ -35,6 +36,7 @@ STEPS = [
     locations.STEP,
     equipment.STEP,
     status_history.STEP,
+    maintenance.STEP,
     audit_chain.STEP,
 ]
 

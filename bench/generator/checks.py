@@ -9,11 +9,12 @@ from equipment.services import registry
 VALIDATED_SAMPLE = 300
 
 
-def refused_by_services(ctx: Build, queryset, validator: str) -> list[str]:
+def refused_by_services(ctx: Build, queryset, validator: str, **options) -> list[str]:
     """Run a registry service's own validation over a sample of generated rows, as a save would.
 
     The invariants are the rules known when the generator was written; this catches the rules
     added since, so a new rule the data breaks fails the build instead of skewing it.
+    `options` go to the validator (e.g. `entered`, the fields a write changes).
     """
     validate = getattr(registry, validator, None)
     if validate is None:
@@ -23,7 +24,7 @@ def refused_by_services(ctx: Build, queryset, validator: str) -> list[str]:
     problems = []
     for row in queryset.filter(pk__in=sample):
         try:
-            validate(row)
+            validate(row, **options)
         except ValidationError as exc:
             problems.append(f"{row._meta.model_name} {row.pk}: {exc.messages[0]}")
     return problems[:5]

@@ -26,6 +26,9 @@ class Build:
     equipment: list = field(default_factory=list)  # dicts: id, site_id, status, created, ...
     status_changes: list = field(default_factory=list)  # the rows, as written
     written: list = field(default_factory=list)  # (model, fields, rows) of each COPY, in order
+    # Audit events a step makes itself (rows it does not leave in `written`), in the shape of
+    # `audit_creations.creations`; the audit chain merges them with the others by time.
+    events: list = field(default_factory=list)
     log: Callable = print
 
     def copy(self, model, fields: list[str], rows) -> int:
