@@ -76,6 +76,8 @@ class ServiceRecord(VersionedRecord):
         indexes = [
             models.Index(fields=["equipment", "-performed_at"], name="record_equipment_time"),
             models.Index(fields=["schedule", "counts", "-performed_at"], name="record_schedule"),
+            # The records lists, newest first across a site's machines.
+            models.Index(fields=["-performed_at", "-id"], name="record_time"),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ itself is drawn by imaging_ops.web.charts.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from itertools import pairwise
 
 from django.db.models import F
@@ -24,13 +25,25 @@ DEFAULT_VALUES = 60
 ZONE_COLOURS = {Outcome.PASS: "#e8f5ee", Outcome.TOLERANCE: "#fff3cd", Outcome.ACTION: "#f8d7da"}
 
 
+@dataclass(frozen=True, slots=True)
+class TrendValue:
+    """One value of a trend, read as plain columns: a year of daily QC on the equipment page
+    is hundreds of them, and loading each as regulated model rows cost more than the page."""
+
+    performed_at: datetime
+    value_number: Decimal
+    value_text: str
+    result: str
+    reference: Decimal | None
+
+
 @dataclass(frozen=True)
 class Trend:
     """One numeric check of one schedule over the period: its values, oldest first."""
 
     schedule: Schedule
     check: Check
-    measurements: list[Measurement]
+    measurements: list[TrendValue]
     chart: Chart
 
     @property
@@ -40,6 +53,22 @@ class Trend:
     @property
     def svg(self):
         return trend_svg(self.chart, dom_id=self.dom_id)
+
+    @property
+    def table_rows(self) -> list[tuple[str, str, str]]:
+        """The values as the table under the chart lists them, newest first: when (the site's
+        local time), the value as entered, the result. Built here, not in the template: a
+        year of daily QC is hundreds of rows on the equipment page."""
+        zone = self.schedule.equipment.site.zone
+        labels = dict(Outcome.choices)
+        return [
+            (
+                m.performed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                m.value_text,
+                labels.get(m.result, m.result),
+            )
+            for m in reversed(self.measurements)
+        ]
 
 
 def trend_measurements(schedules, *, since: datetime, limit: int = DEFAULT_VALUES):
@@ -57,13 +86,20 @@ def trend_measurements(schedules, *, since: datetime, limit: int = DEFAULT_VALUE
             measurements, partition=("version__record__schedule_id", "procedure_check__key")
         )
         .filter(rank__lte=limit)
-        .select_related("procedure_check", "version__record")
         .order_by("version__performed_at", "pk")
+        .values_list(
+            "version__record__schedule_id",
+            "procedure_check__key",
+            "version__performed_at",
+            "value_number",
+            "value_text",
+            "result",
+            "reference",
+        )
     )
-    series: dict[tuple[int, str], list[Measurement]] = {}
-    for measurement in rows:
-        key = (measurement.version.record.schedule_id, measurement.procedure_check.key)
-        series.setdefault(key, []).append(measurement)
+    series: dict[tuple[int, str], list[TrendValue]] = {}
+    for schedule_id, key, *value in rows:
+        series.setdefault((schedule_id, key), []).append(TrendValue(*value))
     return series
 
 
@@ -87,9 +123,9 @@ def zone_outcomes(band: Band) -> list[tuple[float | None, float | None, str]]:
     return zones
 
 
-def _segments(measurements: list[Measurement]):
+def _segments(measurements: list[TrendValue]):
     """Runs of consecutive values judged on the same reference."""
-    runs: list[list[Measurement]] = []
+    runs: list[list[TrendValue]] = []
     for measurement in measurements:
         if runs and runs[-1][-1].reference == measurement.reference:
             runs[-1].append(measurement)
@@ -102,7 +138,7 @@ def _number(value) -> str:
     return format(value.normalize(), "f")
 
 
-def trend_chart(schedule: Schedule, check: Check, measurements: list[Measurement]) -> Chart:
+def trend_chart(schedule: Schedule, check: Check, measurements: list[TrendValue]) -> Chart:
     """The check's chart: the band of the current procedure version shaded on the reference
     each value was judged on, a marker where that reference changed."""
     site = schedule.equipment.site
@@ -110,8 +146,8 @@ def trend_chart(schedule: Schedule, check: Check, measurements: list[Measurement
     zones, markers = [], []
     runs = _segments(measurements) if band.mode == BandMode.PERCENT else [measurements]
     for index, run in enumerate(runs):
-        start = run[0].version.performed_at if index else None
-        end = runs[index + 1][0].version.performed_at if index + 1 < len(runs) else None
+        start = run[0].performed_at if index else None
+        end = runs[index + 1][0].performed_at if index + 1 < len(runs) else None
         if index and run[0].reference is not None:
             before = runs[index - 1][-1].reference
             was = "none" if before is None else _number(before)
@@ -125,7 +161,7 @@ def trend_chart(schedule: Schedule, check: Check, measurements: list[Measurement
             zones.append(Zone(low, high, ZONE_COLOURS[outcome], label, start, end))
     points = [
         Point(
-            at=m.version.performed_at,
+            at=m.performed_at,
             value=float(m.value_number),
             failed=m.result != Outcome.PASS,
             note="" if m.result == Outcome.PASS else Outcome(m.result).label.lower(),

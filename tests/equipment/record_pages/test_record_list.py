@@ -232,3 +232,21 @@ def test_one_machines_list_runs_the_same_queries_for_10_and_500_records(client, 
     ten = count_queries(client, url)
     copy_records(made, 490, step=timedelta(minutes=7))
     assert count_queries(client, url) == ten
+
+
+def test_the_performer_filter_names_people_as_signatures_do_in_the_same_queries_for_many(
+    client, tech, person, site_a
+):
+    client.force_login(tech)
+    few = count_queries(client, LIST)
+    people = [factories.MembershipFactory(site=site_a, role="technician").user for _ in range(20)]
+    people[0].full_name, people[0].credentials = "Ana Ruiz", "RT(R)(CT)"
+    people[0].save()
+    people[1].full_name, people[1].first_name, people[1].last_name = "", "Ben", "Ode"
+    people[1].credentials = ""
+    people[1].save()
+    assert count_queries(client, LIST) == few
+    offered = dict(client.get(LIST).context["performer_choices"])
+    for someone in [*people[:2], tech]:
+        someone.refresh_from_db()
+        assert offered[str(someone.pk)] == someone.display_name

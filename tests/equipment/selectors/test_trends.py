@@ -73,7 +73,7 @@ def test_every_numeric_check_comes_in_one_query(tech, daily_qc):
     assert len(captured) == 1
     assert set(sizes) == {(daily_qc.pk, key) for key in PASSING} and set(sizes.values()) == {60}
     recent = series[(daily_qc.pk, "ma")]
-    assert recent == sorted(recent, key=lambda m: m.version.performed_at)  # oldest first
+    assert recent == sorted(recent, key=lambda m: m.performed_at)  # oldest first
     with CaptureQueriesContext(connection) as captured:
         made = trends([daily_qc], now=timezone.now())
         [str(t.svg) for t in made]
