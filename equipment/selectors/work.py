@@ -353,7 +353,7 @@ def my_work(user, *, now: datetime, limit: int = LIMIT) -> MyWork:
 
 def unannotated_missed(user, *, limit: int = NEWEST_MISSED, equipment=None) -> Waiting:
     """The missed days nobody has explained yet, newest first: of the person's own work, or of
-    one piece of equipment (`equipment`), at the person's sites. Two queries."""
+    one piece of equipment (`equipment`), at the person's sites. One query."""
     missed = scope(MissedOccurrence.objects.filter(annotation=""), user)
     if equipment is None:
         missed = missed.filter(work_for(user, prefix="schedule__"))
