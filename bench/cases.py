@@ -693,6 +693,17 @@ def maintenance_cases(
             baseline="Baseline: the machine's schedules and latest records",
         ),
         Case(
+            "Equipment trends, after the equipment page",
+            "page",
+            lambda: tech_client.get(
+                f"/equipment/{detail_id}/trends/", secure=True, headers={"HX-Request": "true"}
+            ),
+            _ok,
+            PAGE_TARGET_MS,
+            "each numeric check of the machine's schedules: its chart and values, 90 days",
+            baseline="Baseline: the machine's schedules and latest records",
+        ),
+        Case(
             f"Records list, technician at {tech_site.code}, page 1",
             "page",
             get(tech_client, "/equipment/records/"),

@@ -123,6 +123,7 @@ urlpatterns = [
         name="record_evaluate",
     ),
     path("<int:pk>/record/", records.AdhocRecordView.as_view(), name="record_adhoc"),
+    path("<int:pk>/trends/", records.EquipmentTrendsView.as_view(), name="equipment_trends"),
     path(
         "<int:pk>/record/evaluate/<int:check_id>/",
         records.AdhocEvaluateView.as_view(),

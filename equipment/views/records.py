@@ -341,13 +341,30 @@ class AdhocEvaluateView(EvaluateView):
 
 
 def records_section(user, equipment: Equipment) -> dict:
-    """What the equipment page shows of recording: whether to offer the record buttons, and the
-    trend of each numeric check of its schedules (a few queries, however many there are)."""
+    """What the equipment page shows of recording: whether to offer the record buttons. Its
+    trends follow the page (`EquipmentTrendsView`): a year of daily QC is a dozen charts, and
+    the page the QR label opens at the machine paints first."""
+    return {"may_record": can(user, Action.PERFORM_RECORDS, equipment.site_id)}
+
+
+def equipment_trends(equipment: Equipment) -> list[Trend]:
+    """The trend of each numeric check of the machine's schedules with values in the period
+    (a few queries, however many schedules and records there are)."""
     schedules = Schedule.objects.filter(equipment=equipment).select_related(
         "equipment__site", "procedure__current_version"
     )
-    shown = [t for t in trends(schedules, now=timezone.now()) if t.measurements]
-    return {
-        "may_record": can(user, Action.PERFORM_RECORDS, equipment.site_id),
-        "trends": shown,
-    }
+    return [t for t in trends(schedules, now=timezone.now()) if t.measurements]
+
+
+class EquipmentTrendsView(LoginRequiredMixin, View):
+    """The machine's trends: the section the equipment page loads after itself (htmx), or a
+    page of its own without JavaScript. Outside the person's sites: not found."""
+
+    def get(self, request, pk):
+        equipment = get_object_or_404(
+            scope(Equipment.objects.select_related("site"), request.user), pk=pk
+        )
+        context = {"equipment": equipment, "trends": equipment_trends(equipment)}
+        fragment = request.headers.get("HX-Request") == "true"
+        template = "equipment/trends_section.html" if fragment else "equipment/trends_page.html"
+        return render(request, template, context)

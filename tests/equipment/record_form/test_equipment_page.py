@@ -38,14 +38,25 @@ def test_each_schedule_row_has_a_record_button_for_performers(
     assert f'href="{record_url(daily_qc)}"' not in page
 
 
-def test_the_equipment_page_shows_trends_once_there_are_values(client, tech, daily_qc, ct):
+def test_the_equipment_page_loads_its_trends_after_itself(client, tech, daily_qc, ct):
     client.force_login(tech)
-    assert 'id="trends"' not in client.get(f"/equipment/{ct.pk}/").content.decode()
+    trends = f"/equipment/{ct.pk}/trends/"
+    page = client.get(f"/equipment/{ct.pk}/").content.decode()
+    assert f'hx-get="{trends}"' in page and 'class="trend-chart' not in page
+    empty = client.get(trends, headers={"HX-Request": "true"}).content.decode()
+    assert "No numeric values recorded" in empty and "<html" not in empty
     assert client.post(record_url(daily_qc), form_data(daily_qc)).status_code == 302
-    page = client.get(f"/equipment/{ct.pk}/")
-    text = page.content.decode()
+    text = client.get(trends, headers={"HX-Request": "true"}).content.decode()
     assert 'id="trends"' in text and text.count('class="trend-chart') == len(PASSING)
     assert "Values as a table" in text
+    # Without JavaScript the link opens them as a page of their own.
+    own = client.get(trends).content.decode()
+    assert "<html" in own and own.count('class="trend-chart') == len(PASSING)
+
+
+def test_another_sites_trends_are_not_found(client, person, site_b, daily_qc, ct):
+    client.force_login(person("technician", site_b))
+    assert client.get(f"/equipment/{ct.pk}/trends/").status_code == 404
 
 
 def page_queries(client, url) -> int:
@@ -58,9 +69,10 @@ def page_queries(client, url) -> int:
 def test_the_equipment_pages_trends_do_not_grow_with_records(client, tech, daily_qc, ct):
     client.force_login(tech)
     add_past_records(daily_qc, 5, actor=tech)
-    few = page_queries(client, f"/equipment/{ct.pk}/")
+    urls = [f"/equipment/{ct.pk}/", f"/equipment/{ct.pk}/trends/"]
+    few = [page_queries(client, url) for url in urls]
     add_past_records(daily_qc, 195, actor=tech)
-    assert page_queries(client, f"/equipment/{ct.pk}/") == few
+    assert [page_queries(client, url) for url in urls] == few
 
 
 def test_ad_hoc_work_is_recorded_without_a_schedule(client, tech, daily_qc, ct):
