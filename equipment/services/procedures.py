@@ -440,7 +440,9 @@ def new_procedure_version(
         errors.update(invalid.message_dict)
         content = None
     try:
-        built = build_checks(_check_definitions(current) if checks is None else checks)
+        built = build_checks(
+            _check_definitions(current) if checks is None else _with_sources(checks, current)
+        )
     except ValidationError as invalid:
         errors.update(invalid.message_dict)
     try:
@@ -494,6 +496,25 @@ def copy_library_procedure(*, actor, procedure: Procedure, site: Site, now: date
 
 def _content(version: ProcedureVersion) -> dict:
     return {field: getattr(version, field) for field in CONTENT_FIELDS}
+
+
+# A check's source, which the procedure form does not show: kept, by key, when a new version's
+# check leaves it out, so editing one limit of a catalog procedure keeps the others' citations.
+CHECK_SOURCE_FIELDS = ("citation", "verify_locally")
+
+
+def _with_sources(checks, version: ProcedureVersion):
+    if not isinstance(checks, (list, tuple)):
+        return checks  # build_checks says what is wrong with it
+    before = {check.key: check for check in version.checks.all()}
+    carried = []
+    for check in checks:
+        previous = before.get(check.get("key")) if isinstance(check, dict) else None
+        if previous is not None:
+            missing = {f: getattr(previous, f) for f in CHECK_SOURCE_FIELDS if f not in check}
+            check = {**check, **missing}
+        carried.append(check)
+    return carried
 
 
 def _catalog(version: ProcedureVersion) -> dict:

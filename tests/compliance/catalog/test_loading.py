@@ -202,3 +202,19 @@ def test_a_site_copy_keeps_the_catalog_origin_and_flags(loaded, admin, site_a):
     assert version.verify_locally and version.verify_locally_note
     assert version.checks.get(key="water_hu").verify_locally
     assert version.checks.get(key="water_hu").citation.startswith("ACR CT QC Manual 2017")
+
+
+def test_editing_one_limit_keeps_the_other_checks_citations(loaded, admin):
+    """GIVEN the library's survey meter calibration WHEN a new version sends its checks without
+    citations (as the procedure form does) THEN each check keeps its source."""
+    meter = library("NRC-SURVEY-METER-CAL")
+    entry = next(e for e in catalog_entries() if e.code == "NRC-SURVEY-METER-CAL")
+    checks = [
+        {k: v for k, v in c.items() if k not in ("citation", "verify_locally")}
+        for c in entry.service_arguments()["checks"]
+    ]
+    version = new_procedure_version(
+        actor=admin, procedure=meter, reason="Local", now=NOW, checks=checks
+    )
+    error = version.checks.get(key="calibration_error")
+    assert error.citation == "10 CFR 35.61(b): not used if the error is more than 20 %"
