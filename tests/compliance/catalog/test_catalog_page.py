@@ -168,3 +168,23 @@ def test_the_page_runs_the_same_number_of_queries_for_more_sites_copies_and_unit
         response = client.get(URL)
     assert "in use</a>, 4 units" in response.content.decode()
     assert len(large) == len(small)
+
+
+def test_a_managers_page_runs_the_same_number_of_queries_as_the_data_grows(
+    loaded, client, admin, manager, site_a
+):
+    _grow(admin, [site_a], 1)
+    client.force_login(manager)
+    client.get(URL)  # warm up
+    with CaptureQueriesContext(connection) as small:
+        client.get(URL)
+    for n in range(5):
+        factories.EquipmentFactory(site=site_a, asset_tag=f"MORE-CT{n}", modalities=["CT"])
+    for code in ("NRC-DC-CONSTANCY", "ACR-PET-DAILY", "MQSA-MEE"):
+        copy_library_procedure(actor=admin, procedure=library(code), site=site_a, now=NOW)
+    copy = Procedure.objects.get(site=site_a, code="ACR-CT-DAILY-WATER")
+    assign_to_modality(actor=admin, procedure=copy, site=site_a, modality="CT", now=NOW)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(URL)
+    assert "in use</a>, 6 units" in response.content.decode()
+    assert len(large) == len(small)
