@@ -78,3 +78,11 @@ def test_the_api_refuses_a_check_citation_of_the_wrong_type(api, admin):
     assert response.status_code == 400
     assert "checks.0.citation" in response.json()
     assert not Procedure.objects.filter(code="X-1").exists()
+
+
+def test_an_end_of_day_survey_says_it_falls_due_at_closing(loaded, client, manager):
+    client.force_login(manager)
+    html = client.get(
+        reverse("equipment:procedure_detail", args=[library("NRC-AREA-SURVEY").pk])
+    ).content.decode()
+    assert "Due at the site's closing time." in html
