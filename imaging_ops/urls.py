@@ -121,6 +121,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("favicon.ico", favicon, name="favicon"),
     path("equipment/", include("equipment.urls")),
+    path("compliance/", include("compliance.urls")),
     # The stable address printed on QR labels; the tag may hold slashes and spaces.
     path("e/<str:site_code>/<path:asset_tag>/", equipment_by_tag, name="equipment_stable"),
     path("audit/", audit_search, name="audit"),

@@ -60,6 +60,8 @@ class CheckSerializer(serializers.ModelSerializer):
             "passing_choices",
             "stop_use",
             "correct_within_days",
+            "citation",
+            "verify_locally",
         ]
 
 
@@ -75,6 +77,14 @@ class ProcedureSerializer(serializers.ModelSerializer):
     performer_roles = serializers.JSONField(source="current_version.performer_roles")
     external_allowed = serializers.BooleanField(source="current_version.external_allowed")
     required_after = serializers.JSONField(source="current_version.required_after")
+    catalog_code = serializers.CharField(source="current_version.catalog_code")
+    catalog_version = serializers.CharField(source="current_version.catalog_version")
+    verify_locally = serializers.BooleanField(
+        source="current_version.verify_locally",
+        help_text="The source marks some of its values unconfirmed: check them locally.",
+    )
+    verify_locally_note = serializers.CharField(source="current_version.verify_locally_note")
+    default_due_time = serializers.CharField(source="current_version.default_due_time")
     checks = CheckSerializer(source="current_version.checks", many=True)
 
     class Meta:
@@ -94,6 +104,11 @@ class ProcedureSerializer(serializers.ModelSerializer):
             "performer_roles",
             "external_allowed",
             "required_after",
+            "catalog_code",
+            "catalog_version",
+            "verify_locally",
+            "verify_locally_note",
+            "default_due_time",
             "checks",
         ]
 

@@ -234,6 +234,12 @@ class ProcedureForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Kept with the version; schedules follow it from the next record.",
     )
+    verified_locally = forms.BooleanField(
+        label="Verified locally",
+        required=False,
+        help_text="The values flagged “verify locally” were checked against your accreditor, "
+        "the manufacturer and your state's rules: the new version carries no flag.",
+    )
 
     SECTIONS = (
         ("Procedure", ("site", "code", "kind", "name", "citation", "instructions")),
@@ -253,12 +259,22 @@ class ProcedureForm(forms.Form):
                 "default_hard_limit_months",
             ),
         ),
-        ("Why", ("reason",)),
+        ("Why", ("reason", "verified_locally")),
     )
 
-    def __init__(self, *args, owners=None, checks_initial=None, new_version=False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        owners=None,
+        checks_initial=None,
+        new_version=False,
+        verify_flagged=False,
+        **kwargs,
+    ):
         data = kwargs.get("data")
         super().__init__(*args, **kwargs)
+        if not verify_flagged:
+            del self.fields["verified_locally"]
         if new_version:
             for fixed in ("site", "code", "kind"):
                 del self.fields[fixed]

@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 
 from equipment.limits import BandMode
 from equipment.models.registry import Category
-from equipment.scheduling import Anchor, Preset
+from equipment.scheduling import Anchor, DueTime, Preset
 from imaging_ops.audit.mixin import RegulatedModel
 from imaging_ops.models import Site
 from imaging_ops.records.versioning import RecordVersion, VersionedRecord
@@ -162,6 +162,22 @@ class ProcedureVersion(RecordVersion):
     default_early_days = models.PositiveSmallIntegerField(default=0)
     default_grace_days = models.PositiveSmallIntegerField(default=0)
     default_hard_limit_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    default_due_time = models.CharField(
+        max_length=10, choices=DueTime.choices, default=DueTime.OPENING
+    )
+    # Where a version came from in the shipped regulatory catalog (compliance/catalog/): its
+    # stable code and version, and a digest of the shipped content, so that a reload can tell a
+    # copy edited here from one still as shipped. Blank for a procedure written here.
+    catalog_code = models.CharField(validators=[no_bidi_controls], max_length=50, blank=True)
+    catalog_version = models.CharField(validators=[no_bidi_controls], max_length=20, blank=True)
+    catalog_digest = models.CharField(max_length=64, blank=True, editable=False)
+    verify_locally = models.BooleanField(
+        default=False,
+        help_text="Values the source marks unconfirmed: check them against the local rules.",
+    )
+    verify_locally_note = models.TextField(
+        validators=[no_bidi_controls], blank=True, help_text="What to verify locally, and why."
+    )
 
     class Meta:
         ordering = ["procedure", "number"]
@@ -186,7 +202,23 @@ class ProcedureVersion(RecordVersion):
             "external_allowed": self.external_allowed,
             "required_after": self.required_after,
             "checks": [check.definition() for check in self.checks.all()],
+            # Added with the catalog: only where set, so versions signed before keep their hash.
+            **{
+                name: getattr(self, name)
+                for name in CATALOG_CONTENT
+                if getattr(self, name) != self._meta.get_field(name).get_default()
+            },
         }
+
+
+# The catalog's fields in a version's signed content (the digest is derived, not content).
+CATALOG_CONTENT = (
+    "default_due_time",
+    "catalog_code",
+    "catalog_version",
+    "verify_locally",
+    "verify_locally_note",
+)
 
 
 LIMIT_FIELDS = ("action_low", "tolerance_low", "tolerance_high", "action_high")
@@ -223,6 +255,15 @@ class Check(RegulatedModel):
     correct_within_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Days allowed to correct a failure; empty for none."
     )
+    citation = models.CharField(
+        validators=[no_bidi_controls],
+        max_length=300,
+        blank=True,
+        help_text="Where this check's limits come from, when the source names it.",
+    )
+    verify_locally = models.BooleanField(
+        default=False, help_text="The source marks this check's limits unconfirmed."
+    )
 
     class Meta:
         ordering = ["version", "position"]
@@ -248,4 +289,10 @@ class Check(RegulatedModel):
         fields += ["passing_choices", "stop_use", "correct_within_days"]
         for limit in LIMIT_FIELDS:
             fields += [limit, f"{limit}_inclusive"]
-        return {name: getattr(self, name) for name in fields}
+        definition = {name: getattr(self, name) for name in fields}
+        # Added with the catalog: only where set, so versions signed before keep their hash.
+        if self.citation:
+            definition["citation"] = self.citation
+        if self.verify_locally:
+            definition["verify_locally"] = True
+        return definition

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from equipment.limits import Band, BandMode, Limit, band_errors, choice_errors, to_decimal
 from equipment.models import Category, Check, CheckKind, Procedure, ProcedureKind, ProcedureVersion
 from equipment.models.procedures import LIMIT_FIELDS, RequiringEvent
-from equipment.scheduling import Interval, Recurrence, recurrence_errors
+from equipment.scheduling import DueTime, Interval, Recurrence, recurrence_errors
 from equipment.services.grants import require_procedure_edit, require_some_procedure_edit
 from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.models import Site
@@ -52,6 +52,18 @@ CHECK_FIELDS = (
     "passing_choices",
     "stop_use",
     "correct_within_days",
+    "citation",
+    "verify_locally",
+)
+# Set by the regulatory catalog's loader (compliance.catalog), not by the procedure form: carried
+# over by a new version and by a site's copy unless given anew.
+CATALOG_FIELDS = (
+    "default_due_time",
+    "catalog_code",
+    "catalog_version",
+    "catalog_digest",
+    "verify_locally",
+    "verify_locally_note",
 )
 LISTS = {
     "modalities": (Modality.values, "modality"),
@@ -103,6 +115,16 @@ CHECK_TYPES = {
     "passing_choices": TEXT_LIST,
     "stop_use": FLAG,
     "correct_within_days": WHOLE_OR_NONE,
+    "citation": TEXT,
+    "verify_locally": FLAG,
+}
+CATALOG_TYPES = {
+    "default_due_time": TEXT,
+    "catalog_code": TEXT,
+    "catalog_version": TEXT,
+    "catalog_digest": TEXT,
+    "verify_locally": FLAG,
+    "verify_locally_note": TEXT,
 }
 COPY_EXISTS = "This site already has a copy of that library procedure."
 # equipment.limits names a band's and a choice check's fields in its own words; the forms and
@@ -203,6 +225,33 @@ def validate_procedure_content(content: dict) -> dict:
                 ).items()
             }
         )
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def validate_catalog_fields(values: dict) -> dict:
+    """The catalog's fields of a version (CATALOG_FIELDS), trimmed, as field errors."""
+    unknown = set(values) - set(CATALOG_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field is not part of a procedure."))
+    values = {k: _blank_for_none(v, CATALOG_TYPES[k]) for k, v in values.items()}
+    values = {k: v for k, v in values.items() if v is not None}
+    if errors := _type_errors(values, CATALOG_TYPES):
+        raise ValidationError(errors)
+    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    errors = {}
+    if "default_due_time" in cleaned:
+        cleaned["default_due_time"] = cleaned["default_due_time"] or DueTime.OPENING
+        if cleaned["default_due_time"] not in DueTime.values:
+            errors["default_due_time"] = (
+                f"“{cleaned['default_due_time']}” is not a due time; choose opening or closing."
+            )
+    for field, most in (("catalog_code", 50), ("catalog_version", 20), ("catalog_digest", 64)):
+        if len(cleaned.get(field, "")) > most:
+            errors[field] = f"Give at most {most} characters."
+    if cleaned.get("verify_locally") and not cleaned.get("verify_locally_note"):
+        errors["verify_locally_note"] = "Say what to verify locally."
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -312,9 +361,11 @@ def create_procedure(
     now: datetime,
     checks=(),
     copied_from: Procedure | None = None,
+    catalog: dict | None = None,
     **content,
 ) -> Procedure:
-    """A new procedure at `site` (None: the library) with its first version and checks.
+    """A new procedure at `site` (None: the library) with its first version and checks;
+    `catalog` holds the CATALOG_FIELDS the catalog's loader sets.
 
     Who may edit procedures there is asked first; then every problem of the content and the
     checks is raised at once, as field errors."""
@@ -336,6 +387,10 @@ def create_procedure(
         built = build_checks(checks)
     except ValidationError as invalid:
         errors.update(invalid.message_dict)
+    try:
+        catalog = validate_catalog_fields(catalog or {})
+    except ValidationError as invalid:
+        errors.update(invalid.message_dict)
     if errors:
         raise ValidationError(errors)
     require_procedure_edit(actor, site, kind=kind, categories=content.get("categories"))
@@ -351,16 +406,25 @@ def create_procedure(
             }
         ) from None
     with regulated_transaction(actor=actor):
-        create_record(record=procedure, version=ProcedureVersion(**content), actor=actor, now=now)
+        version = ProcedureVersion(**content, **catalog)
+        create_record(record=procedure, version=version, actor=actor, now=now)
         _save_checks(procedure.current_version, built)
     return procedure
 
 
 def new_procedure_version(
-    *, actor, procedure: Procedure, reason: str, now: datetime, checks=None, **changes
+    *,
+    actor,
+    procedure: Procedure,
+    reason: str,
+    now: datetime,
+    checks=None,
+    catalog: dict | None = None,
+    **changes,
 ) -> ProcedureVersion:
-    """A new version (fields and checks not given are carried over) that applies from the next
-    record; schedules keep pointing at the procedure and so follow it."""
+    """A new version (fields and checks not given are carried over, the CATALOG_FIELDS too
+    unless `catalog` gives them) that applies from the next record; schedules keep pointing at
+    the procedure and so follow it."""
     current = procedure.current_version
     require_procedure_edit(
         actor, procedure.site, kind=procedure.kind, categories=current.categories
@@ -376,7 +440,13 @@ def new_procedure_version(
         errors.update(invalid.message_dict)
         content = None
     try:
-        built = build_checks(_check_definitions(current) if checks is None else checks)
+        built = build_checks(
+            _check_definitions(current) if checks is None else _with_sources(checks, current)
+        )
+    except ValidationError as invalid:
+        errors.update(invalid.message_dict)
+    try:
+        catalog = validate_catalog_fields({**_catalog(current), **(catalog or {})})
     except ValidationError as invalid:
         errors.update(invalid.message_dict)
     if errors:
@@ -388,7 +458,7 @@ def new_procedure_version(
     with regulated_transaction(actor=actor):
         version = amend_record(
             record=procedure,
-            version=ProcedureVersion(**content),
+            version=ProcedureVersion(**content, **catalog),
             reason=reason,
             actor=actor,
             now=now,
@@ -412,6 +482,7 @@ def copy_library_procedure(*, actor, procedure: Procedure, site: Site, now: date
             now=now,
             checks=_check_definitions(current),
             copied_from=procedure,
+            catalog=_catalog(current),
             **_content(current),
         )
     except ValidationError as invalid:
@@ -425,6 +496,29 @@ def copy_library_procedure(*, actor, procedure: Procedure, site: Site, now: date
 
 def _content(version: ProcedureVersion) -> dict:
     return {field: getattr(version, field) for field in CONTENT_FIELDS}
+
+
+# A check's source, which the procedure form does not show: kept, by key, when a new version's
+# check leaves it out, so editing one limit of a catalog procedure keeps the others' citations.
+CHECK_SOURCE_FIELDS = ("citation", "verify_locally")
+
+
+def _with_sources(checks, version: ProcedureVersion):
+    if not isinstance(checks, (list, tuple)):
+        return checks  # build_checks says what is wrong with it
+    before = {check.key: check for check in version.checks.all()}
+    carried = []
+    for check in checks:
+        previous = before.get(check.get("key")) if isinstance(check, dict) else None
+        if previous is not None:
+            missing = {f: getattr(previous, f) for f in CHECK_SOURCE_FIELDS if f not in check}
+            check = {**check, **missing}
+        carried.append(check)
+    return carried
+
+
+def _catalog(version: ProcedureVersion) -> dict:
+    return {field: getattr(version, field) for field in CATALOG_FIELDS}
 
 
 def _check_definitions(version: ProcedureVersion) -> list[dict]:

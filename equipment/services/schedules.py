@@ -80,6 +80,7 @@ DEFAULTS = {
     "early_days": "default_early_days",
     "grace_days": "default_grace_days",
     "hard_limit_months": "default_hard_limit_months",
+    "due_time": "default_due_time",
 }
 
 

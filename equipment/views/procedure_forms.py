@@ -169,16 +169,29 @@ class ProcedureEditView(ProcedureFormView):
     def get_form_kwargs(self):
         checks = self.object.current_version.checks.order_by("position")
         rows = [CheckForm.initial_for(check, n) for n, check in enumerate(checks, start=1)]
-        return {**super().get_form_kwargs(), "new_version": True, "checks_initial": rows}
+        version = self.object.current_version
+        flagged = version.verify_locally or any(check.verify_locally for check in checks)
+        return {
+            **super().get_form_kwargs(),
+            "new_version": True,
+            "checks_initial": rows,
+            "verify_flagged": flagged,
+        }
 
     def call_service(self, form):
+        checks, catalog = form.checks_data(), None
+        if form.cleaned_data.get("verified_locally"):
+            # Checked here: the flag is lifted from the version and from each of its checks.
+            checks = [{**check, "verify_locally": False} for check in checks]
+            catalog = {"verify_locally": False}
         try:
             return new_procedure_version(
                 actor=self.request.user,
                 procedure=self.object,
                 reason=form.cleaned_data["reason"],
                 now=timezone.now(),
-                checks=form.checks_data(),
+                checks=checks,
+                catalog=catalog,
                 **form.content(),
             )
         except ValidationError as exc:

@@ -234,6 +234,7 @@ def procedure_context(user, procedure: Procedure) -> dict:
         "procedure": procedure,
         "version": version,
         "checks": [check_row(check) for check in version.rows],
+        "checks_to_verify": [check for check in version.rows if check.verify_locally],
         "history": sorted(procedure.versions.all(), key=lambda v: v.number, reverse=True),
         "recurrence": default_recurrence_words(version),
         "modalities": _labels(version.modalities, Modality.choices),

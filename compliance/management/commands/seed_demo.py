@@ -2,8 +2,12 @@
 each — scanners, instruments, phantoms and sealed sources in a secured hot lab — with the
 registry's facts (software, dates, warranties, service contracts, high risk, maintenance
 strategy, certified source activities) filled in as a biomed department would have them.
+The regulatory catalog is loaded into the library (compliance.services.catalog), and each site
+runs part of it: its copies of the CT daily water phantom, the MRI weekly phantom, the MQSA
+survey, the dose calibrator's constancy and the leak test, scheduled on the matching units.
 
-Idempotent: rows that exist (by site code, username, room, asset tag) are not created again.
+Idempotent: rows that exist (by site code, username, room, asset tag; a site's copy of a
+catalog procedure, a unit's schedule of it) are not created again.
 Equipment made by an earlier version of this command, before the registry had those facts, gets
 its blank facts filled through the equipment service; nothing already filled is overwritten.
 """
@@ -15,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from compliance.services.catalog import load_catalog
 from equipment.models import (
     AcceptanceNote,
     AcceptanceOutcome,
@@ -23,9 +28,13 @@ from equipment.models import (
     EquipmentStatus,
     Location,
     MaintenanceStrategy,
+    Procedure,
 )
 from equipment.services import registry as services
 from equipment.services.acceptance import create_acceptance_note, sign_acceptance_note
+from equipment.services.assignment import assign_to_modality
+from equipment.services.procedures import copy_library_procedure
+from equipment.services.schedules import set_reference
 from equipment.services.status import change_equipment_status
 from imaging_ops.audit.context import audit_actor
 from imaging_ops.audit.trail import regulated_transaction
@@ -149,6 +158,19 @@ SOURCES = {
     "SRC2": ("Co-57", Decimal("10"), "mCi", 120),
     "SRC3": ("Ge-68", Decimal("74"), "MBq", 200),
 }
+
+# The catalog procedures each demo site runs: catalog code, the modality whose units get it
+# (None: the procedure's equipment categories), the role its schedules go to, days since it
+# was last done (None: the clock starts today), and the references its percent checks need.
+DEMO_CATALOG = [
+    ("ACR-CT-DAILY-WATER", "CT", Role.TECHNICIAN, None, {"water_noise": "5.2"}),
+    ("ACR-MR-WEEKLY-PHANTOM", "MR", Role.TECHNICIAN, 3, {}),
+    ("MQSA-ANNUAL-SURVEY", "MG", Role.PHYSICIST, 300, {}),
+    ("NRC-DC-CONSTANCY", "NM", Role.TECHNICIAN, None, {"constancy": "6.2"}),
+    ("NRC-LEAK-TEST", None, Role.RSO, 150, {}),
+]
+# The system administrator the organisation library is written by: it cannot sign in.
+LIBRARY_ADMIN = "demo-library"
 # fmt: on
 
 
@@ -170,12 +192,56 @@ class Command(BaseCommand):
                     created += new
                     filled += completed
             self._signed_acceptance(sites["MAIN"], users["physicist"])
+            scheduled = self._catalog(sites.values(), users["manager"], now=now)
         total = Equipment.objects.filter(site__in=sites.values()).count()
         self.stdout.write(
             f"Demo data ready: {len(sites)} sites, {total} pieces of equipment "
             f"({created} new, {filled} completed). Demo users {', '.join(users)} sign in with "
-            f"the password '{DEMO_PASSWORD}'."
+            f"the password '{DEMO_PASSWORD}'. The regulatory catalog is in the library; "
+            f"{scheduled} new schedules from it."
         )
+
+    def _catalog(self, sites, manager, *, now) -> int:
+        """Load the catalog into the library and run part of it at each site: the site's copy
+        and a schedule on each matching unit, made only where missing. The new schedules' count."""
+        admin, created = User.objects.get_or_create(
+            username=LIBRARY_ADMIN,
+            defaults={"full_name": "Organisation library", "is_superuser": True},
+        )
+        if created:
+            admin.set_unusable_password()
+            admin.save(update_fields=["password"])
+        load_catalog(actor=admin, now=now)
+        library = {p.code: p for p in Procedure.objects.filter(site__isnull=True)}
+        made = 0
+        for site in sites:
+            for code, modality, role, days_ago, references in DEMO_CATALOG:
+                copy = Procedure.objects.filter(site=site, copied_from=library[code]).first()
+                if copy is None:
+                    copy = copy_library_procedure(
+                        actor=manager, procedure=library[code], site=site, now=now
+                    )
+                assignment = assign_to_modality(
+                    actor=manager,
+                    procedure=copy,
+                    site=site,
+                    modality=modality,
+                    now=now,
+                    assignee_role=role,
+                    last_done=None if days_ago is None else now - timedelta(days=days_ago),
+                )
+                for schedule in assignment.created:
+                    for key, value in references.items():
+                        set_reference(
+                            actor=manager,
+                            schedule=schedule,
+                            check_key=key,
+                            value=value,
+                            reason="Baseline from the acceptance survey.",
+                            now=now,
+                        )
+                made += len(assignment.created)
+        return made
 
     def _signed_acceptance(self, site, physicist) -> None:
         """The CT's acceptance note, signed by the physicist: a signed record to look at."""
