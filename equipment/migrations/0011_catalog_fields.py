@@ -7,7 +7,7 @@ import imaging_ops.text
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("equipment", "0009_service_records"),
+        ("equipment", "0010_record_time_index"),
     ]
 
     operations = [
