@@ -109,7 +109,7 @@ class ScheduleFilter(django_filters.FilterSet):
     are conditions on the stored timeline (equipment.selectors.schedules), so they run in the
     database and keep the list's query count flat."""
 
-    site = ScopedModelChoiceFilter(queryset=Site.objects.all(), field_name="equipment__site")
+    site = ScopedModelChoiceFilter(queryset=Site.objects.all(), field_name="site")
     equipment = ScopedModelChoiceFilter(queryset=Equipment.objects.all())
     procedure = ScopedModelChoiceFilter(queryset=Procedure.objects.all())
     status = django_filters.MultipleChoiceFilter(
@@ -182,9 +182,7 @@ class MissedOccurrenceFilter(django_filters.FilterSet):
 
     NOT_ANNOTATED, ANNOTATED = "no", "yes"
 
-    site = ScopedModelChoiceFilter(
-        queryset=Site.objects.all(), field_name="schedule__equipment__site"
-    )
+    site = ScopedModelChoiceFilter(queryset=Site.objects.all(), field_name="schedule__site")
     equipment = ScopedModelChoiceFilter(
         queryset=Equipment.objects.all(), field_name="schedule__equipment"
     )

@@ -11,7 +11,6 @@ from equipment.selectors.work import (
     acceptance_work,
     my_work,
     out_of_service_work,
-    unannotated_missed,
     unsigned_drafts,
 )
 from imaging_ops.access.authority import memberships_in_force
@@ -48,8 +47,8 @@ def home(request):
     elif role is not None:
         # Technicians, physicists and RSOs: their scheduled work and missed days first, then
         # what else waits for them, each item linked to its page.
-        context["my_work"] = my_work(user, now=timezone.now())
-        context["missed"] = unannotated_missed(user)
+        context["my_work"] = work = my_work(user, now=timezone.now())
+        context["missed"] = work.missed
         context["out_of_service"] = out_of_service_work(user)
         context["to_accept"] = acceptance_work(user)
         context["drafts"] = unsigned_drafts(user)

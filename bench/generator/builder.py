@@ -25,7 +25,7 @@ from bench.generator.checks import broken_rules
 from bench.generator.context import Build
 from imaging_ops.audit.trail import hmac_key
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 SEED = 20260504
 
 # In build order: each step reads what the steps before it left on the context. The audit

@@ -40,7 +40,11 @@ class EquipmentStatusChange(RegulatedModel):
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
-        indexes = [models.Index(fields=["equipment", "-changed_at"], name="status_change_history")]
+        indexes = [
+            models.Index(fields=["equipment", "-changed_at"], name="status_change_history"),
+            # The newest changes at a person's sites (their home page), without a sort.
+            models.Index(fields=["-changed_at", "-id"], name="status_change_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.equipment.asset_tag}: {self.from_status or '—'} → {self.to_status}"

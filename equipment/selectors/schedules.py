@@ -95,7 +95,7 @@ def schedules_for(user, *, now: datetime, site=None, equipment=None) -> list[Sch
     first, each with its timeline and status at `now`."""
     queryset = scheduled(user, now=now)
     if site is not None:
-        queryset = queryset.filter(equipment__site=site)
+        queryset = queryset.filter(site=site)
     if equipment is not None:
         queryset = queryset.filter(equipment=equipment)
     return [ScheduleRow(s, timeline_of(s), s.state) for s in queryset]

@@ -214,7 +214,7 @@ def work_for(user, *, prefix: str = "") -> Q:
     for roles, site_ids in sites_by_roles.items():
         unassigned = Q(**{f"{prefix}assignee__isnull": True, f"{prefix}assignee_role": ""})
         anyones = Q(**{performers: []}) | Q(**{f"{performers}__isnull": True})
-        mine |= Q(**{f"{prefix}equipment__site_id__in": sorted(site_ids)}) & (
+        mine |= Q(**{f"{prefix}site_id__in": sorted(site_ids)}) & (
             Q(**{f"{prefix}assignee_role__in": sorted(roles)})
             | (unassigned & (anyones | _lists_any(performers, roles)))
         )
@@ -256,6 +256,7 @@ class MyWork:
     rows: list[WorkRow]
     figures: tuple[StatusFigure, ...]
     url: str
+    missed: Waiting
     next_up: WorkRow | None = None
 
     @property
@@ -318,10 +319,13 @@ def _todays_occurrences(schedules: list[Schedule], *, now: datetime) -> None:
         move_clock(schedule, now=now, closures=frozenset(closures[schedule.equipment.site_id]))
 
 
-def my_work(user, *, now: datetime, limit: int = LIMIT) -> MyWork:
+def my_work(
+    user, *, now: datetime, limit: int = LIMIT, missed_limit: int = NEWEST_MISSED
+) -> MyWork:
     """The person's scheduled work at their sites that is in its window, due, overdue or past
-    its hard limit: the first `limit`, most urgent first (then soonest due), and one grouped
-    count per status. A fixed number of queries however many schedules there are."""
+    its hard limit: the first `limit`, most urgent first (then soonest due), a count per
+    status, and the `missed_limit` newest of their missed days nobody has explained yet with
+    how many there are. A fixed number of queries however many schedules there are."""
     theirs = scheduled(user, now=now).filter(work_for(user))
     open_work = theirs.filter(status_filter(WORK_STATUSES, now=now))
     schedules = list(
@@ -334,31 +338,51 @@ def my_work(user, *, now: datetime, limit: int = LIMIT) -> MyWork:
         key=lambda row: (rank.get(row.status, len(rank)), row.schedule.next_due, row.schedule.pk),
     )
     rows = [row for row in rows if row.status in rank]
-    found = dict(open_work.order_by().values_list("state").annotate(n=Count("pk")))
+    # One pass over their schedules counts each status and the missed days left unexplained.
+    found = (
+        scope(Schedule.objects.all(), user)
+        .filter(work_for(user))
+        .aggregate(
+            **{
+                status: Count("pk", filter=status_filter([status], now=now), distinct=True)
+                for status in WORK_STATUSES
+            },
+            missed=Count("missed", filter=Q(missed__annotation="")),
+        )
+    )
     figures = tuple(
         StatusFigure(
-            status, ScheduleStatus(status).label, found.get(status, 0), _schedule_list_url(status)
+            status, ScheduleStatus(status).label, found[status], _schedule_list_url(status)
         )
         for status in WORK_STATUSES
     )
+    newest_missed = (
+        scope(MissedOccurrence.objects.filter(annotation=""), user)
+        .filter(work_for(user, prefix="schedule__"))
+        .select_related("schedule__equipment__site", "schedule__procedure__current_version")
+        .order_by("-day", "schedule__equipment__asset_tag", "pk")[:missed_limit]
+    )
+    missed = Waiting(items=list(newest_missed) if found["missed"] else [], count=found["missed"])
     next_up = None
     if not rows:
         upcoming = theirs.filter(status_filter([ScheduleStatus.UPCOMING], now=now)).first()
         if upcoming is not None:
             next_up = _row(upcoming, now=now, status=upcoming.state)
     return MyWork(
-        rows=rows, figures=figures, url=_schedule_list_url(*WORK_STATUSES), next_up=next_up
+        rows=rows,
+        figures=figures,
+        url=_schedule_list_url(*WORK_STATUSES),
+        missed=missed,
+        next_up=next_up,
     )
 
 
-def unannotated_missed(user, *, limit: int = NEWEST_MISSED, equipment=None) -> Waiting:
-    """The missed days nobody has explained yet, newest first: of the person's own work, or of
-    one piece of equipment (`equipment`), at the person's sites. One query."""
-    missed = scope(MissedOccurrence.objects.filter(annotation=""), user)
-    if equipment is None:
-        missed = missed.filter(work_for(user, prefix="schedule__"))
-    else:
-        missed = missed.filter(schedule__equipment=equipment)
+def unannotated_missed(user, *, equipment, limit: int = NEWEST_MISSED) -> Waiting:
+    """The missed days of one piece of equipment nobody has explained yet, newest first, if it
+    is at the person's sites ("My work" has the person's own). One query."""
+    missed = scope(
+        MissedOccurrence.objects.filter(annotation="", schedule__equipment=equipment), user
+    )
     # The count rides on the rows (a window over the whole filtered set): one pass, not two.
     items = list(
         missed.select_related("schedule__equipment__site", "schedule__procedure__current_version")
