@@ -1,11 +1,20 @@
 """Reads of service records: the list and the record as the API and pages show them, in a
 constant number of queries however many records, measurements and signatures there are."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Prefetch, Window
 from django.db.models.functions import RowNumber
 
-from equipment.models import Measurement, ServiceRecord, ServiceRecordVersion
+from equipment.models import (
+    Check,
+    Equipment,
+    Measurement,
+    RecordAttachment,
+    ServiceRecord,
+    ServiceRecordVersion,
+)
 from imaging_ops.models import Signature
+from imaging_ops.records.prefetch import keep_prefetched
 
 
 def service_records():
@@ -25,6 +34,64 @@ def service_records():
     return ServiceRecord.objects.select_related(
         "equipment__site", "procedure", "schedule"
     ).prefetch_related(Prefetch("versions", queryset=current))
+
+
+def with_contents(records: list[ServiceRecord]) -> list[ServiceRecord]:
+    """A page of records (read without prefetching) given what `service_records()` prefetches,
+    in one query per relation: their versions, and the versions' measurements (each check
+    loaded once however many measurements name it), instruments, attachments and signatures."""
+    versions = list(
+        ServiceRecordVersion.objects.select_related("created_by", "procedure_version").filter(
+            record__in=records
+        )
+    )
+    keep_prefetched(
+        records,
+        "versions",
+        ServiceRecordVersion,
+        versions,
+        owner=lambda v: v.record_id,
+        back="record",
+    )
+    if not versions:
+        return records
+    measurements = list(Measurement.objects.filter(version__in=versions).order_by("position"))
+    checks = Check.objects.in_bulk({m.procedure_check_id for m in measurements})
+    for measurement in measurements:
+        measurement._state.fields_cache["procedure_check"] = checks[measurement.procedure_check_id]
+    keep_prefetched(
+        versions,
+        "measurements",
+        Measurement,
+        measurements,
+        owner=lambda m: m.version_id,
+        back="version",
+    )
+    used = ServiceRecordVersion.instruments.through.objects.filter(
+        servicerecordversion__in=versions
+    ).select_related("equipment")
+    keep_prefetched(
+        versions,
+        "instruments",
+        Equipment,
+        used.order_by("pk"),
+        owner=lambda row: row.servicerecordversion_id,
+        item=lambda row: row.equipment,
+    )
+    keep_prefetched(
+        versions,
+        "attachments",
+        RecordAttachment,
+        RecordAttachment.objects.filter(version__in=versions),
+        owner=lambda a: a.version_id,
+        back="version",
+    )
+    signatures = Signature.objects.select_related("site").filter(
+        content_type=ContentType.objects.get_for_model(ServiceRecordVersion),
+        object_id__in=[v.pk for v in versions],
+    )
+    keep_prefetched(versions, "signatures", Signature, signatures, owner=lambda s: s.object_id)
+    return records
 
 
 def record_list():

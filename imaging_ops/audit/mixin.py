@@ -138,10 +138,22 @@ class RegulatedModel(models.Model):
         instance = super().from_db(db, field_names, values)
         # Keep the loaded values as they are; they take their event form only when a save needs
         # them (most rows are only read). JSON values are copied: they can change in place.
-        instance._audit_loaded = {
-            name: _copied(value) for name, value in zip(field_names, values, strict=True)
-        }
+        instance._audit_loaded = loaded = dict(zip(field_names, values, strict=True))
+        for name in cls._json_attnames():
+            if name in loaded:
+                loaded[name] = _copied(loaded[name])
         return instance
+
+    @classmethod
+    def _json_attnames(cls) -> tuple[str, ...]:
+        """The model's JSON columns, the only loaded values that can change in place."""
+        found = cls.__dict__.get("_audit_json_attnames")
+        if found is None:
+            found = tuple(
+                f.attname for f in cls._meta.concrete_fields if isinstance(f, models.JSONField)
+            )
+            cls._audit_json_attnames = found
+        return found
 
     def _raw_values(self) -> dict:
         deferred = self.get_deferred_fields()

@@ -3,14 +3,18 @@
 bad input is a 400 with field errors and saves nothing; PATCH is 409; the list is scoped,
 filtered and runs the same queries for 10 and for 60 records."""
 
+import json
 from datetime import timedelta
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from equipment.api.records import ServiceRecordSerializer
 from equipment.models import ServiceRecord
+from equipment.selectors.records import service_records
 from tests import factories
 from tests.equipment.records.conftest import values_for
 
@@ -91,3 +95,21 @@ def test_the_list_is_filtered_and_its_query_count_is_flat(api, tech, daily):
     for _ in range(12):
         api.post("/api/v1/records/", body(daily), format="json")
     assert count_list(api) == few
+
+
+def test_the_written_out_representation_is_the_declared_fields(api, tech, manager, daily):
+    """The list builds each record's JSON directly; it must say what DRF's walk over the
+    declared fields says, record by record, for signed, amended and voided records."""
+    api.force_authenticate(tech)
+    made = [api.post("/api/v1/records/", body(daily), format="json").json() for _ in range(3)]
+    api.force_authenticate(manager)
+    voided = api.post(f"/api/v1/records/{made[0]['id']}/void/", {"reason": "Wrong phantom"})
+    assert voided.status_code == 200, voided.json()
+    listed = api.get("/api/v1/records/").json()["results"]
+    serializer = ServiceRecordSerializer(context={"request": None})
+    expected = [
+        serializer.fields_representation(record)
+        for record in service_records().filter(pk__in=[m["id"] for m in made]).order_by("-pk")
+    ]
+    assert listed == json.loads(json.dumps(expected, cls=DjangoJSONEncoder))
+    assert listed[-1]["voided"] is True and listed[0]["signatures"][0]["valid"] is True
