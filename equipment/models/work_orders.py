@@ -175,8 +175,9 @@ class WorkOrderLine(RegulatedModel):
         return {
             "kind": self.kind,
             "description": self.description,
-            "quantity": self.quantity,
-            "unit_cost": self.unit_cost,
+            "quantity": str(self.quantity),
+            "unit_cost": str(self.unit_cost),
+            "total": str(self.total),
         }
 
 

@@ -371,7 +371,8 @@ def _needs(work_order: WorkOrder, to: str, *, reason: str, assignee, completion,
             cleaned = _completion_fields(work_order, completion)
         except ValidationError as exc:
             errors.update(exc.message_dict)
-        if cleaned is not None and not cleaned["external_name"] and signature is None:
+        external = (cleaned or {}).get("external_name") or (completion or {}).get("external_name")
+        if not external and signature is None:
             errors[SIGNATURE_FIELD] = (
                 "Sign the completion with your password: you did the work, or name the field "
                 "engineer who did."

@@ -98,9 +98,7 @@ def record(schedule, actor, *, ma="100", noise="5", uniformity="1", signed=True,
     )
 
 
-def test_an_action_level_ct_qc_value_takes_the_ct_out_of_service_and_opens_a_work_order(
-    tech, qc
-):
+def test_an_action_level_ct_qc_value_takes_the_ct_out_of_service_and_opens_a_work_order(tech, qc):
     made = record(qc, tech, ma="120")
     ct = qc.equipment
     ct.refresh_from_db()
@@ -123,7 +121,9 @@ def test_return_to_service_is_refused_while_the_work_order_is_open_then_complete
     with pytest.raises(ValidationError) as refused:
         change_equipment_status(equipment=ct, to="in_service", reason="Fixed", actor=tech)
     [sentence] = refused.value.message_dict["status"]
-    assert f"Work order {work_order.pk}" in sentence and "holds ALPHA-CT1 out of service" in sentence
+    assert (
+        f"Work order {work_order.pk}" in sentence and "holds ALPHA-CT1 out of service" in sentence
+    )
 
     transition_work_order(work_order=work_order, to=W.IN_PROGRESS, actor=physicist, now=NOW)
     transition_work_order(
