@@ -50,7 +50,7 @@ def test_a_fault_is_reported_from_the_equipment_page_in_three_interactions(
     page = client.get(reverse("equipment:detail", args=[ct_in_service.pk]))
     html = page.content.decode()
     # 1. open: the report is a disclosure on the page the QR label opens, closed at first.
-    assert '<details class="card mb-3 fault-report" id="report-fault">' in html
+    assert '<details class="card mt-3 fault-report" id="report-fault">' in html
     assert "<summary" in html and "Report a fault" in html
     # 2. describe (the problem, a priority, "take it out of service now") and 3. send.
     sent = client.post(
@@ -82,7 +82,7 @@ def test_a_fault_report_without_a_description_saves_nothing(client, tech, ct_in_
     )
     assert refused.status_code == 400
     assert "This field is required." in refused.content.decode()
-    assert '<details class="card mb-3 fault-report" open' in refused.content.decode()
+    assert '<details class="card mt-3 fault-report" open' in refused.content.decode()
     assert not WorkOrder.objects.exists()
     ct_in_service.refresh_from_db()
     assert ct_in_service.status == EquipmentStatus.IN_SERVICE
