@@ -20,7 +20,17 @@ from equipment.services import work_orders as services
 from imaging_ops.access.permissions import Action, sites_where
 from imaging_ops.access.scoping import ScopedRelatedField, scope
 from imaging_ops.errors import Conflict
-from imaging_ops.models import User
+from imaging_ops.models import SiteMembership, User
+
+
+class PersonAtYourSitesField(serializers.PrimaryKeyRelatedField):
+    """A person who holds a role at one of the requester's sites; anyone else reads as a
+    missing id, so ids of other sites' people leak nothing. Whether they may do the work at
+    the work order's site is the service's rule."""
+
+    def get_queryset(self):
+        memberships = scope(SiteMembership.objects.all(), self.context["request"].user)
+        return User.objects.filter(pk__in=memberships.values("user_id"))
 
 
 class WorkOrderSerializer(serializers.ModelSerializer):
@@ -75,9 +85,7 @@ class WorkOrderCreateSerializer(serializers.Serializer):
         choices=WorkOrderPriority.choices, default=WorkOrderPriority.NORMAL
     )
     due_on = serializers.DateField(required=False, allow_null=True, default=None)
-    assignee = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.all(), required=False, allow_null=True, default=None
-    )
+    assignee = PersonAtYourSitesField(required=False, allow_null=True, default=None)
     vendor = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     vendor_reference = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default=""
@@ -101,9 +109,7 @@ class CompletionSerializer(serializers.Serializer):
 class TransitionSerializer(serializers.Serializer):
     to = serializers.CharField(max_length=30)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
-    assignee = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.all(), required=False, allow_null=True, default=None
-    )
+    assignee = PersonAtYourSitesField(required=False, allow_null=True, default=None)
     completion = CompletionSerializer(required=False, default=None)
     username = serializers.CharField(required=False, allow_blank=True, default="")
     password = serializers.CharField(

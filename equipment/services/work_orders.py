@@ -712,8 +712,9 @@ def apply_failure_behaviour(*, record, version, actor, now: datetime) -> WorkOrd
     """What a signed record's action-level failures do, in the record's transaction: a check
     with `stop_use` takes the equipment out of service and opens a stop-use work order; one
     with `correct_within_days` opens a work order due that many days from today at the site;
-    both may apply, to one work order. An open work order of the same equipment and procedure
-    is joined instead (its due date brought forward, stop-use added). Never reversed here."""
+    both may apply, to one work order. An open work order of the same equipment and procedure,
+    not yet completed, is joined instead (its due date brought forward, stop-use added). Never
+    reversed here."""
     failed = [
         m
         for m in version.measurements.select_related("procedure_check")
@@ -737,7 +738,9 @@ def apply_failure_behaviour(*, record, version, actor, now: datetime) -> WorkOrd
             .filter(
                 equipment=equipment,
                 source_procedure=record.procedure,
-                state__in=[s for s in W.values if s not in CLOSED_STATES],
+                # A completed repair that failed again is not joined: it stays to be verified
+                # (or reopened) on its own, and the new failure is a work order of its own.
+                state__in=[s for s in W.values if s not in CLOSED_STATES | {W.COMPLETED}],
             )
             .order_by("opened_at", "pk")
             .first()

@@ -198,3 +198,13 @@ def test_the_list_runs_the_same_queries_for_10_and_500_work_orders(api, manager,
     other = factories.EquipmentFactory(site=site_a, asset_tag="ALPHA-MR1")
     many_work_orders(490, equipment=other, reporter=manager)
     assert queries(api, URL + "?page_size=200") == few
+
+
+def test_an_assignee_from_another_site_reads_as_a_missing_person(api, person, site_b, manager, ct):
+    stranger = person(Role.TECHNICIAN, site_b, username="stan")
+    api.force_authenticate(manager)
+    refused = api.post(
+        URL, {"equipment": ct.pk, "problem": "Noise", "assignee": stranger.pk}, format="json"
+    )
+    assert refused.status_code == 400 and "Invalid pk" in refused.data["assignee"][0]
+    assert not WorkOrder.objects.exists()

@@ -214,3 +214,21 @@ def test_a_trainees_failing_record_still_stops_the_machine(person, site_a, qc):
     qc.equipment.refresh_from_db()
     assert qc.equipment.status == EquipmentStatus.OUT_OF_SERVICE
     assert WorkOrder.objects.get().stop_use
+
+
+def test_a_failure_after_the_repair_was_completed_opens_a_new_work_order(tech, physicist, qc):
+    record(qc, tech, noise="9")
+    first = WorkOrder.objects.get()
+    transition_work_order(work_order=first, to=W.IN_PROGRESS, actor=physicist, now=NOW)
+    transition_work_order(
+        work_order=first,
+        to=W.COMPLETED,
+        actor=physicist,
+        now=NOW,
+        completion={"resolution": "Recalibrated", "root_cause": "Drift"},
+        signature=sign(physicist),
+    )
+    record(qc, tech, noise="9", now=NOW + timedelta(hours=1))
+    assert WorkOrder.objects.count() == 2
+    first.refresh_from_db()
+    assert first.state == W.COMPLETED
