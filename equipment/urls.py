@@ -165,6 +165,11 @@ urlpatterns = [
         name="work_order_transition",
     ),
     path(
+        "work-orders/<int:pk>/details/",
+        work_orders.WorkOrderDetailsView.as_view(),
+        name="work_order_details",
+    ),
+    path(
         "work-orders/<int:pk>/countersign/",
         work_orders.WorkOrderCountersignView.as_view(),
         name="work_order_countersign",

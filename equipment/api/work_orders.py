@@ -93,6 +93,15 @@ class WorkOrderCreateSerializer(serializers.Serializer):
     take_out_of_service = serializers.BooleanField(required=False, default=False)
 
 
+class WorkOrderUpdateSerializer(serializers.Serializer):
+    priority = serializers.ChoiceField(choices=WorkOrderPriority.choices, required=False)
+    due_on = serializers.DateField(required=False, allow_null=True)
+    vendor = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    vendor_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    major_repair = serializers.BooleanField(required=False)
+    opened_enclosure = serializers.BooleanField(required=False)
+
+
 class CompletionSerializer(serializers.Serializer):
     resolution = serializers.CharField(required=False, allow_blank=True, default="")
     root_cause = serializers.CharField(required=False, allow_blank=True, default="")
@@ -164,6 +173,18 @@ class WorkOrderViewSet(
             actor=request.user, now=timezone.now(), **payload.validated_data
         )
         return self._read(work_order, status.HTTP_201_CREATED)
+
+    @extend_schema(request=WorkOrderUpdateSerializer, responses={200: WorkOrderSerializer})
+    def partial_update(self, request, pk=None):
+        """Change the priority, due date, vendor and its reference, or the repair's flags, of
+        an open work order not yet completed (its assignee, or a physicist or manager)."""
+        work_order = self.get_object()
+        payload = WorkOrderUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.update_work_order(
+            actor=request.user, work_order=work_order, now=timezone.now(), **payload.validated_data
+        )
+        return self._read(work_order)
 
     @extend_schema(request=TransitionSerializer, responses={200: WorkOrderSerializer})
     @action(detail=True, methods=["post"])

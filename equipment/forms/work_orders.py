@@ -104,6 +104,23 @@ class CountersignForm(forms.Form):
             del self.fields["acknowledge_policy"]
 
 
+class DetailsForm(forms.Form):
+    """What may change on an open work order besides its state."""
+
+    priority = forms.ChoiceField(choices=WorkOrderPriority.choices)
+    due_on = forms.DateField(
+        label="Due on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    vendor = forms.CharField(max_length=200, required=False)
+    vendor_reference = forms.CharField(label="Vendor's reference", max_length=100, required=False)
+    major_repair = forms.BooleanField(label="A major repair", required=False)
+    opened_enclosure = forms.BooleanField(label="The repair opened the enclosure", required=False)
+
+    @classmethod
+    def initial_for(cls, work_order) -> dict:
+        return {name: getattr(work_order, name) for name in cls.base_fields}
+
+
 class LineForm(forms.Form):
     kind = forms.ChoiceField(choices=LineKind.choices)
     description = forms.CharField(max_length=200)

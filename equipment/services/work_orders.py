@@ -589,6 +589,11 @@ def update_work_order(*, actor, work_order: WorkOrder, now: datetime, **changes)
     errors: dict = {}
     if "priority" in changes and changes["priority"] not in WorkOrderPriority.values:
         errors["priority"] = "Choose urgent, high, normal or low."
+    if changes.get("due_on") is not None and not isinstance(changes["due_on"], date):
+        errors["due_on"] = "Enter a date."
+    for flag in ("major_repair", "opened_enclosure"):
+        if flag in changes and not isinstance(changes[flag], bool):
+            errors[flag] = "Answer yes or no."
     for name, limit in (("vendor", 200), ("vendor_reference", 100)):
         if name in changes:
             changes[name] = _clean_text(

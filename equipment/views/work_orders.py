@@ -26,6 +26,7 @@ from equipment.filters import WorkOrderFilter, filter_params
 from equipment.forms.work_orders import (
     AttachForm,
     CountersignForm,
+    DetailsForm,
     FaultReportForm,
     LineForm,
     TransitionForm,
@@ -265,6 +266,8 @@ def detail_context(request, work_order: WorkOrder, **forms) -> dict:
         "stray_form": None if failed is None or failed in [m.form for m in offered] else failed,
         "failed_to": forms.get("failed_to"),
         "line_form": forms.get("line_form") or LineForm(),
+        "details_form": forms.get("details_form")
+        or DetailsForm(initial=DetailsForm.initial_for(work_order)),
         "attach_form": forms.get("attach_form") or AttachForm(),
         "countersign_form": forms.get("countersign_form") or CountersignForm(**flags),
         "may_countersign": countersign and can(user, Action.MANAGE_WORK_ORDERS, site),
@@ -445,6 +448,21 @@ class WorkOrderCountersignView(WorkOrderFormView):
             username=data.get("username"),
             session=self.request.session,
             acknowledge_policy=data.get("acknowledge_policy", False),
+        )
+
+
+class WorkOrderDetailsView(WorkOrderFormView):
+    form_class = DetailsForm
+    form_key = "details_form"
+    success_message = "Details saved."
+
+    def check_permission(self):
+        with contextlib.suppress(Conflict):
+            services.require_work_order_edit(self.request.user, self.object)
+
+    def call_service(self, form):
+        return services.update_work_order(
+            actor=self.request.user, work_order=self.object, now=timezone.now(), **form.cleaned_data
         )
 
 

@@ -208,3 +208,20 @@ def test_an_assignee_from_another_site_reads_as_a_missing_person(api, person, si
     )
     assert refused.status_code == 400 and "Invalid pk" in refused.data["assignee"][0]
     assert not WorkOrder.objects.exists()
+
+
+def test_details_are_changed_by_patch_by_those_who_may(api, tech, manager, ct):
+    api.force_authenticate(tech)
+    made = api.post(URL, {"equipment": ct.pk, "problem": "Noise"}, format="json").data
+    url = f"{URL}{made['id']}/"
+    assert api.patch(url, {"vendor": "Siemens"}, format="json").status_code == 403
+    api.force_authenticate(manager)
+    bad = api.patch(url, {"priority": "whenever", "due_on": "soon"}, format="json")
+    assert bad.status_code == 400 and {"priority", "due_on"} <= set(bad.data)
+    changed = api.patch(
+        url,
+        {"vendor": "Siemens", "vendor_reference": "SR-1", "major_repair": True},
+        format="json",
+    )
+    assert changed.status_code == 200
+    assert (changed.data["vendor"], changed.data["major_repair"]) == ("Siemens", True)

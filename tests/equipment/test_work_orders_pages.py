@@ -324,3 +324,29 @@ def test_the_list_is_scoped_to_your_sites(client, person, site_b, manager, ct_in
     )
     answer = client.get(reverse("equipment:work_order_detail", args=[WorkOrder.objects.first().pk]))
     assert answer.status_code == 404
+
+
+def test_the_work_orders_page_has_each_id_once_and_saves_its_details(client, manager, reported):
+    import re
+    from collections import Counter
+
+    signed_in(client, manager)
+    url = reverse("equipment:work_order_detail", args=[reported.pk])
+    html = client.get(url).content.decode()
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert [name for name, count in ids.items() if count > 1] == []
+    saved = client.post(
+        reverse("equipment:work_order_details", args=[reported.pk]),
+        {"priority": "high", "due_on": "2030-05-01", "vendor": "Siemens", "vendor_reference": ""},
+    )
+    assert saved.status_code == 302
+    reported.refresh_from_db()
+    assert (reported.priority, str(reported.due_on), reported.vendor) == (
+        "high",
+        "2030-05-01",
+        "Siemens",
+    )
+    refused = client.post(
+        reverse("equipment:work_order_details", args=[reported.pk]), {"priority": "soon"}
+    )
+    assert refused.status_code == 400
