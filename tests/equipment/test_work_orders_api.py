@@ -74,6 +74,7 @@ def test_bad_input_answers_400_with_field_errors_and_saves_nothing(api, tech, ma
     assert not WorkOrder.objects.exists()
 
 
+@pytest.mark.req("11.10(d)")
 def test_another_sites_equipment_is_a_400_and_its_work_orders_a_404(
     api, person, site_b, tech, manager, ct
 ):

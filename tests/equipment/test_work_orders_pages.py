@@ -313,6 +313,7 @@ def test_the_csv_export_holds_downtime_and_cost(client, manager, ct_in_service):
     assert len(rows) == 4 and {r[16] for r in rows[1:]} == {"100.00"}
 
 
+@pytest.mark.req("11.10(d)")
 def test_the_list_is_scoped_to_your_sites(client, person, site_b, manager, ct_in_service):
     from imaging_ops.vocabulary import Role
 

@@ -114,10 +114,12 @@ def needs(to, actor, people, *, start=None) -> dict:
     return {}
 
 
+@pytest.mark.req("11.10(f)")
 def test_the_services_table_is_the_issues_table():
     assert {k: set(v) for k, v in TRANSITIONS.items()} == ALLOWED
 
 
+@pytest.mark.req("11.10(f)", "11.10(g)", "11.10(e)")
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("pair", PAIRS, ids=lambda p: f"{p[0]}->{p[1]}")
 def test_every_allowed_move_by_role_and_site(pair, actor, people, ct):
@@ -148,6 +150,7 @@ def factories_events(work_order):
     ).order_by("seq")
 
 
+@pytest.mark.req("11.10(f)")
 @pytest.mark.parametrize("pair", REFUSED_PAIRS, ids=lambda p: f"{p[0]}->{p[1]}")
 def test_every_move_the_table_refuses_is_a_conflict_with_its_reason(pair, people, ct):
     start, to = pair
@@ -243,6 +246,7 @@ def test_the_assigned_technician_completes_and_signs_as_performed(people, ct):
     assert work_order.is_open  # completed stays open until verified
 
 
+@pytest.mark.req("11.50", "11.70")
 def test_a_field_engineers_completion_is_countersigned_before_it_is_verified(people, ct):
     work_order = work_order_in(W.IN_PROGRESS, ct=ct, people=people)
     tech, physicist, manager = people["assigned_tech"], people["physicist"], people["manager"]
