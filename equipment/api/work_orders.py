@@ -8,7 +8,8 @@ countersigns a field engineer's completion. The rules are equipment.services.wor
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,6 +24,7 @@ from imaging_ops.errors import Conflict
 from imaging_ops.models import SiteMembership, User
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class PersonAtYourSitesField(serializers.PrimaryKeyRelatedField):
     """A person who holds a role at one of the requester's sites; anyone else reads as a
     missing id, so ids of other sites' people leak nothing. Whether they may do the work at
