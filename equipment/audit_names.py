@@ -26,6 +26,10 @@ from equipment.models import (
     Schedule,
     ServiceRecord,
     ServiceRecordVersion,
+    WorkOrder,
+    WorkOrderAttachment,
+    WorkOrderCompletion,
+    WorkOrderLine,
 )
 from imaging_ops.access.permissions import Action, can
 from imaging_ops.audit.names import register
@@ -163,6 +167,7 @@ def _record_registrations() -> None:
 def register_audit_names() -> None:
     _procedure_registrations()
     _record_registrations()
+    register_work_order_names()
     register(Equipment, name=str, link=_equipment_link, forms=(EquipmentForm,))
     register(Location, name=str, link=_location_link, forms=(LocationForm,))
     register(
@@ -184,4 +189,37 @@ def register_audit_names() -> None:
         as_value=lambda v: f"version {v.number}",
         link=_version_link,
         forms=(AcceptanceNoteForm,),
+    )
+
+
+def _work_order_link(work_order, event, viewer) -> str | None:
+    if not can(viewer, Action.VIEW_RECORDS, work_order.equipment.site_id):
+        return None
+    return reverse("equipment:work_order_detail", kwargs={"pk": work_order.pk})
+
+
+def register_work_order_names() -> None:
+    """Work orders by number and asset tag; their lines, reports and completions by theirs."""
+    register(
+        WorkOrder,
+        related=("equipment",),
+        name=lambda w: f"Work order {w.pk} on {w.equipment.asset_tag}",
+        as_value=lambda w: f"work order {w.pk}",
+        link=_work_order_link,
+    )
+    register(
+        WorkOrderLine,
+        related=("work_order__equipment",),
+        name=lambda line: f"Work order {line.work_order_id}: {line.description}",
+    )
+    register(
+        WorkOrderAttachment,
+        related=("work_order__equipment",),
+        name=lambda a: f"Work order {a.work_order_id}: {a.name}",
+    )
+    register(
+        WorkOrderCompletion,
+        related=("work_order__equipment",),
+        name=lambda v: f"Work order {v.work_order_id}, completion {v.number}",
+        as_value=lambda v: f"completion {v.number}",
     )

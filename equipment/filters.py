@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from equipment.limits import Outcome
 from equipment.models import (
+    OPEN_STATES,
     AcceptanceNote,
     Category,
     Equipment,
@@ -22,6 +23,9 @@ from equipment.models import (
     ProcedureKind,
     Schedule,
     ServiceRecord,
+    WorkOrder,
+    WorkOrderPriority,
+    WorkOrderState,
 )
 from equipment.scheduling import ScheduleStatus, Timeliness
 from equipment.selectors.schedules import due_within, status_filter
@@ -333,3 +337,33 @@ class ProcedureFilter(django_filters.FilterSet):
 
     def with_modality(self, queryset, name, value):
         return with_modality(queryset, value, prefix="current_version__")
+
+
+class WorkOrderFilter(django_filters.FilterSet):
+    """Work orders by state (or `open`: every state not verified or cancelled), priority,
+    site, machine, assignee (a person's id) and age (`age`: opened at least that many days
+    ago)."""
+
+    state = django_filters.ChoiceFilter(choices=WorkOrderState.choices)
+    open = django_filters.BooleanFilter(method="with_open", label="Open")
+    priority = django_filters.ChoiceFilter(choices=WorkOrderPriority.choices)
+    site = ScopedModelChoiceFilter(queryset=Site.objects.all(), field_name="equipment__site")
+    equipment = ScopedModelChoiceFilter(queryset=Equipment.objects.all())
+    assignee = django_filters.NumberFilter(field_name="assignee_id", min_value=1)
+    age = django_filters.NumberFilter(
+        method="at_least_days_old",
+        min_value=0,
+        max_value=36500,
+        label="Opened at least this many days ago",
+    )
+
+    class Meta:
+        model = WorkOrder
+        fields = ["state", "open", "priority", "site", "equipment", "assignee", "age"]
+
+    def with_open(self, queryset, name, value):
+        states = sorted(OPEN_STATES)
+        return queryset.filter(state__in=states) if value else queryset.exclude(state__in=states)
+
+    def at_least_days_old(self, queryset, name, value):
+        return queryset.filter(opened_at__lte=timezone.now() - timedelta(days=int(value)))

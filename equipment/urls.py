@@ -3,6 +3,7 @@ from django.urls import path
 from equipment.views import (
     acceptance,
     documents,
+    fault_report,
     last_done,
     missed,
     procedure_forms,
@@ -14,6 +15,7 @@ from equipment.views import (
     schedule_pages,
     schedules,
     status,
+    work_orders,
 )
 
 app_name = "equipment"
@@ -149,6 +151,45 @@ urlpatterns = [
         procedure_forms.ProcedureAssignView.as_view(),
         name="procedure_assign",
     ),
+    # Work orders: the list and its CSV, one work order and its forms, a fault report.
+    path("work-orders/", work_orders.WorkOrderListView.as_view(), name="work_orders"),
+    path("work-orders/export/", work_orders.work_order_export, name="work_order_export"),
+    path(
+        "work-orders/<int:pk>/",
+        work_orders.WorkOrderDetailView.as_view(),
+        name="work_order_detail",
+    ),
+    path(
+        "work-orders/<int:pk>/transition/",
+        work_orders.WorkOrderTransitionView.as_view(),
+        name="work_order_transition",
+    ),
+    path(
+        "work-orders/<int:pk>/details/",
+        work_orders.WorkOrderDetailsView.as_view(),
+        name="work_order_details",
+    ),
+    path(
+        "work-orders/<int:pk>/countersign/",
+        work_orders.WorkOrderCountersignView.as_view(),
+        name="work_order_countersign",
+    ),
+    path(
+        "work-orders/<int:pk>/lines/",
+        work_orders.WorkOrderLineView.as_view(),
+        name="work_order_line",
+    ),
+    path(
+        "work-orders/<int:pk>/attachments/",
+        work_orders.WorkOrderAttachView.as_view(),
+        name="work_order_attach",
+    ),
+    path(
+        "work-orders/attachments/<int:pk>/",
+        work_orders.work_order_attachment,
+        name="work_order_attachment",
+    ),
+    path("<int:pk>/report-fault/", fault_report.FaultReportView.as_view(), name="report_fault"),
     # QR labels (the stable address /e/<site>/<tag>/ is in imaging_ops/urls.py).
     path("labels/", documents.ListLabelsView.as_view(), name="labels"),
     path("<int:pk>/labels/", documents.EquipmentLabelView.as_view(), name="labels_one"),

@@ -12,6 +12,7 @@ from equipment.api.procedures import ProcedureViewSet
 from equipment.api.records import ServiceRecordViewSet
 from equipment.api.registry import EquipmentViewSet, LocationViewSet
 from equipment.api.schedules import ScheduleViewSet
+from equipment.api.work_orders import WorkOrderViewSet
 from equipment.views.documents import equipment_by_tag
 from imaging_ops.audit.api import AuditEventViewSet
 from imaging_ops.audit.views import audit_export, audit_search
@@ -72,6 +73,7 @@ router.register("checks", CheckViewSet, basename="check")
 router.register("records", ServiceRecordViewSet, basename="record")
 router.register("procedures", ProcedureViewSet, basename="procedure")
 router.register("schedules", ScheduleViewSet, basename="schedule")
+router.register("work-orders", WorkOrderViewSet, basename="work-order")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 

@@ -1061,7 +1061,8 @@ def _write_schedules(ctx: Build, sites: dict, plans: list[Plan], state: dict) ->
         template = plan.template
         values = {
             "equipment_id": item["id"], "site_id": sites[plan.site].pk,
-            "procedure_id": plan.procedure["id"], "anchor": _anchor(template), "interval_months": template.get("interval_months", 0),
+            "procedure_id": plan.procedure["id"], "anchor": _anchor(template),
+            "interval_months": template.get("interval_months", 0),
             "interval_weeks": 0, "interval_days": 0, "preset": template.get("preset", ""),
             "weekday": template.get("weekday"), "starts_on": plan.start,
             "early_days": template.get("early_days", 0),

@@ -1,6 +1,6 @@
 """Models of equipment: the registry (rooms, equipment), status history, acceptance notes,
 procedures with their checks, schedules with their references and missed days, and the
-service records that satisfy them."""
+service records that satisfy them, and the work orders that repair them."""
 
 from equipment.models.acceptance import AcceptanceNote, AcceptanceNoteVersion, AcceptanceOutcome
 from equipment.models.procedures import (
@@ -25,8 +25,21 @@ from equipment.models.schedules import (
     Schedule,
 )
 from equipment.models.status import EquipmentStatus, EquipmentStatusChange, StatusChangeKind
+from equipment.models.work_orders import (
+    CLOSED_STATES,
+    OPEN_STATES,
+    LineKind,
+    WorkOrder,
+    WorkOrderAttachment,
+    WorkOrderCompletion,
+    WorkOrderLine,
+    WorkOrderPriority,
+    WorkOrderState,
+)
 
 __all__ = [
+    "CLOSED_STATES",
+    "OPEN_STATES",
     "AcceptanceNote",
     "AcceptanceNoteVersion",
     "AcceptanceOutcome",
@@ -36,6 +49,7 @@ __all__ = [
     "Equipment",
     "EquipmentStatus",
     "EquipmentStatusChange",
+    "LineKind",
     "Location",
     "MaintenanceStrategy",
     "Measurement",
@@ -51,4 +65,10 @@ __all__ = [
     "ServiceRecord",
     "ServiceRecordVersion",
     "StatusChangeKind",
+    "WorkOrder",
+    "WorkOrderAttachment",
+    "WorkOrderCompletion",
+    "WorkOrderLine",
+    "WorkOrderPriority",
+    "WorkOrderState",
 ]

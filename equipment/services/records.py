@@ -5,7 +5,9 @@ password next, both before anything is written; then one transaction saves the v
 measurements, instruments and attachments, the signature, and moves the schedule. A record
 counts towards its schedule once it is signed as performed, or, done by an outside performer,
 countersigned as reviewed; a void or an amendment recomputes the schedule from the latest
-record that still counts. Consequences (status changes, work orders) are never reversed here.
+record that still counts. A version that starts to count applies its action-level failures'
+behaviour (equipment.services.work_orders.apply_failure_behaviour); consequences (status
+changes, work orders) are never reversed here.
 """
 
 from datetime import datetime
@@ -13,6 +15,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 
+from equipment.limits import Outcome
 from equipment.models import (
     Equipment,
     Measurement,
@@ -26,6 +29,7 @@ from equipment.models import (
 from equipment.scheduling import timeline, timeliness
 from equipment.services.record_content import Draft, prepare
 from equipment.services.schedules import DERIVED_SAVED, move_clock, site_closures
+from equipment.services.work_orders import apply_failure_behaviour
 from imaging_ops.access.authority import roles_at
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
@@ -232,15 +236,19 @@ def _counts(record: ServiceRecord, version: ServiceRecordVersion) -> bool:
     return Meaning.PERFORMED in meanings
 
 
-def _settle(record: ServiceRecord, version: ServiceRecordVersion, *, now) -> None:
+def _settle(record: ServiceRecord, version: ServiceRecordVersion, *, now, actor) -> None:
     """Store the identity's derived columns from its current version; recompute the schedule
-    when what counts changed."""
+    when what counts changed. A version that starts to count (signed as performed, or an
+    outside performer's countersigned) applies its action-level failures' behaviour — out of
+    service, a work order — in this transaction; nothing here ever reverses it."""
     counted = record.counts
     record.performed_at, record.outcome = version.performed_at, version.outcome
     record.counts = _counts(record, version)
     record.save(update_fields=RECORD_DERIVED)
     if counted or record.counts:
         recompute_schedule(record.schedule, now=now)
+    if record.counts and not counted and version.outcome == Outcome.ACTION:
+        apply_failure_behaviour(record=record, version=version, actor=actor, now=now)
 
 
 def create_service_record(
@@ -298,7 +306,7 @@ def create_service_record(
         record.save(update_fields=["current_version"])
         if signature is not None:
             write_signature(version=version, signer=actor, now=now, **_writing(signature))
-        _settle(record, version, now=now)
+        _settle(record, version, now=now, actor=actor)
     return record
 
 
@@ -321,7 +329,12 @@ def sign_service_record(
     check_signature(version=version, signer=signer, now=now, **signature)
     with regulated_transaction(actor=signer):
         written = write_signature(version=version, signer=signer, now=now, **_writing(signature))
-        _settle(ServiceRecord.objects.select_for_update().get(pk=record.pk), version, now=now)
+        _settle(
+            ServiceRecord.objects.select_for_update().get(pk=record.pk),
+            version,
+            now=now,
+            actor=signer,
+        )
     record.refresh_from_db()
     return written
 
@@ -409,7 +422,7 @@ def amend_service_record(
         )
         if signature is not None:
             write_signature(version=version, signer=actor, now=now, **_writing(signature))
-        _settle(current, version, now=now)
+        _settle(current, version, now=now, actor=actor)
     record.refresh_from_db()
     return version
 
@@ -420,6 +433,6 @@ def void_service_record(*, actor, record: ServiceRecord, reason: str, now: datet
     with regulated_transaction(actor=actor):
         void_record(record=record, reason=reason, actor=actor, now=now)
         current = ServiceRecord.objects.select_for_update().get(pk=record.pk)
-        _settle(current, current.current_version, now=now)
+        _settle(current, current.current_version, now=now, actor=actor)
     record.refresh_from_db()
     return record

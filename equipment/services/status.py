@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from equipment.models import Equipment, EquipmentStatus, EquipmentStatusChange, StatusChangeKind
 from equipment.selectors.acceptance import acceptance_blockers, acceptance_date_on_entry
+from equipment.selectors.work_orders import stop_use_blockers, unverified_completion_blockers
 from equipment.services.grants import require_equipment_edit
 from imaging_ops.access.permissions import Action, can, require
 from imaging_ops.audit.trail import AuditAction, regulated_transaction
@@ -51,7 +52,7 @@ ACTION_FOR_STATUS = {
 }
 
 # What stands between equipment and clinical use: one function per record type that can block.
-GATE = (acceptance_blockers,)
+GATE = (acceptance_blockers, stop_use_blockers, unverified_completion_blockers)
 
 
 def return_to_service_blockers(equipment: Equipment) -> list[str]:

@@ -24,6 +24,7 @@ from equipment.services.status import statuses_offered
 from equipment.views.acceptance import acceptance_section
 from equipment.views.records import records_section
 from equipment.views.schedules import row_of
+from equipment.views.work_orders import work_orders_section
 from imaging_ops.access.authority import user_site_ids
 from imaging_ops.access.permissions import Action, require, sites_where
 from imaging_ops.access.scoping import scope
@@ -136,6 +137,7 @@ def equipment_page(user, equipment: Equipment, *, status_form=None, asked_status
         **schedules_section(user, equipment),
         **records_section(user, equipment),
         **page_history(user, equipment),
+        **work_orders_section(user, equipment),
     }
 
 

@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     REVIEW_RECORDS = "review_records", "Review records (never one's own)"
     AMEND_RECORDS = "amend_records", "Amend or void a record"
     MANAGE_WORK_ORDERS = "manage_work_orders", "Assign and verify work orders"
+    CANCEL_WORK_ORDERS = "cancel_work_orders", "Cancel a work order"
     MANAGE_PEOPLE = "manage_people", "Manage the site's people"
     APPROVE_LOGS = "approve_logs", "Approve regulatory logs"
     SEARCH_AUDIT = "search_audit", "Search the audit trail"
@@ -78,6 +79,7 @@ MATRIX: dict[str, dict[str, bool | Limited]] = {
     Action.REVIEW_RECORDS:      {T: NONE, P: FULL, R: RADIATION_RECORDS, M: FULL, I: NONE},
     Action.AMEND_RECORDS:       {T: OWN_BEFORE_REVIEW, P: FULL, R: RADIATION_RECORDS, M: FULL, I: NONE},
     Action.MANAGE_WORK_ORDERS:  {T: NONE, P: FULL, R: NONE, M: FULL, I: NONE},
+    Action.CANCEL_WORK_ORDERS:  {T: NONE, P: FULL, R: NONE, M: FULL, I: NONE},
     Action.MANAGE_PEOPLE:       {T: NONE, P: NONE, R: NONE, M: FULL, I: NONE},
     Action.APPROVE_LOGS:        {T: NONE, P: PHYSICS_LOGS, R: RADIOACTIVE_MATERIALS_LOGS, M: FULL, I: NONE},
     Action.SEARCH_AUDIT:        {T: NONE, P: FULL, R: FULL, M: FULL, I: FULL},

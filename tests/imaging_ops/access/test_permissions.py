@@ -43,6 +43,7 @@ EXPECTED = {
     Action.REVIEW_RECORDS:      (NO,   YES,  SOME, YES, NO),
     Action.AMEND_RECORDS:       (SOME, YES,  SOME, YES, NO),
     Action.MANAGE_WORK_ORDERS:  (NO,   YES,  NO,   YES, NO),
+    Action.CANCEL_WORK_ORDERS:  (NO,   YES,  NO,   YES, NO),
     Action.MANAGE_PEOPLE:       (NO,   NO,   NO,   YES, NO),
     Action.APPROVE_LOGS:        (NO,   SOME, SOME, YES, NO),
     Action.SEARCH_AUDIT:        (NO,   YES,  YES,  YES, YES),

@@ -1,0 +1,93 @@
+"""A repair on a phone: a technician at the machine reports a fault from the equipment page
+and takes it out of service in three steps; a physicist starts the work, completes it with
+their signature and verifies it; the gate then lets the machine back into service."""
+
+import pytest
+from playwright.sync_api import expect
+
+from equipment.models import EquipmentStatus, WorkOrder, WorkOrderState
+from tests import factories
+from tests.factories import PASSWORD
+
+
+@pytest.fixture
+def scanner(site_a, manager):
+    equipment = factories.EquipmentFactory(
+        site=site_a,
+        asset_tag="ALPHA-CT1",
+        name="CT scanner",
+        high_risk=True,
+        status=EquipmentStatus.IN_SERVICE,
+    )
+    factories.signed_acceptance(actor=manager, equipment=equipment)
+    return equipment
+
+
+def sign_out(page, live_server):
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/login/")
+
+
+@pytest.mark.needs_browser
+def test_a_fault_is_reported_repaired_and_verified_on_a_phone(
+    phone_page, live_server, sign_in, tech, physicist, scanner
+):
+    """
+    GIVEN a CT scanner in service and a technician at it with a phone
+    WHEN they open its page from the QR label, open "Report a fault", describe it, tick "Take it
+    out of service now" and send; then a physicist starts the work, completes it with their
+    signature and verifies it with their password
+    THEN the scanner is out of service with an open work order on its page, the work order ends
+    verified with both signatures, and the gate no longer names it
+    """
+    page = phone_page
+    sign_in(page, tech)
+    page.goto(f"{live_server.url}/e/{scanner.site.code}/{scanner.asset_tag}/")
+
+    # 1. open, 2. describe, 3. send.
+    page.get_by_text("Report a fault").click()
+    page.get_by_label("What is wrong?").fill("Table will not move; error E-442 on the console")
+    page.get_by_label("Take it out of service now").check()
+    page.get_by_role("button", name="Send the report").click()
+
+    expect(page.get_by_text("is out of service.")).to_be_visible()
+    expect(page.locator("#current-status")).to_have_text("Out of service")
+    work_order = WorkOrder.objects.get()
+    assert work_order.stop_use and work_order.reporter == tech
+    entry = page.locator(f"#open-work-order-{work_order.pk}")
+    expect(entry).to_contain_text("Holds it out of service")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    sign_out(page, live_server)
+    sign_in(page, physicist)
+    page.goto(f"{live_server.url}/equipment/{scanner.pk}/")
+    page.locator(f"#open-work-order-{work_order.pk}").get_by_role("link").click()
+    expect(page.locator("#work-order-state")).to_have_text("Reported")
+
+    page.get_by_role("button", name="Start work").click()
+    expect(page.locator("#work-order-state")).to_have_text("In progress")
+
+    complete = page.locator("#move-completed")
+    complete.locator("summary").click()
+    complete.get_by_label("What was done").fill("Replaced the couch drive belt")
+    complete.get_by_label("Root cause").fill("Worn belt")
+    complete.get_by_label("Username").fill(physicist.username)
+    complete.get_by_label("Password").fill(PASSWORD)
+    complete.get_by_label("I have read the electronic signature policy").check()
+    complete.get_by_role("button", name="Sign and complete").click()
+    expect(page.locator("#work-order-state")).to_have_text("Completed")
+
+    verify = page.locator("#move-verified")
+    verify.locator("summary").click()
+    verify.get_by_label("Password").fill(PASSWORD)
+    verify.get_by_role("button", name="Sign and verify").click()
+    expect(page.locator("#work-order-state")).to_have_text("Verified")
+    expect(page.locator("#completions")).to_contain_text("Corrective action verified")
+    expect(page.locator("#completions")).to_contain_text("Performed")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    work_order.refresh_from_db()
+    assert work_order.state == WorkOrderState.VERIFIED
+    from equipment.services.status import return_to_service_blockers
+
+    assert return_to_service_blockers(scanner) == []
