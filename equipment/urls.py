@@ -127,6 +127,9 @@ urlpatterns = [
     path("<int:pk>/record/", records.AdhocRecordView.as_view(), name="record_adhoc"),
     path("<int:pk>/trends/", records.EquipmentTrendsView.as_view(), name="equipment_trends"),
     path(
+        "schedules/<int:pk>/trends/", records.ScheduleTrendsView.as_view(), name="schedule_trends"
+    ),
+    path(
         "<int:pk>/record/evaluate/<int:check_id>/",
         records.AdhocEvaluateView.as_view(),
         name="record_adhoc_evaluate",

@@ -8,6 +8,7 @@ endpoint. Without JavaScript the results appear beside the values after the form
 """
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import F, Q
@@ -22,7 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from equipment.forms.records import RecordForm
 from equipment.limits import BandMode, Outcome
-from equipment.models import Check, Equipment, ProcedureKind, Schedule
+from equipment.models import Check, CheckKind, Equipment, ProcedureKind, Schedule
 from equipment.selectors.procedures import visible_procedures
 from equipment.selectors.records import recent_values
 from equipment.selectors.trends import Trend, trends
@@ -137,7 +138,8 @@ def result_of(check, raw, references: dict) -> Result | None:
 
 @dataclass(frozen=True)
 class Entry:
-    """One check on the form: its band, reference, last values, input, result and trend."""
+    """One check on the form: its band, reference, last values, input, result, and where its
+    trend loads from when the person opens it (empty for ad hoc work and non-numeric checks)."""
 
     row: CheckRow
     field: object
@@ -145,7 +147,7 @@ class Entry:
     recent: list
     result: Result | None
     evaluate_url: str
-    trend: Trend | None
+    trend_url: str
 
     @property
     def check(self):
@@ -256,9 +258,13 @@ class RecordFormView(ServiceFormView):
         subject = self.object
         references = subject.references()
         recent = subject.recent()
-        charted = {}
-        if subject.schedule is not None:
-            charted = {t.check.key: t for t in trends([subject.schedule], now=timezone.now())}
+        # Each trend loads when its disclosure is opened (ScheduleTrendsView): six charts with
+        # their tables were most of the form's weight, and at the machine nobody opens them all.
+        trend_base = (
+            reverse("equipment:schedule_trends", args=[subject.schedule.pk])
+            if subject.schedule is not None
+            else ""
+        )
         entries = []
         for check, bound in form.value_fields():
             typed = bound.value() if form.is_bound else None
@@ -270,7 +276,11 @@ class RecordFormView(ServiceFormView):
                     recent=recent.get(check.key, []),
                     result=result_of(check, typed, references),
                     evaluate_url=subject.evaluate_url(check),
-                    trend=charted.get(check.key),
+                    trend_url=(
+                        f"{trend_base}?{urlencode({'check': check.key})}"
+                        if trend_base and check.kind == CheckKind.NUMERIC
+                        else ""
+                    ),
                 )
             )
         return entries
@@ -354,6 +364,29 @@ def equipment_trends(equipment: Equipment) -> list[Trend]:
         "equipment__site", "procedure__current_version"
     )
     return [t for t in trends(schedules, now=timezone.now()) if t.measurements]
+
+
+class ScheduleTrendsView(LoginRequiredMixin, View):
+    """One schedule's trends (`check` narrows them to one check's): what the record form's
+    disclosures load when opened (htmx), or a page of their own without JavaScript. Outside
+    the person's sites: not found."""
+
+    def get(self, request, pk):
+        schedule = get_object_or_404(
+            scope(
+                Schedule.objects.select_related("equipment__site", "procedure__current_version"),
+                request.user,
+            ),
+            pk=pk,
+        )
+        shown = trends([schedule], now=timezone.now())
+        key = request.GET.get("check")
+        if key:
+            shown = [t for t in shown if t.check.key == key]
+        if request.headers.get("HX-Request") == "true":
+            return render(request, "equipment/schedule_trends.html", {"trends": shown})
+        context = {"equipment": schedule.equipment, "trends": [t for t in shown if t.measurements]}
+        return render(request, "equipment/trends_page.html", context)
 
 
 class EquipmentTrendsView(LoginRequiredMixin, View):

@@ -60,3 +60,10 @@ def test_a_technician_records_the_daily_ct_qc_on_a_phone(
     trends.locator("summary", has_text="Tube voltage").click()
     expect(trends.locator("details[open] svg.trend-chart")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # The next record's form offers each check's trend, loaded when opened.
+    page.get_by_role("link", name="Record CT-DAILY").click()
+    voltage_check = page.locator(f"#check-{ids['kvp']}")
+    voltage_check.locator("summary", has_text="Trend, last 90 days").click()
+    expect(voltage_check.locator("details[open] svg.trend-chart")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

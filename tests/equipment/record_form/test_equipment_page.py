@@ -166,3 +166,22 @@ def test_a_procedure_without_outside_performers_offers_no_such_fields(client, te
     client.force_login(tech)
     page = client.get(record_url(daily_qc)).content.decode()
     assert 'name="external_name"' not in page and 'name="valid_until"' not in page
+
+
+def test_the_record_forms_trends_load_when_opened(client, tech, person, site_b, daily_qc):
+    """The form carries no chart: each numeric check with earlier values has a disclosure that
+    loads its own trend (htmx), or opens it as a page without JavaScript; other sites: 404."""
+    client.force_login(tech)
+    assert client.post(record_url(daily_qc), form_data(daily_qc)).status_code == 302
+    form = client.get(record_url(daily_qc)).content.decode()
+    trends = f"/equipment/schedules/{daily_qc.pk}/trends/"
+    assert 'class="trend-chart' not in form
+    assert form.count(f'hx-get="{trends}?check=') == len(PASSING)
+    one = client.get(f"{trends}?check=ma", headers={"HX-Request": "true"}).content.decode()
+    assert one.count('class="trend-chart') == 1 and "<html" not in one
+    unknown = client.get(f"{trends}?check=nope", headers={"HX-Request": "true"})
+    assert "No numeric values" in unknown.content.decode()
+    own = client.get(f"{trends}?check=ma").content.decode()
+    assert "<html" in own and own.count('class="trend-chart') == 1
+    client.force_login(person("technician", site_b))
+    assert client.get(trends).status_code == 404

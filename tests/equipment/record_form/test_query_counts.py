@@ -1,5 +1,6 @@
-"""The record form and its as-you-type evaluation run the same queries for 10 schedules at the
-site or 500, and for a schedule with 5 past records or 500 (values and trends in one query)."""
+"""The record form, its as-you-type evaluation and the trends its disclosures load run the same
+queries for 10 schedules at the site or 500, and for a schedule with 5 past records or 500
+(values and trends in one query)."""
 
 import pytest
 from django.db import connection
@@ -29,7 +30,12 @@ def counts(client, schedule) -> tuple[int, int]:
     return (
         queries(client, "get", record_url(schedule)),
         queries(client, "post", evaluate_url(schedule, "ma"), {f"value_{ma}": "101"}),
+        queries(client, "get", trends_url(schedule)),
     )
+
+
+def trends_url(schedule, check="") -> str:
+    return f"/equipment/schedules/{schedule.pk}/trends/" + (f"?check={check}" if check else "")
 
 
 def test_the_form_and_evaluation_do_not_grow_with_the_sites_schedules(client, tech, daily_qc):
@@ -50,4 +56,6 @@ def test_the_form_and_evaluation_do_not_grow_with_past_records(client, tech, dai
     assert counts(client, daily_qc) == few
     page = client.get(record_url(daily_qc))
     ma = next(entry for entry in page.context["entries"] if entry.check.key == "ma")
-    assert len(ma.recent) == 5 and len(ma.trend.measurements) == 60
+    assert len(ma.recent) == 5 and ma.trend_url == trends_url(daily_qc, "ma")
+    loaded = client.get(ma.trend_url, headers={"HX-Request": "true"})
+    assert [len(t.measurements) for t in loaded.context["trends"]] == [60]
