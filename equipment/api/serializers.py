@@ -128,9 +128,30 @@ class StatusChangeRequestSerializer(serializers.Serializer):
     )
 
 
+class SatisfiedBySerializer(serializers.Serializer):
+    record = serializers.IntegerField()
+    procedure = serializers.CharField()
+    performed_at = serializers.DateTimeField()
+    because = serializers.CharField()
+
+
 class StatusChangeSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.display_name", read_only=True)
+    satisfied_by = SatisfiedBySerializer(
+        many=True,
+        read_only=True,
+        help_text="A return to service: the records that satisfied the gate, as they were then.",
+    )
 
     class Meta:
         model = EquipmentStatusChange
-        fields = ["id", "kind", "from_status", "to_status", "reason", "actor", "changed_at"]
+        fields = [
+            "id",
+            "kind",
+            "from_status",
+            "to_status",
+            "reason",
+            "actor",
+            "changed_at",
+            "satisfied_by",
+        ]
