@@ -142,5 +142,6 @@ def evidence(record: ServiceRecord, *, because: str) -> dict:
         "record": record.pk,
         "procedure": record.procedure.code,
         "performed_at": record.performed_at.isoformat(),
+        "performed": local_time_text(record.performed_at, record.equipment.site.zone),
         "because": because,
     }
