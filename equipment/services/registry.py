@@ -323,11 +323,12 @@ def update_equipment(
         changes["modalities"] = clean_modalities(changes["modalities"])
         equipment.modality = changes["modalities"][0] if changes["modalities"] else ""
     entered = frozenset(f for f, v in changes.items() if _differs(equipment, f, v))
+    located = equipment.location_id
     for field, value in changes.items():
         setattr(equipment, field, _cleaned(field, value))
     require_equipment_edit(actor, equipment.site_id, equipment.category)
     _validate_equipment(equipment, entered=entered)
-    if record_relocation and "location" not in entered:
+    if record_relocation and equipment.location_id in (located, None):
         raise ValidationError(
             {"record_relocation": "Choose the new location to record the move as a relocation."}
         )

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from equipment.models import Category, ProcedureKind, ReviewReason, ServiceRecord
 from equipment.selectors.review import review_queue
+from equipment.services.records import amend_service_record
 from equipment.services.review import review_records
 from imaging_ops.models import Meaning, Signature
 from imaging_ops.records.signatures import signature_states
@@ -17,7 +18,13 @@ from imaging_ops.vocabulary import Role
 from tests import factories
 from tests.equipment.conftest import NOW
 from tests.equipment.records.conftest import sign
-from tests.equipment.review_gate_support import external, procedure, review, signed
+from tests.equipment.review_gate_support import (
+    external,
+    level_values,
+    procedure,
+    review,
+    signed,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -137,9 +144,6 @@ def test_bulk_review_signs_all_or_nothing(tech, physicist, ct, qc):
 
 
 def test_an_amendment_needs_a_new_review(tech, physicist, ct, qc):
-    from equipment.services.records import amend_service_record
-    from tests.equipment.review_gate_support import level_values
-
     made = review(signed(tech, ct, qc, outcome="tolerance"), physicist)
     assert not made.awaiting_review
     amend_service_record(
