@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from equipment.models import EquipmentEvent, RequiringEvent
 from equipment.services.events import record_equipment_event
@@ -112,3 +114,43 @@ def test_the_edit_page_offers_the_relocation_option(client, manager, mammo, site
         "This move is a relocation" in client.get(f"/equipment/{mammo.pk}/edit/").content.decode()
     )
     assert "This move is a relocation" not in client.get("/equipment/new/").content.decode()
+
+
+def test_the_audit_trail_names_an_event_and_links_the_equipment_page(client, manager, mammo):
+    record_equipment_event(
+        mammo, kind=RequiringEvent.SOFTWARE_CHANGE, actor=manager, occurred_at=NOW, note="VB20"
+    )
+    client.force_login(manager)
+    page = client.get("/audit/", {"object_type": "equipment.equipmentevent"}).content.decode()
+    assert "Software change of ALPHA-MG1" in page
+    assert f'/equipment/{mammo.pk}/#events"' in page
+
+
+def test_the_equipment_page_runs_the_same_queries_for_1_and_20_events(
+    client, manager, physicist, mammo, site_a
+):
+    mee = mammography_evaluation(manager, site_a)
+    url = f"/equipment/{mammo.pk}/"
+
+    def queries() -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def event(hours: int) -> None:
+        record_equipment_event(
+            mammo,
+            kind=RequiringEvent.MAJOR_REPAIR,
+            actor=manager,
+            occurred_at=NOW - timedelta(hours=hours),
+        )
+        signed(physicist, mammo, mee, performed_at=NOW - timedelta(hours=hours - 1))
+
+    client.force_login(manager)
+    event(40)
+    one = queries()
+    for hours in range(39, 20, -1):
+        event(hours)
+    assert EquipmentEvent.objects.count() == 20
+    assert queries() == one
