@@ -3,7 +3,7 @@
 One indexed query (the partial index `record_review_queue`): records with `awaiting_review`
 at the sites where the person reviews records — every record where they review fully
 (physicist, manager), radiation records only where their grant is the RSO's — never a record
-they performed (recorded, or signed as performed). See docs/review.md.
+they performed (recorded, or signed as performed) or have reviewed already. See docs/review.md.
 """
 
 from django.contrib.contenttypes.models import ContentType
@@ -22,7 +22,7 @@ from imaging_ops.access.permissions import (
     grants,
 )
 from imaging_ops.access.scoping import scope
-from imaging_ops.models import Signature
+from imaging_ops.models import Meaning, Signature
 from imaging_ops.records.signatures import PERFORMING_MEANINGS
 
 # Instruments whose calibration vouches for what was measured with them.
@@ -52,13 +52,15 @@ def reviewable_sites(user) -> tuple[set[int], set[int]]:
     return full, radiation
 
 
-def performed_by(user):
-    """Records whose current version the person recorded or signed as performed."""
+def not_theirs_to_review(user):
+    """Records whose current version the person recorded or signed as performed (never
+    theirs to review), or has reviewed already (a person signs a version once per meaning:
+    a record put back in review by an instrument calibration goes to another reviewer)."""
     signed = Signature.objects.filter(
         content_type=ContentType.objects.get_for_model(ServiceRecordVersion),
         object_id=OuterRef("current_version_id"),
         signer=user,
-        meaning__in=sorted(PERFORMING_MEANINGS),
+        meaning__in=sorted(PERFORMING_MEANINGS | {Meaning.REVIEWED}),
     )
     return Q(current_version__created_by=user) | Q(Exists(signed))
 
@@ -84,7 +86,7 @@ def review_queue(user):
             Q(equipment__site_id__in=full)
             | (Q(equipment__site_id__in=radiation) & radiation_records())
         )
-    return queue_rows(waiting.exclude(performed_by(user)))
+    return queue_rows(waiting.exclude(not_theirs_to_review(user)))
 
 
 def records_to_review_after(calibration: ServiceRecord):

@@ -10,13 +10,14 @@ rules first and signs nothing unless all pass.
 
 from datetime import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from equipment.models import ServiceRecord
+from equipment.models import ServiceRecord, ServiceRecordVersion
 from equipment.services.records import settle_signed, sign_service_record
 from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.errors import Conflict
-from imaging_ops.models import Meaning
+from imaging_ops.models import Meaning, Signature
 from imaging_ops.records.signatures import (
     check_signature,
     check_signing_authority,
@@ -24,6 +25,7 @@ from imaging_ops.records.signatures import (
 )
 
 BULK_LIMIT = 200
+ALREADY_REVIEWED = "You have reviewed this version already; another reviewer reviews it again."
 
 
 def review_record(
@@ -77,7 +79,18 @@ def review_records(
     if len(records) > BULK_LIMIT:
         raise ValidationError({"records": f"Review at most {BULK_LIMIT} records at once."})
     refused = []
+    reviewed = set(
+        Signature.objects.filter(
+            content_type=ContentType.objects.get_for_model(ServiceRecordVersion),
+            object_id__in=[r.current_version_id for r in records],
+            signer=reviewer,
+            meaning=Meaning.REVIEWED,
+        ).values_list("object_id", flat=True)
+    )
     for record in records:
+        if record.current_version_id in reviewed:
+            refused.append(f"{_label(record)}: {ALREADY_REVIEWED}")
+            continue
         try:
             check_signing_authority(
                 version=record.current_version, signer=reviewer, meaning=Meaning.REVIEWED, now=now

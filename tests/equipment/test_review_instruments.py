@@ -5,11 +5,14 @@ page and put in the review queue, a record reviewed before included."""
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from equipment.models import Category, ProcedureKind, ReviewReason
 from equipment.selectors.review import records_to_review_after, review_queue
+from equipment.services.review import review_records
 from tests import factories
 from tests.equipment.conftest import NOW
+from tests.equipment.records.conftest import sign
 from tests.equipment.review_gate_support import procedure, review, signed
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +77,13 @@ def test_records_since_the_last_good_calibration_go_to_review(
     assert before.pk not in waiting and without.pk not in waiting
     assert waiting[reviewed.pk].review_reasons == [ReviewReason.TOLERANCE, ReviewReason.INSTRUMENT]
     assert waiting[since[0].pk].suspect_since_id == found.pk
+    # The physicist reviewed that one before: it waits for another reviewer.
+    assert reviewed.pk not in {r.pk for r in review_queue(physicist)}
+    with pytest.raises(ValidationError) as refused:
+        review_records(
+            records=[waiting[reviewed.pk]], reviewer=physicist, now=later, **sign(username="phil")
+        )
+    assert "another reviewer reviews it again" in refused.value.message_dict["records"][1]
     # A review after the calibration clears it again: the manager has not reviewed it yet.
     assert not review(waiting[reviewed.pk], manager, now=later).awaiting_review
 
