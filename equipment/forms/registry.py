@@ -45,7 +45,7 @@ class EquipmentForm(ScopedFormMixin, forms.Form):
     )
     record_relocation = forms.BooleanField(
         required=False,
-        label="This move is a relocation",
+        label="The unit was relocated",
         help_text="Leave it unticked when a portable unit is wheeled to another room. Ticked, "
         "the move is recorded as a relocation, and the procedures required after a relocation "
         "(electrical safety, a mammography evaluation) are due before the next return to "

@@ -111,9 +111,9 @@ def test_people_who_may_not_record_events_get_403(client, inspector, mammo):
 def test_the_edit_page_offers_the_relocation_option(client, manager, mammo, site_a):
     client.force_login(manager)
     assert (
-        "This move is a relocation" in client.get(f"/equipment/{mammo.pk}/edit/").content.decode()
+        "The unit was relocated" in client.get(f"/equipment/{mammo.pk}/edit/").content.decode()
     )
-    assert "This move is a relocation" not in client.get("/equipment/new/").content.decode()
+    assert "The unit was relocated" not in client.get("/equipment/new/").content.decode()
 
 
 def test_the_audit_trail_names_an_event_and_links_the_equipment_page(client, manager, mammo):
