@@ -48,6 +48,14 @@ class EquipmentSerializer(serializers.ModelSerializer):
         help_text="On create, managers only: the equipment is already in clinical use.",
     )
     adoption_reason = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    record_relocation = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="On update, with a new location: the move is a relocation (recorded as an "
+        "event; the procedures required after a relocation are due before service). A new "
+        "location alone is a location edit.",
+    )
     current_activity_bq = serializers.SerializerMethodField(
         help_text="Sealed sources: today's activity at the site in becquerel, by decay from the "
         "reference activity (6 significant figures); null for other equipment."
@@ -75,6 +83,7 @@ class EquipmentSerializer(serializers.ModelSerializer):
             "updated_at",
             "adopt_in_service",
             "adoption_reason",
+            "record_relocation",
         ]
         # Uniqueness and the location's site are checked by the service, with field errors.
         validators = []
@@ -126,6 +135,13 @@ class StatusChangeRequestSerializer(serializers.Serializer):
         help_text="Required (true) to take high-risk equipment out of service: the caller "
         "understands it will be unavailable for patients.",
     )
+
+
+class GateRefusalSerializer(serializers.Serializer):
+    """A return to service the gate refuses: 409."""
+
+    detail = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="Every reason.")
 
 
 class SatisfiedBySerializer(serializers.Serializer):

@@ -110,9 +110,7 @@ def test_people_who_may_not_record_events_get_403(client, inspector, mammo):
 
 def test_the_edit_page_offers_the_relocation_option(client, manager, mammo, site_a):
     client.force_login(manager)
-    assert (
-        "The unit was relocated" in client.get(f"/equipment/{mammo.pk}/edit/").content.decode()
-    )
+    assert "The unit was relocated" in client.get(f"/equipment/{mammo.pk}/edit/").content.decode()
     assert "The unit was relocated" not in client.get("/equipment/new/").content.decode()
 
 
@@ -154,3 +152,17 @@ def test_the_equipment_page_runs_the_same_queries_for_1_and_20_events(
         event(hours)
     assert EquipmentEvent.objects.count() == 20
     assert queries() == one
+
+
+def test_the_api_records_a_relocation_when_asked(api, manager, mammo, site_a):
+    room = factories.LocationFactory(site=site_a, room="Mammo 4")
+    api.force_authenticate(manager)
+    url = f"/api/v1/equipment/{mammo.pk}/"
+    moved = api.patch(url, {"location": room.pk}, format="json")
+    assert moved.status_code == 200 and not EquipmentEvent.objects.exists()
+    other = factories.LocationFactory(site=site_a, room="Mammo 5")
+    moved = api.patch(url, {"location": other.pk, "record_relocation": True}, format="json")
+    assert moved.status_code == 200
+    assert EquipmentEvent.objects.get().kind == RequiringEvent.RELOCATION
+    refused = api.patch(url, {"record_relocation": True}, format="json")
+    assert refused.status_code == 400 and list(refused.json()) == ["record_relocation"]
