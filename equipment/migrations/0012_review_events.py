@@ -6,10 +6,44 @@ from django.db import migrations, models
 
 import imaging_ops.text
 
+REVIEW_MEANINGS = ["reviewed", "approved"]
+
+
+def queue_waiting_records(apps, schema_editor):
+    """Records signed before the review queue existed that wait for a review now: outside
+    performers' records not countersigned, and signed tolerance-level records not reviewed.
+    (Trainees' records are recognised from their signing on.)"""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Signature = apps.get_model("imaging_ops", "Signature")
+    ServiceRecord = apps.get_model("equipment", "ServiceRecord")
+    version_type = ContentType.objects.filter(
+        app_label="equipment", model="servicerecordversion"
+    ).first()
+    if version_type is None:
+        return
+    signatures = Signature.objects.filter(content_type=version_type)
+    reviewed = signatures.filter(meaning__in=REVIEW_MEANINGS).values("object_id")
+    performed = signatures.filter(meaning="performed").values("object_id")
+    open_records = ServiceRecord.objects.filter(voided_at__isnull=True).exclude(
+        current_version_id__in=reviewed
+    )
+    outside = open_records.exclude(current_version__external_name="")
+    outside.filter(outcome="tolerance").update(
+        review_reasons=["tolerance", "external"], awaiting_review=True
+    )
+    outside.exclude(outcome="tolerance").update(review_reasons=["external"], awaiting_review=True)
+    open_records.filter(
+        current_version__external_name="",
+        outcome="tolerance",
+        current_version_id__in=performed,
+    ).update(review_reasons=["tolerance"], awaiting_review=True)
+
 
 class Migration(migrations.Migration):
     dependencies = [
         ("equipment", "0011_catalog_fields"),
+        ("imaging_ops", "0002_audit_trail"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -106,4 +140,5 @@ class Migration(migrations.Migration):
             model_name="equipmentevent",
             index=models.Index(fields=["equipment", "-occurred_at"], name="event_history"),
         ),
+        migrations.RunPython(queue_waiting_records, migrations.RunPython.noop),
     ]

@@ -3,6 +3,7 @@ wait for a reviewer; physicists and managers review every record of their sites,
 radiation records only, nobody their own; a review (single or bulk) is the "reviewed"
 signature and leaves the performer's signature valid."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
@@ -158,3 +159,33 @@ def test_an_amendment_needs_a_new_review(tech, physicist, ct, qc):
     made.refresh_from_db()
     # The amendment is the physicist's own version now: someone else reviews it.
     assert made.awaiting_review and queued(physicist) == []
+
+
+def test_the_migration_queues_records_signed_before_the_queue(tech, physicist, ct, qc):
+    """
+    GIVEN records signed before the review columns existed (all columns still empty)
+    WHEN the migration's backfill runs
+    THEN outside records not countersigned and unreviewed tolerance records wait for review,
+    and reviewed or passing ones do not
+    """
+    from django.apps import apps
+
+    migration = importlib.import_module("equipment.migrations.0012_review_events")
+    tolerance = signed(tech, ct, qc, outcome="tolerance")
+    outside = external(tech, ct, qc, outcome="tolerance", performed_at=NOW - timedelta(hours=1))
+    reviewed = review(
+        signed(tech, ct, qc, outcome="tolerance", performed_at=NOW - timedelta(hours=2)), physicist
+    )
+    passing = signed(tech, ct, qc, performed_at=NOW - timedelta(hours=3))
+    ServiceRecord.objects.update(review_reasons=[], awaiting_review=False)
+
+    migration.queue_waiting_records(apps, None)
+
+    waiting = dict(
+        ServiceRecord.objects.filter(awaiting_review=True).values_list("pk", "review_reasons")
+    )
+    assert waiting == {
+        tolerance.pk: [ReviewReason.TOLERANCE],
+        outside.pk: [ReviewReason.TOLERANCE, ReviewReason.EXTERNAL],
+    }
+    assert reviewed.pk not in waiting and passing.pk not in waiting
