@@ -410,7 +410,9 @@ class RecordDetailView(LoginRequiredMixin, View):
                 "review_reasons": [
                     ReviewReason(r).label for r in record.review_reasons if r in ReviewReason.values
                 ],
-                "suspect_rows": [row_of(r) for r in records_to_review_after(record)],
+                "suspect_rows": [
+                    row_of(r) for r in scope(records_to_review_after(record), request.user)
+                ],
                 **record_actions(request.user, record),
             },
         )

@@ -112,6 +112,33 @@ def test_the_rso_reviews_radiation_records_only(tech, rso, ct, qc, leak, source)
     assert leak_record.counts
 
 
+def test_the_rso_reviews_calibrations_of_radiation_instruments(tech, rso, site_a):
+    calibrator = factories.EquipmentFactory(
+        site=site_a, category=Category.RADIATION_INSTRUMENT, modalities=["NM"]
+    )
+    qa = factories.EquipmentFactory(site=site_a, category=Category.QA_INSTRUMENT, modalities=[])
+    radiation = procedure(
+        rso,
+        site_a,
+        "DC-CAL",
+        kind=ProcedureKind.CALIBRATION,
+        categories=[Category.RADIATION_INSTRUMENT],
+        external_allowed=True,
+    )
+    other = procedure(
+        factories.MembershipFactory(site=site_a, role=Role.MANAGER).user,
+        site_a,
+        "QA-CAL",
+        kind=ProcedureKind.CALIBRATION,
+        categories=[Category.QA_INSTRUMENT],
+        external_allowed=True,
+    )
+    soon = NOW + timedelta(days=100)
+    mine = external(tech, calibrator, radiation, valid_until=soon)
+    external(tech, qa, other, valid_until=soon, performed_at=NOW - timedelta(hours=1))
+    assert queued(rso) == [mine.pk]
+
+
 def test_technicians_and_other_sites_see_no_queue(tech, site_b, person, ct, qc):
     signed(tech, ct, qc, outcome="tolerance")
     elsewhere = person(Role.PHYSICIST, site_b, username="beta-phil")
