@@ -14,6 +14,7 @@ from equipment.models import (
     AcceptanceNoteVersion,
     Check,
     Equipment,
+    EquipmentEvent,
     EquipmentStatusChange,
     Location,
     Measurement,
@@ -175,6 +176,14 @@ def register_audit_names() -> None:
         related=("equipment",),
         name=_status_change_name,
         link=_status_change_link,
+    )
+    register(
+        EquipmentEvent,
+        related=("equipment",),
+        name=lambda e: f"{e.get_kind_display()} of {e.equipment.asset_tag}",
+        link=lambda e, event, viewer: _equipment_page(
+            e.equipment_id, e.equipment.site_id, viewer, "#events"
+        ),
     )
     register(
         AcceptanceNote,

@@ -3,6 +3,7 @@ from django.urls import path
 from equipment.views import (
     acceptance,
     documents,
+    events,
     fault_report,
     last_done,
     missed,
@@ -12,6 +13,7 @@ from equipment.views import (
     record_pages,
     records,
     registry,
+    review,
     schedule_pages,
     schedules,
     status,
@@ -27,6 +29,7 @@ urlpatterns = [
     path("<int:pk>/", registry.EquipmentDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", registry.EquipmentFormView.as_view(), name="edit"),
     path("<int:pk>/status/", status.EquipmentStatusView.as_view(), name="status"),
+    path("<int:pk>/events/new/", events.EquipmentEventView.as_view(), name="event_create"),
     # Rooms.
     path("locations/", registry.LocationListView.as_view(), name="locations"),
     path("locations/new/", registry.LocationFormView.as_view(), name="location_create"),
@@ -117,6 +120,9 @@ urlpatterns = [
         record_pages.record_attachment,
         name="record_attachment",
     ),
+    # The review queue: records waiting for a reviewer, reviewed one at a time or together.
+    path("review/", review.ReviewQueueView.as_view(), name="review_queue"),
+    path("review/export/", review.review_queue_export, name="review_export"),
     # Service records: the record form, and each value's result as it is typed.
     path("schedules/<int:pk>/record/", records.RecordFormView.as_view(), name="record_new"),
     path(

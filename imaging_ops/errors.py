@@ -10,6 +10,16 @@ class Conflict(Exception):
     """The object is in a state that forbids the change (a signed or locked record)."""
 
 
+class Blocked(ValidationError):
+    """A change refused for what stands in its way (the return-to-service gate), every reason a
+    sentence: on pages the field's errors, in the API 409 with the `reasons` as a list."""
+
+    def __init__(self, field: str, reasons: list[str], detail: str):
+        super().__init__({field: reasons})
+        self.reasons = list(reasons)
+        self.detail = detail
+
+
 class FieldErrors:
     """The field errors of several checks, raised together, so a person corrects every field
     in one go: `with errors.collect(): check(...)` keeps what the check raises; `add()` adds a

@@ -11,6 +11,7 @@ from equipment.api.checks import CheckViewSet
 from equipment.api.procedures import ProcedureViewSet
 from equipment.api.records import ServiceRecordViewSet
 from equipment.api.registry import EquipmentViewSet, LocationViewSet
+from equipment.api.review import ReviewQueueViewSet
 from equipment.api.schedules import ScheduleViewSet
 from equipment.api.work_orders import WorkOrderViewSet
 from equipment.views.documents import equipment_by_tag
@@ -71,6 +72,7 @@ router.register("equipment", EquipmentViewSet, basename="equipment")
 router.register("acceptance-notes", AcceptanceNoteViewSet, basename="acceptance-note")
 router.register("checks", CheckViewSet, basename="check")
 router.register("records", ServiceRecordViewSet, basename="record")
+router.register("review-queue", ReviewQueueViewSet, basename="review-queue")
 router.register("procedures", ProcedureViewSet, basename="procedure")
 router.register("schedules", ScheduleViewSet, basename="schedule")
 router.register("work-orders", WorkOrderViewSet, basename="work-order")

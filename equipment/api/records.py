@@ -9,12 +9,14 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from equipment.api.review import ReviewRequestSerializer, signature_arguments
 from equipment.filters import ServiceRecordFilter
 from equipment.limits import Outcome
 from equipment.models import Equipment, Procedure, Schedule, ServiceRecord
 from equipment.scheduling import Timeliness
 from equipment.selectors.records import service_records, with_contents
 from equipment.services import records as services
+from equipment.services.review import review_record
 from imaging_ops.access.scoping import ScopedRelatedField
 from imaging_ops.api.base import ScopedViewSetMixin
 from imaging_ops.api.pagination import CursorPagination
@@ -368,6 +370,23 @@ class ServiceRecordViewSet(
             acknowledge_policy=data["acknowledge_policy"],
             version_number=data.get("version"),
             now=timezone.now(),
+        )
+        return self._read(record, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReviewRequestSerializer, responses={201: ServiceRecordSerializer})
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """Review the current version: a signature meaning Reviewed (never your own record)."""
+        record = self.get_object()
+        payload = ReviewRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        review_record(
+            record=record,
+            reviewer=request.user,
+            version_number=data.get("version"),
+            now=timezone.now(),
+            **signature_arguments(data),
         )
         return self._read(record, status.HTTP_201_CREATED)
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from equipment.api.csv_schema import IMPORT_REPORT, IMPORT_REQUEST, CSVRenderer
 from equipment.api.serializers import (
     EquipmentSerializer,
+    GateRefusalSerializer,
     LocationSerializer,
     StatusChangeRequestSerializer,
     StatusChangeSerializer,
@@ -54,9 +55,9 @@ class EquipmentViewSet(ScopedViewSet):
     filterset_class = EquipmentFilter
 
     def perform_create(self, serializer):
-        serializer.instance = services.create_equipment(
-            actor=self.request.user, **serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        data.pop("record_relocation", None)  # a new machine has not moved
+        serializer.instance = services.create_equipment(actor=self.request.user, **data)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
@@ -67,11 +68,15 @@ class EquipmentViewSet(ScopedViewSet):
             actor=self.request.user, equipment=serializer.instance, **data
         )
 
-    @extend_schema(request=StatusChangeRequestSerializer, responses={201: StatusChangeSerializer})
+    @extend_schema(
+        request=StatusChangeRequestSerializer,
+        responses={201: StatusChangeSerializer, 409: GateRefusalSerializer},
+    )
     @action(detail=True, methods=["post"], url_path="status")
     def change_status(self, request, pk=None):
         """Change the equipment's status along the transition table, with a reason; high-risk
-        equipment goes out of service only with `confirm_high_risk: true`."""
+        equipment goes out of service only with `confirm_high_risk: true`. A return to service
+        the gate refuses answers 409 with every reason in `reasons`."""
         equipment = self.get_object()
         payload = StatusChangeRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -48,6 +48,14 @@ class EquipmentSerializer(serializers.ModelSerializer):
         help_text="On create, managers only: the equipment is already in clinical use.",
     )
     adoption_reason = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    record_relocation = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="On update, with a new location: the move is a relocation (recorded as an "
+        "event; the procedures required after a relocation are due before service). A new "
+        "location alone is a location edit.",
+    )
     current_activity_bq = serializers.SerializerMethodField(
         help_text="Sealed sources: today's activity at the site in becquerel, by decay from the "
         "reference activity (6 significant figures); null for other equipment."
@@ -75,6 +83,7 @@ class EquipmentSerializer(serializers.ModelSerializer):
             "updated_at",
             "adopt_in_service",
             "adoption_reason",
+            "record_relocation",
         ]
         # Uniqueness and the location's site are checked by the service, with field errors.
         validators = []
@@ -128,9 +137,37 @@ class StatusChangeRequestSerializer(serializers.Serializer):
     )
 
 
+class GateRefusalSerializer(serializers.Serializer):
+    """A return to service the gate refuses: 409."""
+
+    detail = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="Every reason.")
+
+
+class SatisfiedBySerializer(serializers.Serializer):
+    record = serializers.IntegerField()
+    procedure = serializers.CharField()
+    performed_at = serializers.DateTimeField()
+    because = serializers.CharField()
+
+
 class StatusChangeSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.display_name", read_only=True)
+    satisfied_by = SatisfiedBySerializer(
+        many=True,
+        read_only=True,
+        help_text="A return to service: the records that satisfied the gate, as they were then.",
+    )
 
     class Meta:
         model = EquipmentStatusChange
-        fields = ["id", "kind", "from_status", "to_status", "reason", "actor", "changed_at"]
+        fields = [
+            "id",
+            "kind",
+            "from_status",
+            "to_status",
+            "reason",
+            "actor",
+            "changed_at",
+            "satisfied_by",
+        ]

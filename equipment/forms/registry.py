@@ -43,6 +43,14 @@ class EquipmentForm(ScopedFormMixin, forms.Form):
     location = forms.ModelChoiceField(
         queryset=Location.objects.select_related("site"), required=False
     )
+    record_relocation = forms.BooleanField(
+        required=False,
+        label="The unit was relocated",
+        help_text="Leave it unticked when a portable unit is wheeled to another room. Ticked, "
+        "the move is recorded as a relocation, and the procedures required after a relocation "
+        "(electrical safety, a mammography evaluation) are due before the next return to "
+        "service.",
+    )
     manufacturer = forms.CharField(max_length=200, required=False)
     model = forms.CharField(max_length=200, required=False)
     serial_number = forms.CharField(max_length=100, required=False)
@@ -119,6 +127,7 @@ class EquipmentForm(ScopedFormMixin, forms.Form):
                 "primary_modality",
                 "other_modalities",
                 "location",
+                "record_relocation",
                 "manufacturer",
                 "model",
                 "serial_number",
@@ -162,7 +171,9 @@ class EquipmentForm(ScopedFormMixin, forms.Form):
             self.fields["site"].initial = equipment.site_id
             del self.fields["adopt_in_service"]
             del self.fields["adoption_reason"]
-        elif not any(
+        else:
+            del self.fields["record_relocation"]
+        if equipment is None and not any(
             can(self.user, Action.ADOPT_IN_SERVICE, site) for site in self.fields["site"].queryset
         ):
             del self.fields["adopt_in_service"]
@@ -230,6 +241,8 @@ class EquipmentForm(ScopedFormMixin, forms.Form):
         data = self.cleaned_data
         keys = ("asset_tag", "name", "category", "location", "modalities", *DETAIL_FIELDS)
         fields = {key: data[key] for key in keys if not parsed_only or key in data}
+        if self.equipment is not None:
+            fields["record_relocation"] = data.get("record_relocation", False)
         if self.equipment is None:
             if not parsed_only or "site" in data:
                 fields["site"] = data["site"]

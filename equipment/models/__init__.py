@@ -3,6 +3,7 @@ procedures with their checks, schedules with their references and missed days, a
 service records that satisfy them, and the work orders that repair them."""
 
 from equipment.models.acceptance import AcceptanceNote, AcceptanceNoteVersion, AcceptanceOutcome
+from equipment.models.events import EquipmentEvent
 from equipment.models.procedures import (
     Check,
     CheckKind,
@@ -14,6 +15,7 @@ from equipment.models.procedures import (
 from equipment.models.records import (
     Measurement,
     RecordAttachment,
+    ReviewReason,
     ServiceRecord,
     ServiceRecordVersion,
 )
@@ -47,6 +49,7 @@ __all__ = [
     "Check",
     "CheckKind",
     "Equipment",
+    "EquipmentEvent",
     "EquipmentStatus",
     "EquipmentStatusChange",
     "LineKind",
@@ -61,6 +64,7 @@ __all__ = [
     "Reference",
     "ReferenceChange",
     "RequiringEvent",
+    "ReviewReason",
     "Schedule",
     "ServiceRecord",
     "ServiceRecordVersion",

@@ -38,6 +38,9 @@ class RequiringEvent(models.TextChoices):
     RELOCATION = "relocation", "Relocation"
     MAJOR_REPAIR = "major_repair", "Major repair"
     SOFTWARE_CHANGE = "software_change", "Software change"
+    # A repair that opened the enclosure (IEC 62353 retests after it), recorded beside a major
+    # repair or alone: a board swap is not a major repair, yet it breaches the insulation.
+    ENCLOSURE_OPENED = "enclosure_opened", "Repair that opened the enclosure"
 
 
 class CheckKind(models.TextChoices):

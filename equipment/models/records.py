@@ -30,6 +30,15 @@ from imaging_ops.text import no_bidi_controls
 OUTCOME_ORDER = (Outcome.PASS, Outcome.TOLERANCE, Outcome.ACTION)
 
 
+class ReviewReason(models.TextChoices):
+    """Why a signed record waits for a reviewer (docs/review.md)."""
+
+    TOLERANCE = "tolerance", "A value at tolerance level"
+    TRAINEE = "trainee", "Performed by a trainee"
+    EXTERNAL = "external", "Performed outside (countersignature)"
+    INSTRUMENT = "instrument", "Made with an instrument later found out of tolerance"
+
+
 def worst(outcomes) -> str:
     """The worst of the outcomes (pass when there are none): a record's outcome."""
     return max(outcomes, key=OUTCOME_ORDER.index, default=Outcome.PASS)
@@ -38,7 +47,9 @@ def worst(outcomes) -> str:
 class ServiceRecord(VersionedRecord):
     """One performance of a procedure on one piece of equipment, on a schedule or ad hoc."""
 
-    audit_exempt_fields = frozenset({"performed_at", "outcome", "counts"})
+    audit_exempt_fields = frozenset(
+        {"performed_at", "outcome", "counts", "review_reasons", "awaiting_review", "suspect_since"}
+    )
     scope_path = "equipment__site"
 
     equipment = models.ForeignKey(
@@ -70,6 +81,20 @@ class ServiceRecord(VersionedRecord):
         editable=False,
         help_text="Signed (and countersigned when done outside) and not voided.",
     )
+    # The review queue (equipment.services.review): why the record needs a reviewer, and
+    # whether it still waits for one — moved by the record services in the transaction that
+    # signs, reviews, amends or voids it, so the queue is one indexed query.
+    review_reasons = models.JSONField(default=list, blank=True, editable=False)
+    awaiting_review = models.BooleanField(default=False, editable=False)
+    suspect_since = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="suspect_records",
+        help_text="The instrument calibration found out of tolerance that put it in review.",
+    )
 
     class Meta:
         ordering = ["-performed_at", "-pk"]
@@ -78,6 +103,12 @@ class ServiceRecord(VersionedRecord):
             models.Index(fields=["schedule", "counts", "-performed_at"], name="record_schedule"),
             # The records lists, newest first across a site's machines.
             models.Index(fields=["-performed_at", "-id"], name="record_time"),
+            # The review queue: only the records still waiting, newest first.
+            models.Index(
+                fields=["-performed_at", "-id"],
+                condition=models.Q(awaiting_review=True),
+                name="record_review_queue",
+            ),
         ]
 
     def __str__(self) -> str:

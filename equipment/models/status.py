@@ -37,6 +37,9 @@ class EquipmentStatusChange(RegulatedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="status_changes"
     )
     changed_at = models.DateTimeField()
+    # A return to service names the records that satisfied the gate, as they were then: each
+    # {"record": id, "procedure": code, "performed_at": ISO time, "because": why it was needed}.
+    satisfied_by = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-changed_at", "-pk"]

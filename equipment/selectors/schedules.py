@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Case, CharField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from equipment.limits import BandMode
 from equipment.models import Check, CheckKind, Procedure, Reference, ReferenceChange, Schedule
 from equipment.scheduling import ScheduleStatus, Timeline, status
 from imaging_ops.access.scoping import scope
+from imaging_ops.sites.local_time import local_time_text
 
 
 def timeline_of(schedule: Schedule) -> Timeline:
@@ -152,4 +154,21 @@ def procedures_applying_to(equipment) -> list:
             not procedure.current_version.categories
             or equipment.category in procedure.current_version.categories
         )
+    ]
+
+
+def hard_limit_blockers(equipment, *, now: datetime | None = None) -> list[str]:
+    """The status gate's sentences for the machine's schedules past their hard limit, paused
+    ones too: pausing stops reminders, not the regulatory clock. One query."""
+    now = now or timezone.now()
+    past = (
+        Schedule.objects.filter(equipment=equipment, hard_limit_at__lte=now)
+        .select_related("procedure__current_version", "equipment__site")
+        .order_by("hard_limit_at", "pk")
+    )
+    return [
+        f"{s.procedure.code} ({s.procedure.current_version.name}) is past its hard limit since "
+        f"{local_time_text(s.hard_limit_at, s.equipment.site.zone)}: record it, signed, before "
+        "service."
+        for s in past
     ]

@@ -28,6 +28,7 @@ from equipment.models import (
 )
 from equipment.scheduling import timeline, timeliness
 from equipment.services.record_content import Draft, prepare
+from equipment.services.review_state import REVIEW_DERIVED, flag_instrument_records, settle_review
 from equipment.services.schedules import DERIVED_SAVED, move_clock, site_closures
 from equipment.services.work_orders import apply_failure_behaviour
 from imaging_ops.access.authority import roles_at
@@ -39,7 +40,7 @@ from imaging_ops.records.signatures import check_signature, write_signature
 from imaging_ops.records.versioning import REVIEW_MEANINGS, require_amend, void_record
 from imaging_ops.vocabulary import Role
 
-RECORD_DERIVED = ["performed_at", "outcome", "counts"]
+RECORD_DERIVED = ["performed_at", "outcome", "counts", *REVIEW_DERIVED]
 
 
 def _subject(*, schedule, equipment, procedure) -> tuple[Equipment, Schedule | None, Procedure]:
@@ -237,18 +238,22 @@ def _counts(record: ServiceRecord, version: ServiceRecordVersion) -> bool:
 
 
 def _settle(record: ServiceRecord, version: ServiceRecordVersion, *, now, actor) -> None:
-    """Store the identity's derived columns from its current version; recompute the schedule
-    when what counts changed. A version that starts to count (signed as performed, or an
-    outside performer's countersigned) applies its action-level failures' behaviour — out of
-    service, a work order — in this transaction; nothing here ever reverses it."""
+    """Store the identity's derived columns from its current version (whether it counts,
+    whether it waits for review); recompute the schedule when what counts changed. A version
+    that starts to count (signed as performed, or an outside performer's countersigned)
+    applies its action-level failures' behaviour — out of service, a work order — in this
+    transaction; nothing here ever reverses it. An instrument calibration found out of
+    tolerance puts the instrument's records in review."""
     counted = record.counts
     record.performed_at, record.outcome = version.performed_at, version.outcome
     record.counts = _counts(record, version)
+    settle_review(record, version)
     record.save(update_fields=RECORD_DERIVED)
     if counted or record.counts:
         recompute_schedule(record.schedule, now=now)
     if record.counts and not counted and version.outcome == Outcome.ACTION:
         apply_failure_behaviour(record=record, version=version, actor=actor, now=now)
+    flag_instrument_records(record)
 
 
 def create_service_record(
@@ -329,14 +334,17 @@ def sign_service_record(
     check_signature(version=version, signer=signer, now=now, **signature)
     with regulated_transaction(actor=signer):
         written = write_signature(version=version, signer=signer, now=now, **_writing(signature))
-        _settle(
-            ServiceRecord.objects.select_for_update().get(pk=record.pk),
-            version,
-            now=now,
-            actor=signer,
-        )
+        settle_signed(record, now=now, actor=signer)
     record.refresh_from_db()
     return written
+
+
+def settle_signed(record: ServiceRecord, *, now: datetime, actor) -> None:
+    """After a signature on the current version, inside the caller's transaction: the record's
+    derived columns (counts, review) from it, the row locked, the schedule moved, and the
+    consequences of a version that starts to count."""
+    current = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+    _settle(current, current.current_version, now=now, actor=actor)
 
 
 def amend_service_record(

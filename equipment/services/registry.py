@@ -12,8 +12,10 @@ from equipment.models import (
     Equipment,
     EquipmentStatus,
     Location,
+    RequiringEvent,
     StatusChangeKind,
 )
+from equipment.services.events import record_equipment_event
 from equipment.services.facts import (
     date_errors,
     maintenance_errors,
@@ -302,8 +304,15 @@ def _differs(equipment: Equipment, field: str, value) -> bool:
     return parsed != getattr(equipment, field)
 
 
-def update_equipment(*, actor, equipment: Equipment, **changes) -> Equipment:
-    """Edit the facts about a machine. Status is not among them: see change_equipment_status."""
+def update_equipment(
+    *, actor, equipment: Equipment, record_relocation: bool = False, **changes
+) -> Equipment:
+    """Edit the facts about a machine. Status is not among them: see change_equipment_status.
+
+    A new location is a location edit (a portable unit wheeled to another room), unless
+    `record_relocation` says it is a relocation: then a relocation event is recorded with the
+    edit, and the procedures required after a relocation are due before the next return to
+    service."""
     if "status" in changes:
         raise ValidationError({"status": STATUS_NOT_EDITED})
     unknown = set(changes) - set(EQUIPMENT_FIELDS)
@@ -314,10 +323,26 @@ def update_equipment(*, actor, equipment: Equipment, **changes) -> Equipment:
         changes["modalities"] = clean_modalities(changes["modalities"])
         equipment.modality = changes["modalities"][0] if changes["modalities"] else ""
     entered = frozenset(f for f, v in changes.items() if _differs(equipment, f, v))
+    located = equipment.location_id
     for field, value in changes.items():
         setattr(equipment, field, _cleaned(field, value))
     require_equipment_edit(actor, equipment.site_id, equipment.category)
     _validate_equipment(equipment, entered=entered)
+    if record_relocation and equipment.location_id in (located, None):
+        raise ValidationError(
+            {"record_relocation": "Choose the new location to record the move as a relocation."}
+        )
+    now = timezone.now()
     with _clash_is_a_field_error("asset_tag", TAG_TAKEN), regulated_transaction(actor=actor):
         equipment.save()
+        if record_relocation:
+            where = equipment.location
+            record_equipment_event(
+                equipment,
+                kind=RequiringEvent.RELOCATION,
+                actor=actor,
+                occurred_at=now,
+                now=now,
+                note=f"Moved to {where}." if where is not None else "Moved.",
+            )
     return equipment

@@ -15,10 +15,14 @@ from django.utils import timezone
 
 from equipment.models import Equipment, EquipmentStatus, EquipmentStatusChange, StatusChangeKind
 from equipment.selectors.acceptance import acceptance_blockers, acceptance_date_on_entry
+from equipment.selectors.events import event_blockers, event_evidence
+from equipment.selectors.failures import failed_procedure_blockers, failure_evidence
+from equipment.selectors.schedules import hard_limit_blockers
 from equipment.selectors.work_orders import stop_use_blockers, unverified_completion_blockers
 from equipment.services.grants import require_equipment_edit
 from imaging_ops.access.permissions import Action, can, require
 from imaging_ops.audit.trail import AuditAction, regulated_transaction
+from imaging_ops.errors import Blocked
 from imaging_ops.notifications.services import notify
 from imaging_ops.people.selectors import managers_in_force
 from imaging_ops.sites.local_time import local_time_text
@@ -52,13 +56,34 @@ ACTION_FOR_STATUS = {
 }
 
 # What stands between equipment and clinical use: one function per record type that can block.
-GATE = (acceptance_blockers, stop_use_blockers, unverified_completion_blockers)
+GATE = (
+    acceptance_blockers,
+    stop_use_blockers,
+    unverified_completion_blockers,
+    failed_procedure_blockers,
+    event_blockers,
+    hard_limit_blockers,
+)
+# What a return to service names: the records that satisfied the gate (records.evidence rows).
+EVIDENCE = (failure_evidence, event_evidence)
+GATE_CLOSED = "This equipment cannot return to service yet."
 
 
 def return_to_service_blockers(equipment: Equipment) -> list[str]:
     """Every sentence from every blocker in the gate; empty when the equipment may go into
     service."""
     return [sentence for blocker in GATE for sentence in blocker(equipment)]
+
+
+def gate_evidence(equipment: Equipment) -> list[dict]:
+    """The records that satisfied the gate, each once (the first reason it was needed)."""
+    seen, found = set(), []
+    for source in EVIDENCE:
+        for item in source(equipment):
+            if item["record"] not in seen:
+                seen.add(item["record"])
+                found.append(item)
+    return found
 
 
 def statuses_offered(user, equipment: Equipment) -> list[str]:
@@ -84,6 +109,7 @@ def record_status_change(
     now: datetime,
     kind=StatusChangeKind.CHANGE,
     accepted_on: date | None = None,
+    satisfied_by: list[dict] | None = None,
 ):
     """Write the change and the new status, inside the caller's regulated transaction; the one
     place status is written (adoption uses it too). `accepted_on`, when acceptance opened this
@@ -96,6 +122,7 @@ def record_status_change(
         reason=reason,
         actor=actor,
         changed_at=now,
+        satisfied_by=satisfied_by or [],
     )
     equipment.status = to
     equipment.updated_at = now
@@ -148,14 +175,21 @@ def change_equipment_status(
         errors = unconfirmed_high_risk(current, to=to, confirmed=confirm_high_risk)
         if errors:
             raise ValidationError(errors)
-        accepted_on = None
+        accepted_on, satisfied_by = None, []
         if to == S.IN_SERVICE:
             blockers = return_to_service_blockers(current)
             if blockers:
-                raise ValidationError({"status": blockers})
+                raise Blocked("status", blockers, GATE_CLOSED)
             accepted_on = acceptance_date_on_entry(current)
+            satisfied_by = gate_evidence(current)
         change = record_status_change(
-            current, to=to, reason=reason.strip(), actor=actor, now=now, accepted_on=accepted_on
+            current,
+            to=to,
+            reason=reason.strip(),
+            actor=actor,
+            now=now,
+            accepted_on=accepted_on,
+            satisfied_by=satisfied_by,
         )
         if to == S.OUT_OF_SERVICE and current.high_risk:
             _tell_managers_of_outage(current, change)

@@ -27,6 +27,7 @@ from equipment.models import (
     Equipment,
     EquipmentStatus,
     LineKind,
+    RequiringEvent,
     WorkOrder,
     WorkOrderAttachment,
     WorkOrderCompletion,
@@ -35,6 +36,7 @@ from equipment.models import (
     WorkOrderState,
 )
 from equipment.services.attachments import MAX_FILES, AttachmentError, read_upload
+from equipment.services.events import record_equipment_event
 from equipment.services.status import TRANSITIONS as STATUS_TRANSITIONS
 from equipment.services.status import change_equipment_status, record_status_change
 from imaging_ops.access.permissions import Action, can, require
@@ -518,6 +520,8 @@ def transition_work_order(
             current.major_repair = version.major_repair
             current.opened_enclosure = version.opened_enclosure
         current.save()
+        if to == W.COMPLETED:
+            _record_repair_events(current, version, actor=actor, now=now)
         if to == W.COMPLETED and signature is not None:
             write_signature(
                 version=version,
@@ -534,6 +538,30 @@ def transition_work_order(
             )
     work_order.refresh_from_db()
     return work_order
+
+
+def _record_repair_events(work_order: WorkOrder, version, *, actor, now: datetime) -> None:
+    """A completed major repair, or a repair that opened the enclosure, is an event on the
+    machine: the procedures that name it (the mammography equipment evaluation, IEC 62353
+    electrical safety) are required, passing and signed after it, before service."""
+    kinds = [
+        kind
+        for kind, done in (
+            (RequiringEvent.MAJOR_REPAIR, version.major_repair),
+            (RequiringEvent.ENCLOSURE_OPENED, version.opened_enclosure),
+        )
+        if done
+    ]
+    for kind in kinds:
+        record_equipment_event(
+            work_order.equipment,
+            kind=kind,
+            actor=actor,
+            occurred_at=version.completed_at,
+            note=f"Work order #{work_order.pk}: {version.resolution}"[:500],
+            source_work_order_id=work_order.pk,
+            now=now,
+        )
 
 
 def countersign_work_order(*, work_order: WorkOrder, signer, now: datetime, **signature):

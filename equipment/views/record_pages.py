@@ -26,11 +26,13 @@ from equipment.models import (
     Equipment,
     Measurement,
     RecordAttachment,
+    ReviewReason,
     ServiceRecord,
     ServiceRecordVersion,
 )
 from equipment.scheduling import Timeliness
 from equipment.selectors.records import record_export, record_list, record_page
+from equipment.selectors.review import records_to_review_after
 from equipment.services.attachments import KINDS
 from imaging_ops.access.permissions import Action, can
 from imaging_ops.access.scoping import scope
@@ -405,6 +407,12 @@ class RecordDetailView(LoginRequiredMixin, View):
                     record.schedule.next_due if record.schedule else None, record.equipment.site
                 ),
                 "audit_history": history_for(record, *record.version_history()),
+                "review_reasons": [
+                    ReviewReason(r).label for r in record.review_reasons if r in ReviewReason.values
+                ],
+                "suspect_rows": [
+                    row_of(r) for r in scope(records_to_review_after(record), request.user)
+                ],
                 **record_actions(request.user, record),
             },
         )

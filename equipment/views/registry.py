@@ -22,6 +22,7 @@ from equipment.services.grants import may_edit_equipment, may_edit_location
 from equipment.services.schedules import INACTIVE_EQUIPMENT
 from equipment.services.status import statuses_offered
 from equipment.views.acceptance import acceptance_section
+from equipment.views.events import events_section
 from equipment.views.records import records_section
 from equipment.views.schedules import row_of
 from equipment.views.work_orders import work_orders_section
@@ -134,6 +135,7 @@ def equipment_page(user, equipment: Equipment, *, status_form=None, asked_status
         "may_edit": may_edit_equipment(user, equipment),
         "activity": source_activity(equipment),
         **acceptance_section(user, equipment),
+        **events_section(user, equipment),
         **schedules_section(user, equipment),
         **records_section(user, equipment),
         **page_history(user, equipment),
@@ -183,6 +185,7 @@ class EquipmentFormView(ServiceFormView):
     def check_parsed(self, form):
         fields = form.service_fields(parsed_only=True)
         fields.pop("adoption_reason", None)
+        fields.pop("record_relocation", None)
         services.validate_equipment_input(equipment=self.object, **fields)
 
     def call_service(self, form):

@@ -5,10 +5,14 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from imaging_ops.errors import Conflict
+from imaging_ops.errors import Blocked, Conflict
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, Blocked):
+        return Response(
+            {"detail": exc.detail, "reasons": exc.reasons}, status=status.HTTP_409_CONFLICT
+        )
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = {

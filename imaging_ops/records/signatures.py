@@ -275,6 +275,19 @@ def check_signature(
     _verify_credentials(signer=signer, username=username, password=password, now=now)
 
 
+def check_signing_authority(*, version, signer, meaning: str, now: datetime) -> None:
+    """The rules `check_signature` holds about the signer and the version, without the
+    credentials: the account may act, the version is current and not voided, and the signer
+    may sign it with `meaning` (a reviewer never their own). For a service that signs several
+    versions with one password (a bulk review): it asks this of each, then `check_signature`
+    once."""
+    allowed, why = account_may_act(signer, now)
+    if not allowed:
+        raise PermissionDenied(why)
+    _require_signable(version)
+    _require_authority(version=version, signer=signer, meaning=meaning)
+
+
 def write_signature(
     *, version, signer, meaning, acknowledge_policy, now, session=None, via_api=False
 ) -> Signature:

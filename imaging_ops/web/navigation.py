@@ -33,6 +33,7 @@ def navigation(request):
         "may_manage_people": manages,
         "may_manage_sites": manages,
         "may_edit_schedules": bool(sites_where(user, Action.EDIT_PROCEDURES)),
+        "may_review_records": bool(sites_where(user, Action.REVIEW_RECORDS)),
         "people_pages": PEOPLE_PAGES,
         "site_pages": SITE_PAGES,
     }

@@ -25,7 +25,7 @@ def test_the_procedure_page_shows_the_verify_locally_badge_and_what_to_verify(
     assert 'id="verify-locally-badge"' in html
     assert "The leakage limits and the interval" in html
     assert "Checks whose limits to verify: <bdi>Insulation resistance</bdi>" in html
-    assert "Catalog <bdi>IEC62353-ELECTRICAL-SAFETY</bdi> v<bdi>1</bdi>" in html
+    assert "Catalog <bdi>IEC62353-ELECTRICAL-SAFETY</bdi> v<bdi>2</bdi>" in html
     assert "Source: <bdi>IEC 62353: ≤ 300 mΩ" in html
 
 
