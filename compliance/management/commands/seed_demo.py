@@ -179,7 +179,15 @@ LIBRARY_ADMIN = "demo-library"
 
 
 class Command(BaseCommand):
-    help = "Create demo sites, people and equipment (idempotent)."
+    help = "Create demo sites, people, equipment and a history of records (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--without-history",
+            dest="history",
+            action="store_false",
+            help="Leave out the main site's weeks of records (quicker; the schedules stay).",
+        )
 
     def handle(self, *args, **options):
         with audit_actor("manage.py seed_demo"), regulated_transaction():
@@ -200,7 +208,7 @@ class Command(BaseCommand):
                     filled += completed
             self._signed_acceptance(sites["MAIN"], users["physicist"])
             scheduled = self._catalog(sites.values(), users["manager"], now=now, history=history)
-            written = history.write()
+            written = history.write() if options["history"] else None
         total = Equipment.objects.filter(site__in=sites.values()).count()
         self.stdout.write(
             f"Demo data ready: {len(sites)} sites, {total} pieces of equipment "
@@ -208,7 +216,9 @@ class Command(BaseCommand):
             f"the password '{DEMO_PASSWORD}'. The regulatory catalog is in the library; "
             f"{scheduled} new schedules from it."
         )
-        if written.skipped:
+        if written is None:
+            self.stdout.write(f"History at {HISTORY_SITE}: left out (--without-history).")
+        elif written.skipped:
             self.stdout.write(f"History at {HISTORY_SITE}: none written, {written.skipped}.")
         else:
             self.stdout.write(
