@@ -16,6 +16,7 @@ import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.urls import reverse
 
 from compliance.demo.history import HISTORY_WEEKS, HOT_LAB_WEEKS
 from equipment.limits import Outcome
@@ -257,6 +258,25 @@ def test_the_technicians_home_page_reads_as_that_morning(main, client):
     assert "MAIN-MR30" in page and "Overdue" in page
     assert "MAIN-CT1" in page and "due today" in page
     assert "Every missed day of your work has a reason." in page
+
+
+def test_the_pages_show_the_trend_and_the_countersigned_report(main, client):
+    client.force_login(User.objects.get(username="inspector"))
+    ct = schedule("CT1", "ACR-CT-DAILY-WATER").equipment
+    [survey] = records("MQSA-ANNUAL-SURVEY", "MG1")
+    [report] = survey.current_version.attachments.all()
+
+    with time_machine.travel(NOW, tick=False):
+        trend = client.get(reverse("equipment:equipment_trends", args=[ct.pk]))
+        page = client.get(reverse("equipment:record_detail", args=[survey.pk]))
+        download = client.get(reverse("equipment:record_attachment", args=[report.pk]))
+
+    assert trend.status_code == 200 and "Tolerance" in trend.content.decode()
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Alex Moreno" in text and "Reviewed" in text and report.name in text
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
 
 
 # --- idempotent ----------------------------------------------------------------------------
