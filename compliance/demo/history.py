@@ -21,8 +21,8 @@ record form does) and moves its schedule, so timeliness, trends, instrument vali
 audit trail are the services' own. Every moment is counted on the site's clocks from the day
 the command runs, and the history ends yesterday: this morning's work is still to do.
 
-Written once: when any of these schedules has a record already, or was made by an earlier
-version of the demo (it started later than the history would), nothing is written.
+Written once, with its schedules: when any of these schedules has a record already, or was
+made on another day (by an earlier run, or an earlier version of the demo), nothing is written.
 """
 
 import random
@@ -256,11 +256,13 @@ class History:
         if ServiceRecord.objects.filter(schedule__in=found).exists():
             return Written(skipped="the history is there already")
         if len(found) < len(schedules) or any(
-            s.starts_on > self.site.today(p.starts) for p, s in schedules.values()
+            s.starts_on != self.site.today(p.starts) for p, s in schedules.values()
         ):
+            # Its dates count from the day its schedules were made: another day's schedules
+            # would see its first days as missed or late.
             return Written(
-                skipped="the main site's schedules were made by an earlier version of the demo, "
-                "after the history would start (`make clean` gives a fresh demo)"
+                skipped="the main site's schedules were made on another day or by an earlier "
+                "version of the demo (`make clean` gives a fresh demo)"
             )
         by_key = {key: schedule for key, (_plan, schedule) in schedules.items()}
         self._ct_daily(by_key[CT_DAILY, "CT1"])

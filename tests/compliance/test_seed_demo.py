@@ -1,6 +1,7 @@
 """`manage.py seed_demo`: two sites, their people and equipment, and nothing new on a rerun."""
 
 import io
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -306,3 +307,19 @@ def test_without_history_no_record_is_written_and_a_later_run_writes_it(seeded):
 
     assert ServiceRecord.objects.filter(equipment__site__code="MAIN").count() > 50
     assert "records since" in out.getvalue()
+
+
+def test_a_history_is_not_written_onto_another_days_schedules(seeded):
+    """GIVEN the demo seeded without its history, WHEN it runs in full two days later, THEN no
+    record is written: the history's dates count from the day its schedules were made."""
+    import time_machine
+    from django.utils import timezone
+
+    from equipment.models import ServiceRecord
+
+    out = StringIO()
+    with time_machine.travel(timezone.now() + timedelta(days=2), tick=False):
+        call_command("seed_demo", stdout=out)
+
+    assert not ServiceRecord.objects.exists()
+    assert "made on another day" in out.getvalue()

@@ -223,7 +223,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write(
                 f"History at {HISTORY_SITE}: {written.records} records since "
-                f"{history.first_day:%Y-%m-%d}, {written.missed} missed day, ending yesterday."
+                f"{history.first_day:%Y-%m-%d} ({written.missed} missed "
+                f"day{'' if written.missed == 1 else 's'}), ending yesterday."
             )
 
     def _catalog(self, sites, manager, *, now, history) -> int:
