@@ -5,9 +5,13 @@ strategy, certified source activities) filled in as a biomed department would ha
 The regulatory catalog is loaded into the library (compliance.services.catalog), and each site
 runs part of it: its copies of the CT daily water phantom, the MRI weekly phantom, the MQSA
 survey, the dose calibrator's constancy and the leak test, scheduled on the matching units.
+The main site moved in twelve weeks ago: its equipment was adopted then, its schedules start
+then, and compliance.demo.history writes its records since, through the record services, up
+to yesterday (docs/demo.md).
 
 Idempotent: rows that exist (by site code, username, room, asset tag; a site's copy of a
-catalog procedure, a unit's schedule of it) are not created again.
+catalog procedure, a unit's schedule of it) are not created again, and the history is written
+once, onto the schedules made with it.
 Equipment made by an earlier version of this command, before the registry had those facts, gets
 its blank facts filled through the equipment service; nothing already filled is overwritten.
 """
