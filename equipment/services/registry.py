@@ -2,6 +2,7 @@
 
 import copy
 from contextlib import contextmanager
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -225,12 +226,14 @@ def create_equipment(
     location: Location | None = None,
     adopt_in_service: bool = False,
     adoption_reason: str = "",
+    now: datetime | None = None,
     **details,
 ) -> Equipment:
     """New equipment awaits acceptance, unless a manager adopts it in service with a reason.
 
     `details` are any of DETAIL_FIELDS (manufacturer, model, serial number, dates, strategy,
-    sealed-source facts, ...).
+    sealed-source facts, ...). `now` (default: the present) is when it was entered and adopted:
+    a department moving in gives the day it started keeping its records here.
     """
     unknown = set(details) - set(DETAIL_FIELDS)
     if unknown:
@@ -254,7 +257,7 @@ def create_equipment(
         **{field: _cleaned(field, value) for field, value in details.items()},
     )
     _validate_equipment(equipment, adopting=adopt_in_service)
-    now = timezone.now()
+    now = now or timezone.now()
     with _clash_is_a_field_error("asset_tag", TAG_TAKEN), regulated_transaction(actor=actor):
         equipment.save()
         if adopt_in_service:

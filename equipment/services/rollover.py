@@ -75,6 +75,14 @@ def roll_over_daily_schedules(now: datetime) -> int:
     return written
 
 
+def roll_over_schedules(schedules, *, now: datetime) -> int:
+    """Roll the given daily schedules (loaded with their equipment's site) whose day has passed
+    at `now`, as the periodic roll-over would; the missed days written. For a caller that owns
+    a few schedules' clocks (the demo's history), not the sweep."""
+    daily = [s for s in schedules if s.preset in DAILY_PRESETS and s.next_due < now]
+    return _roll_batch(daily, now=now, closures={}) if daily else 0
+
+
 def _roll_batch(batch: list[Schedule], *, now: datetime, closures: dict) -> int:
     due = [
         s for s in batch if local_date(s.next_due, s.equipment.site) < s.equipment.site.today(now)

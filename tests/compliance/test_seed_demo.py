@@ -1,6 +1,7 @@
 """`manage.py seed_demo`: two sites, their people and equipment, and nothing new on a rerun."""
 
 import io
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -29,8 +30,9 @@ USERS = ("tech", "physicist", "rso", "inspector", "manager")
 
 @pytest.fixture
 def seeded():
+    # The main site's history has tests of its own (test_seed_demo_history.py).
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--without-history", stdout=out)
     return out.getvalue()
 
 
@@ -128,7 +130,7 @@ def test_running_it_twice_creates_nothing_new(seeded):
 
     before = counts()
 
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--without-history", stdout=StringIO())
 
     assert counts() == before
 
@@ -138,7 +140,7 @@ def test_a_rerun_leaves_a_changed_password_alone(seeded):
     tech.set_password("a new and private password")
     tech.save()
 
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--without-history", stdout=StringIO())
 
     assert authenticate(username="tech", password="a new and private password") is not None
 
@@ -208,7 +210,7 @@ def test_a_second_run_changes_nothing_at_all(seeded):
     events = AuditEvent.objects.count()
 
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--without-history", stdout=out)
 
     assert AuditEvent.objects.count() == events
     assert "(0 new, 0 completed)" in out.getvalue()
@@ -227,7 +229,7 @@ def seeded_by_an_earlier_version(monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(seed_demo, "EQUIPMENT", earlier)
         patch.setattr(seed_demo, "registry_details", lambda suffix, today: {})
-        call_command("seed_demo", stdout=StringIO())
+        call_command("seed_demo", "--without-history", stdout=StringIO())
     for site in Site.objects.all():
         hot_lab = Location.objects.get(site=site, room="Hot lab")
         for suffix, name in (("SRC1", "Cs-137 vial source"), ("SRC2", "Co-57 flood source")):
@@ -246,7 +248,7 @@ def test_a_rerun_completes_an_earlier_versions_rows_without_duplicating_them(
 ):
     out = StringIO()
 
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--without-history", stdout=out)
 
     assert Equipment.objects.count() == 2 * len(seed_demo.EQUIPMENT)
     ct = Equipment.objects.get(asset_tag="MAIN-CT1")
@@ -255,7 +257,7 @@ def test_a_rerun_completes_an_earlier_versions_rows_without_duplicating_them(
     assert (cs137.radionuclide, cs137.reference_activity) == ("Cs-137", 200)
     assert Equipment.objects.get(asset_tag="NORTH-SRC3").radionuclide == "Ge-68"
     events = AuditEvent.objects.count()
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--without-history", stdout=StringIO())
     assert AuditEvent.objects.count() == events
 
 
@@ -268,7 +270,7 @@ def test_a_rerun_leaves_a_demo_row_edited_into_another_shape_alone(seeded):
     source.save()
     err = StringIO()
 
-    call_command("seed_demo", stdout=StringIO(), stderr=err)
+    call_command("seed_demo", "--without-history", stdout=StringIO(), stderr=err)
 
     assert "MAIN-SRC2 left as it is" in err.getvalue()
     source.refresh_from_db()
@@ -286,7 +288,38 @@ def test_the_demo_ct_carries_a_signed_acceptance_note_once():
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())
     [note] = AcceptanceNote.objects.filter(equipment__asset_tag="MAIN-CT1")
-    [signature] = Signature.objects.all()
+    [signature] = Signature.objects.filter(
+        content_type__model="acceptancenoteversion", object_id=note.current_version_id
+    )
     assert signature.signer.username == "physicist"
     assert signature_is_valid(signature, note.current_version)
     assert manifestation(signature).endswith("Performed")
+
+
+def test_without_history_no_record_is_written_and_a_later_run_writes_it(seeded):
+    from equipment.models import ServiceRecord
+
+    assert "left out (--without-history)" in seeded
+    assert not ServiceRecord.objects.exists()
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+
+    assert ServiceRecord.objects.filter(equipment__site__code="MAIN").count() > 50
+    assert "records since" in out.getvalue()
+
+
+def test_a_history_is_not_written_onto_another_days_schedules(seeded):
+    """GIVEN the demo seeded without its history, WHEN it runs in full two days later, THEN no
+    record is written: the history's dates count from the day its schedules were made."""
+    import time_machine
+    from django.utils import timezone
+
+    from equipment.models import ServiceRecord
+
+    out = StringIO()
+    with time_machine.travel(timezone.now() + timedelta(days=2), tick=False):
+        call_command("seed_demo", stdout=out)
+
+    assert not ServiceRecord.objects.exists()
+    assert "made on another day" in out.getvalue()

@@ -5,9 +5,13 @@ strategy, certified source activities) filled in as a biomed department would ha
 The regulatory catalog is loaded into the library (compliance.services.catalog), and each site
 runs part of it: its copies of the CT daily water phantom, the MRI weekly phantom, the MQSA
 survey, the dose calibrator's constancy and the leak test, scheduled on the matching units.
+The main site moved in twelve weeks ago: its equipment was adopted then, its schedules start
+then, and compliance.demo.history writes its records since, through the record services, up
+to yesterday (docs/demo.md).
 
 Idempotent: rows that exist (by site code, username, room, asset tag; a site's copy of a
-catalog procedure, a unit's schedule of it) are not created again.
+catalog procedure, a unit's schedule of it) are not created again, and the history is written
+once, onto the schedules made with it.
 Equipment made by an earlier version of this command, before the registry had those facts, gets
 its blank facts filled through the equipment service; nothing already filled is overwritten.
 """
@@ -19,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from compliance.demo.history import History
 from compliance.services.catalog import load_catalog
 from equipment.models import (
     AcceptanceNote,
@@ -152,11 +157,12 @@ REGISTRY = {
 
 # Certified activities: suffix -> (radionuclide, activity, unit, reference date or days ago).
 # The Co-57 flood and the Ge-68 phantom are replaced about yearly, so their certificates are
-# recent; the Cs-137 reference source lasts decades.
+# less than a year old (older than the last leak test the history carries over); the Cs-137
+# reference source lasts decades.
 SOURCES = {
     "SRC1": ("Cs-137", Decimal("200"), "uCi", date(2019, 5, 1)),
-    "SRC2": ("Co-57", Decimal("10"), "mCi", 120),
-    "SRC3": ("Ge-68", Decimal("74"), "MBq", 200),
+    "SRC2": ("Co-57", Decimal("10"), "mCi", 270),
+    "SRC3": ("Ge-68", Decimal("74"), "MBq", 280),
 }
 
 # The catalog procedures each demo site runs: catalog code, the modality whose units get it
@@ -169,13 +175,23 @@ DEMO_CATALOG = [
     ("NRC-DC-CONSTANCY", "NM", Role.TECHNICIAN, None, {"constancy": "6.2"}),
     ("NRC-LEAK-TEST", None, Role.RSO, 150, {}),
 ]
+# The site whose last weeks of records the demo writes (compliance.demo.history).
+HISTORY_SITE = "MAIN"
 # The system administrator the organisation library is written by: it cannot sign in.
 LIBRARY_ADMIN = "demo-library"
 # fmt: on
 
 
 class Command(BaseCommand):
-    help = "Create demo sites, people and equipment (idempotent)."
+    help = "Create demo sites, people, equipment and a history of records (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--without-history",
+            dest="history",
+            action="store_false",
+            help="Leave out the main site's weeks of records (quicker; the schedules stay).",
+        )
 
     def handle(self, *args, **options):
         with audit_actor("manage.py seed_demo"), regulated_transaction():
@@ -183,16 +199,20 @@ class Command(BaseCommand):
             users = {row[0]: self._person(row, sites) for row in PEOPLE}
             created = filled = 0
             now = timezone.now()
+            history = History(sites[HISTORY_SITE], users, now=now, password=DEMO_PASSWORD)
             for site in sites.values():
                 today = site.today(now)  # the demo's dates count from each site's own day
                 rooms = {room[1]: self._location(site, room, users["manager"]) for room in ROOMS}
                 for spec in EQUIPMENT:
                     details = registry_details(spec[0], today)
-                    new, completed = self._equipment(site, spec, rooms, details, users["manager"])
+                    new, completed = self._equipment(
+                        site, spec, rooms, details, users["manager"], adopted=history.go_live
+                    )
                     created += new
                     filled += completed
             self._signed_acceptance(sites["MAIN"], users["physicist"])
-            scheduled = self._catalog(sites.values(), users["manager"], now=now)
+            scheduled = self._catalog(sites.values(), users["manager"], now=now, history=history)
+            written = history.write() if options["history"] else None
         total = Equipment.objects.filter(site__in=sites.values()).count()
         self.stdout.write(
             f"Demo data ready: {len(sites)} sites, {total} pieces of equipment "
@@ -200,10 +220,21 @@ class Command(BaseCommand):
             f"the password '{DEMO_PASSWORD}'. The regulatory catalog is in the library; "
             f"{scheduled} new schedules from it."
         )
+        if written is None:
+            self.stdout.write(f"History at {HISTORY_SITE}: left out (--without-history).")
+        elif written.skipped:
+            self.stdout.write(f"History at {HISTORY_SITE}: none written, {written.skipped}.")
+        else:
+            self.stdout.write(
+                f"History at {HISTORY_SITE}: {written.records} records since "
+                f"{history.first_day:%Y-%m-%d} ({written.missed} missed "
+                f"day{'' if written.missed == 1 else 's'}), ending yesterday."
+            )
 
-    def _catalog(self, sites, manager, *, now) -> int:
-        """Load the catalog into the library and run part of it at each site: the site's copy
-        and a schedule on each matching unit, made only where missing. The new schedules' count."""
+    def _catalog(self, sites, manager, *, now, history) -> int:
+        """Load the catalog into the library and run part of it at each site: the history
+        site's schedules from the day it moved in (`history`), then the site's copy and a
+        schedule on each matching unit, made only where missing. The new schedules' count."""
         admin, created = User.objects.get_or_create(
             username=LIBRARY_ADMIN,
             defaults={"full_name": "Organisation library", "is_superuser": True},
@@ -211,9 +242,9 @@ class Command(BaseCommand):
         if created:
             admin.set_unusable_password()
             admin.save(update_fields=["password"])
-        load_catalog(actor=admin, now=now)
+        load_catalog(actor=admin, now=history.go_live)
         library = {p.code: p for p in Procedure.objects.filter(site__isnull=True)}
-        made = 0
+        made = history.set_up(library, manager)
         for site in sites:
             for code, modality, role, days_ago, references in DEMO_CATALOG:
                 copy = Procedure.objects.filter(site=site, copied_from=library[code]).first()
@@ -322,8 +353,9 @@ class Command(BaseCommand):
             secured_storage=secured,
         )
 
-    def _equipment(self, site, spec, rooms, details, actor) -> tuple[int, int]:
-        """(1, 0) when created, (0, 1) when an earlier version's row was completed."""
+    def _equipment(self, site, spec, rooms, details, actor, *, adopted) -> tuple[int, int]:
+        """(1, 0) when created (adopted in service at `adopted`), (0, 1) when an earlier
+        version's row was completed."""
         suffix, name, category, modalities, manufacturer, model, room = spec
         tag = f"{site.code}-{suffix}"
         existing = Equipment.objects.filter(site=site, asset_tag=tag).first()
@@ -342,6 +374,7 @@ class Command(BaseCommand):
             serial_number=f"SN-{site.code}-{suffix}-{len(name):03d}",
             adopt_in_service=suffix != "US2",
             adoption_reason="In clinical use before Imaging Ops; records carried over.",
+            now=adopted,
             **details,
         )
         if suffix == "DX2":

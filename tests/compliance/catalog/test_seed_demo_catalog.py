@@ -38,7 +38,11 @@ def test_the_demo_library_holds_the_whole_catalog(seeded):
 def test_each_demo_site_runs_its_copies_on_the_matching_units(seeded):
     for site in ("MAIN", "NORTH"):
         copies = Procedure.objects.filter(site__code=site, copied_from__isnull=False)
-        assert set(copies.values_list("code", flat=True)) == {row[0] for row in DEMO_CATALOG}
+        # The main site, whose history the demo writes, also calibrates its survey meters.
+        expected = {row[0] for row in DEMO_CATALOG} | (
+            {"NRC-SURVEY-METER-CAL"} if site == "MAIN" else set()
+        )
+        assert set(copies.values_list("code", flat=True)) == expected
         assert scheduled(site, "ACR-CT-DAILY-WATER") == {
             f"{site}-CT1",
             f"{site}-CT2",
@@ -47,6 +51,7 @@ def test_each_demo_site_runs_its_copies_on_the_matching_units(seeded):
         assert scheduled(site, "NRC-LEAK-TEST") == {f"{site}-SRC1", f"{site}-SRC2", f"{site}-SRC3"}
         assert scheduled(site, "NRC-DC-CONSTANCY") == {f"{site}-DC1"}
         assert scheduled(site, "MQSA-ANNUAL-SURVEY") == {f"{site}-MG1", f"{site}-MG2"}
+    assert scheduled("MAIN", "NRC-SURVEY-METER-CAL") == {"MAIN-SM1", "MAIN-SM2"}
 
 
 def test_the_percent_checks_have_their_baseline(seeded):

@@ -1,7 +1,7 @@
 """The registry services: every write to locations and equipment. Status changes and the
 acceptance gate are tested in tests/equipment/status/."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -81,6 +81,16 @@ def test_a_manager_adopts_equipment_in_service_with_a_reason(manager, site_a):
         S.IN_SERVICE,
     )
     assert (adoption.actor, adoption.reason) == (manager, "In use since 2019.")
+
+
+def test_adoption_is_dated_when_the_department_says_it_moved_in(manager, site_a):
+    moved_in = datetime(2026, 1, 5, 11, 0, tzinfo=UTC)
+
+    equipment = new_equipment(
+        manager, site_a, adopt_in_service=True, adoption_reason="In use since 2019.", now=moved_in
+    )
+
+    assert equipment.status_changes.get().changed_at == moved_in
 
 
 @pytest.mark.parametrize("reason", ["", "   "])

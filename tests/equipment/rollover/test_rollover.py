@@ -7,10 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from equipment.models import EquipmentStatus, EquipmentStatusChange, MissedOccurrence, ProcedureKind
+from equipment.models import (
+    EquipmentStatus,
+    EquipmentStatusChange,
+    MissedOccurrence,
+    ProcedureKind,
+    Schedule,
+)
 from equipment.services.missed import annotate_missed
 from equipment.services.procedures import create_procedure
-from equipment.services.rollover import roll_over_daily_schedules
+from equipment.services.rollover import roll_over_daily_schedules, roll_over_schedules
 from equipment.services.schedules import create_schedule
 from equipment.tasks import roll_over_daily
 from imaging_ops.models import SiteClosure
@@ -60,6 +66,18 @@ def test_unrecorded_clinical_days_are_missed_once_even_if_the_task_runs_twice(ma
     schedule.refresh_from_db()
     assert site_a.local(schedule.next_due).date() == date(2026, 3, 5)
     assert roll_over_daily_schedules(thursday + timedelta(hours=1)) == 0
+
+
+def test_rolling_over_given_schedules_leaves_the_others_alone(manager, site_a):
+    mine, other = daily_schedule(manager, site_a), daily_schedule(manager, site_a, tag="CT2")
+    thursday = datetime(2026, 3, 5, 15, 0, tzinfo=UTC)
+    mine = Schedule.objects.select_related("equipment__site").get(pk=mine.pk)
+
+    assert roll_over_schedules([mine], now=thursday) == 3
+    assert missed(mine) == [date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)]
+    assert missed(other) == []
+    mine.refresh_from_db()
+    assert roll_over_schedules([mine], now=thursday) == 0
 
 
 def test_the_weekend_and_a_closure_are_not_missed(manager, site_a):
