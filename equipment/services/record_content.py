@@ -25,7 +25,8 @@ from equipment.models import (
     ServiceRecord,
 )
 from equipment.models.records import worst
-from equipment.scheduling import timeliness
+from equipment.scheduling import due_moment, timeline, timeliness
+from equipment.scheduling.site_days import local_date
 from equipment.selectors.schedules import timeline_of
 from equipment.services.attachments import MAX_FILES, AttachmentError, Upload, read_upload
 from equipment.services.measurements import EntryError, Judged, judge
@@ -237,6 +238,31 @@ def prepare(
         late_entry=now - performed_at > timedelta(hours=settings.RECORD_LATE_ENTRY_HOURS),
     )
     if schedule is not None:
-        draft.due_satisfied = schedule.next_due
-        draft.timeliness = timeliness(performed_at, timeline=timeline_of(schedule))
+        draft.due_satisfied, line = met_occurrence(schedule, performed_at)
+        draft.timeliness = timeliness(performed_at, timeline=line)
     return draft
+
+
+def met_occurrence(schedule: Schedule, performed_at: datetime):
+    """The occurrence a record performed at `performed_at` meets: its due and its timeline.
+
+    Normally the schedule's current one. Daily work done on an earlier day and entered late
+    (yesterday's QC typed in this morning, after the roll-over moved the schedule on) met that
+    day's occurrence, not today's: today's stays due."""
+    site = schedule.equipment.site
+    if schedule.recurrence.is_daily and performed_at < schedule.next_due:
+        day = local_date(performed_at, site)
+        if day < local_date(schedule.next_due, site):
+            due = due_moment(day, calendar=site, due_time=schedule.due_at)
+            line = timeline(
+                due,
+                calendar=site,
+                early=schedule.early,
+                grace=schedule.grace,
+                last_done=None,
+                hard_limit=schedule.hard_limit,
+                anchor=schedule.anchor,
+                recurrence=schedule.recurrence,
+            )
+            return due, line
+    return schedule.next_due, timeline_of(schedule)

@@ -19,6 +19,7 @@ from equipment.limits import Outcome
 from equipment.models import (
     Equipment,
     Measurement,
+    MissedOccurrence,
     Procedure,
     ProcedureKind,
     RecordAttachment,
@@ -27,6 +28,7 @@ from equipment.models import (
     ServiceRecordVersion,
 )
 from equipment.scheduling import timeline, timeliness
+from equipment.scheduling.site_days import local_date
 from equipment.services.record_content import Draft, prepare
 from equipment.services.review_state import REVIEW_DERIVED, flag_instrument_records, settle_review
 from equipment.services.schedules import DERIVED_SAVED, move_clock, site_closures
@@ -38,6 +40,7 @@ from imaging_ops.errors import Conflict
 from imaging_ops.models import Meaning
 from imaging_ops.records.signatures import check_signature, write_signature
 from imaging_ops.records.versioning import REVIEW_MEANINGS, require_amend, void_record
+from imaging_ops.sites.local_time import local_time_text
 from imaging_ops.vocabulary import Role
 
 RECORD_DERIVED = ["performed_at", "outcome", "counts", *REVIEW_DERIVED]
@@ -251,9 +254,30 @@ def _settle(record: ServiceRecord, version: ServiceRecordVersion, *, now, actor)
     record.save(update_fields=RECORD_DERIVED)
     if counted or record.counts:
         recompute_schedule(record.schedule, now=now)
-    if record.counts and not counted and version.outcome == Outcome.ACTION:
-        apply_failure_behaviour(record=record, version=version, actor=actor, now=now)
+    if record.counts and not counted:
+        _explain_missed_day(record, version, actor=actor, now=now)
+        if version.outcome == Outcome.ACTION:
+            apply_failure_behaviour(record=record, version=version, actor=actor, now=now)
     flag_instrument_records(record)
+
+
+def _explain_missed_day(record: ServiceRecord, version, *, actor, now) -> None:
+    """Daily work entered late for a day the roll-over already wrote as missed: that day is
+    explained by the record (the annotation says so and the audit trail keeps the change)."""
+    schedule = record.schedule
+    if schedule is None or not schedule.recurrence.is_daily or version.due_satisfied is None:
+        return
+    site = schedule.equipment.site
+    day = local_date(version.due_satisfied, site)
+    missed = MissedOccurrence.objects.select_for_update().filter(
+        schedule=schedule, day=day, annotation=""
+    )
+    for occurrence in missed:
+        entered = local_time_text(version.recorded_at, site.zone)
+        occurrence.annotation = f"Recorded late: record {record.pk}, entered {entered}."
+        occurrence.annotated_at, occurrence.annotated_by = now, actor
+        occurrence._audit_reason = occurrence.annotation
+        occurrence.save()
 
 
 def create_service_record(

@@ -159,3 +159,43 @@ def test_staff_annotate_missed_days_and_inspectors_cannot(manager, tech, inspect
     assert (
         annotate_missed(actor=tech, occurrences=days, annotation="Unit not used", now=MONDAY) == 0
     )
+
+
+def test_yesterdays_work_entered_this_morning_meets_yesterday_and_explains_its_missed_day(
+    manager, tech, site_a
+):
+    """Daily QC done on Tuesday and typed in on Wednesday after the roll-over: the record met
+    Tuesday's occurrence (a late entry), Wednesday's work is still due, and Tuesday's missed
+    day is explained by the record, not left for someone to annotate."""
+    from equipment.services.records import create_service_record
+
+    schedule = daily_schedule(manager, site_a)
+    check = schedule.procedure.current_version.checks.get()
+    tuesday_qc = datetime(2026, 3, 3, 12, 20, tzinfo=UTC)  # 07:20 in New York
+    wednesday = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # 10:00, after the roll-over
+    roll_over_daily_schedules(wednesday)
+    assert missed(schedule) == [date(2026, 3, 2), date(2026, 3, 3)]
+    schedule.refresh_from_db()
+    record = create_service_record(
+        actor=tech,
+        schedule=schedule,
+        performed_at=tuesday_qc,
+        now=wednesday,
+        values={check.pk: "yes"},
+        signature={
+            "username": tech.username,
+            "password": factories.PASSWORD,
+            "acknowledge_policy": True,
+        },
+    )
+    version = record.current_version
+    assert version.late_entry is True
+    assert site_a.local(version.due_satisfied).date() == date(2026, 3, 3)
+    assert version.timeliness != "early"
+    schedule.refresh_from_db()
+    assert site_a.local(schedule.next_due).date() == date(2026, 3, 4)  # today's still due
+    tuesday = MissedOccurrence.objects.get(schedule=schedule, day=date(2026, 3, 3))
+    assert tuesday.annotation.startswith(f"Recorded late: record {record.pk}")
+    assert tuesday.annotated_by == tech
+    monday = MissedOccurrence.objects.get(schedule=schedule, day=date(2026, 3, 2))
+    assert monday.annotation == ""
