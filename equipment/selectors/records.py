@@ -145,12 +145,39 @@ def record_page():
     return service_records().select_related("voided_by", "procedure__current_version")
 
 
-def recent_values(*, schedule=None, equipment=None, procedure=None, per_check: int = 5):
-    """The latest `per_check` values of each check, by check key, newest first: in one query
-    however many records there are."""
+# The latest values of each check are almost always in the subject's latest records: looked for
+# there first, over the whole history only when that is not enough.
+RECENT_RECORDS = 20
+
+
+def recent_values(*, schedule=None, equipment=None, procedure=None, per_check: int = 5, keys=None):
+    """The latest `per_check` values of each check, by check key, newest first. One query over
+    the subject's latest `RECENT_RECORDS` records, and a second over all of them only when a
+    check (of `keys`, or of those found) has fewer values there than asked (a short history,
+    or a check added lately): at most two queries however many records there are."""
+    subject = (
+        {"schedule": schedule}
+        if schedule is not None
+        else {"equipment": equipment, "procedure": procedure}
+    )
+    latest_records = (
+        ServiceRecord.objects.filter(**subject, voided_at__isnull=True)
+        .order_by("-performed_at", "-pk")
+        .values("pk")[:RECENT_RECORDS]
+    )
     measurements = _on_current_versions(
         Measurement.objects.all(), schedule=schedule, equipment=equipment, procedure=procedure
     )
+    nearby = _latest_per_check(
+        measurements.filter(version__record__in=latest_records), per_check=per_check
+    )
+    wanted = set(nearby) | set(keys or ())
+    if all(len(nearby.get(key, [])) >= per_check for key in wanted):
+        return nearby
+    return _latest_per_check(measurements, per_check=per_check)
+
+
+def _latest_per_check(measurements, *, per_check: int) -> dict[str, list[Measurement]]:
     rows = (
         ranked_per_check(measurements)
         .filter(rank__lte=per_check)

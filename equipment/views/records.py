@@ -77,12 +77,13 @@ class Subject:
     def references(self) -> dict:
         return references_of(self.schedule)
 
-    def recent(self) -> dict:
+    def recent(self, keys=()) -> dict:
         return recent_values(
             schedule=self.schedule,
             equipment=self.equipment,
             procedure=self.procedure,
             per_check=RECENT_VALUES,
+            keys=keys,
         )
 
 
@@ -257,7 +258,8 @@ class RecordFormView(ServiceFormView):
     def entries(self, form) -> list[Entry]:
         subject = self.object
         references = subject.references()
-        recent = subject.recent()
+        fields = form.value_fields()
+        recent = subject.recent(keys=[check.key for check, _ in fields])
         # Each trend loads when its disclosure is opened (ScheduleTrendsView): six charts with
         # their tables were most of the form's weight, and at the machine nobody opens them all.
         trend_base = (
@@ -266,7 +268,7 @@ class RecordFormView(ServiceFormView):
             else ""
         )
         entries = []
-        for check, bound in form.value_fields():
+        for check, bound in fields:
             typed = bound.value() if form.is_bound else None
             entries.append(
                 Entry(

@@ -1,4 +1,6 @@
 from django import forms, template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from imaging_ops.audit.readable import readable_events
 
@@ -26,6 +28,47 @@ def widget_kind(bound_field) -> str:
     if isinstance(bound_field.field.widget, forms.CheckboxInput):
         return "checkbox"
     return bound_field.widget_type
+
+
+# The widget attributes includes/field.html draws itself, not copied from the widget.
+OWN_ATTRS = frozenset({"id", "class", "type", "cols", "aria-describedby", "aria-invalid"})
+
+
+def _attrs(attrs: dict) -> str:
+    """A widget's remaining attributes as HTML (what includes/widget_attrs.html draws)."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+            for name, value in attrs.items()
+            if name not in OWN_ATTRS and value is not False and value is not None
+        ),
+    )
+
+
+@register.simple_tag
+def checkbox_choices(field):
+    """A checkbox list's options, drawn here rather than by an include per option: a site's
+    instruments are often a hundred, and the includes cost more than the rest of the form."""
+    invalid = " is-invalid" if field.errors else ""
+    return mark_safe(  # noqa: S308 - every part below is escaped by format_html
+        "".join(
+            format_html(
+                '<div class="form-check"><input type="checkbox" name="{}" value="{}" id="{}" '
+                'class="form-check-input{}"{}><label class="form-check-label" for="{}">{}</label>'
+                "</div>",
+                field.html_name,
+                choice.data["value"],
+                choice.id_for_label,
+                invalid,
+                _attrs(choice.data["attrs"]),
+                choice.id_for_label,
+                choice.choice_label,
+            )
+            for choice in field
+        )
+    )
 
 
 STATUS_BADGES = {
