@@ -356,13 +356,10 @@ def my_work(
         )
         for status in WORK_STATUSES
     )
-    newest_missed = (
-        scope(MissedOccurrence.objects.filter(annotation=""), user)
-        .filter(work_for(user, prefix="schedule__"))
-        .select_related("schedule__equipment__site", "schedule__procedure__current_version")
-        .order_by("-day", "schedule__equipment__asset_tag", "pk")[:missed_limit]
+    missed = Waiting(
+        items=_newest_missed(user, now=now, limit=missed_limit, count=found["missed"]),
+        count=found["missed"],
     )
-    missed = Waiting(items=list(newest_missed) if found["missed"] else [], count=found["missed"])
     next_up = None
     if not rows:
         upcoming = theirs.filter(status_filter([ScheduleStatus.UPCOMING], now=now)).first()
@@ -375,6 +372,28 @@ def my_work(
         missed=missed,
         next_up=next_up,
     )
+
+
+# The newest missed days are looked for among the last two weeks' first.
+RECENT_MISSED = timedelta(days=14)
+
+
+def _newest_missed(user, *, now: datetime, limit: int, count: int) -> list:
+    """The `limit` newest of the person's `count` unexplained missed days: from the last two
+    weeks (one short query), and from all of them only when those are fewer than asked while
+    more exist."""
+    if not count:
+        return []
+    missed = (
+        scope(MissedOccurrence.objects.filter(annotation=""), user)
+        .filter(work_for(user, prefix="schedule__"))
+        .select_related("schedule__equipment__site", "schedule__procedure__current_version")
+        .order_by("-day", "schedule__equipment__asset_tag", "pk")
+    )
+    recent = list(missed.filter(day__gte=(now - RECENT_MISSED).date())[:limit])
+    if len(recent) >= min(limit, count):
+        return recent
+    return list(missed[:limit])
 
 
 def unannotated_missed(user, *, equipment, limit: int = NEWEST_MISSED) -> Waiting:

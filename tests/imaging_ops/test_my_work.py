@@ -215,6 +215,17 @@ def test_missed_days_without_a_reason_are_counted_newest_first_and_linked(
     assert missed.count == 1 and missed.items[0].day.isoformat() == "2026-03-03"
 
 
+def test_missed_days_older_than_two_weeks_are_still_shown(client, tech, manager, site_a):
+    """The newest are looked for in the last two weeks first; older ones are found too."""
+    qc = overdue_daily_qc(manager, site_a)
+    recent = list(MissedOccurrence.objects.filter(schedule=qc))
+    annotate_missed(actor=tech, occurrences=recent, annotation="Unit not used", now=NOW)
+    add_missed([qc], ["2026-01-05", "2026-01-06"])
+    missed = my_work(client, tech).context["missed"]
+    assert missed.count == 2
+    assert [m.day.isoformat() for m in missed] == ["2026-01-06", "2026-01-05"]
+
+
 def count_home_queries(client) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(HOME)
