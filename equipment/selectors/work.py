@@ -328,8 +328,17 @@ def my_work(
     how many there are. A fixed number of queries however many schedules there are."""
     theirs = scheduled(user, now=now).filter(work_for(user))
     open_work = theirs.filter(status_filter(WORK_STATUSES, now=now))
+    # The first `limit` are picked on the schedule's own columns, then only they are joined to
+    # what the rows show (equipment, site, room, procedure, assignee).
+    first = (
+        open_work.annotate(urgency=_urgency())
+        .order_by("urgency", "next_due", "pk")
+        .values("pk")[:limit]
+    )
     schedules = list(
-        open_work.annotate(urgency=_urgency()).order_by("urgency", "next_due", "pk")[:limit]
+        theirs.filter(pk__in=Subquery(first))
+        .annotate(urgency=_urgency())
+        .order_by("urgency", "next_due", "pk")
     )
     _todays_occurrences(schedules, now=now)
     rank = {status: n for n, status in enumerate(WORK_STATUSES)}
