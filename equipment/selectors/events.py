@@ -58,6 +58,12 @@ def _latest_events(equipment: Equipment) -> dict[str, EquipmentEvent]:
     return latest
 
 
+def since(event: EquipmentEvent) -> datetime:
+    """From when a record counts as done after the event: its minute, the resolution work is
+    recorded in (a test typed in the minute the repair was signed off is after it)."""
+    return event.occurred_at.replace(second=0, microsecond=0)
+
+
 def requirements(equipment: Equipment) -> list[Requirement]:
     """Each procedure the machine's events require, with the record that satisfies it (or
     none): a fixed number of queries however many events, procedures and records."""
@@ -72,13 +78,13 @@ def requirements(equipment: Equipment) -> list[Requirement]:
             needed.append((procedure, max(events, key=lambda e: (e.occurred_at, e.pk))))
     if not needed:
         return []
-    earliest = min(event.occurred_at for _, event in needed)
+    earliest = min(since(event) for _, event in needed)
     passing = (
         ServiceRecord.objects.filter(
             equipment=equipment,
             procedure_id__in=[p.pk for p, _ in needed],
             voided_at__isnull=True,
-            performed_at__gt=earliest,
+            performed_at__gte=earliest,
         )
         .exclude(outcome=Outcome.ACTION)
         .select_related("procedure", "current_version")
@@ -89,7 +95,7 @@ def requirements(equipment: Equipment) -> list[Requirement]:
         counted.setdefault(record.procedure_id, []).append(record)
     found = []
     for procedure, event in needed:
-        after = [r for r in counted.get(procedure.pk, []) if r.performed_at > event.occurred_at]
+        after = [r for r in counted.get(procedure.pk, []) if r.performed_at >= since(event)]
         satisfied = next((r for r in after if r.counts), None)
         waiting = next((r for r in after if not r.counts and r.current_version.is_external), None)
         found.append(Requirement(procedure, event, satisfied, waiting))
