@@ -70,6 +70,12 @@ class ServiceRecord(VersionedRecord):
         editable=False,
         help_text="Signed (and countersigned when done outside) and not voided.",
     )
+    qualification_review = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Why the record waits for review: its performer's required training for the "
+        "modality was not current at signing (the site allows it and sends it to review).",
+    )
 
     class Meta:
         ordering = ["-performed_at", "-pk"]

@@ -27,6 +27,7 @@ from equipment.models import (
     ServiceRecordVersion,
 )
 from equipment.scheduling import timeline, timeliness
+from equipment.services.qualification import qualification_gap
 from equipment.services.record_content import Draft, prepare
 from equipment.services.schedules import DERIVED_SAVED, move_clock, site_closures
 from equipment.services.work_orders import apply_failure_behaviour
@@ -35,7 +36,11 @@ from imaging_ops.access.permissions import Action, require
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
 from imaging_ops.errors import Conflict
 from imaging_ops.models import Meaning
-from imaging_ops.records.signatures import check_signature, write_signature
+from imaging_ops.records.signatures import (
+    PERFORMING_MEANINGS,
+    check_signature,
+    write_signature,
+)
 from imaging_ops.records.versioning import REVIEW_MEANINGS, require_amend, void_record
 from imaging_ops.vocabulary import Role
 
@@ -296,6 +301,7 @@ def create_service_record(
                 {"signature": "An outside performer's record is saved, then countersigned."}
             )
         signature = {**signature, "meaning": signature.get("meaning") or Meaning.PERFORMED}
+        record.qualification_review = _gate(signature, signer=actor, equipment=equipment, now=now)
         check_signature(
             version=_signature_version(draft, record), signer=actor, now=now, **signature
         )
@@ -308,6 +314,19 @@ def create_service_record(
             write_signature(version=version, signer=actor, now=now, **_writing(signature))
         _settle(record, version, now=now, actor=actor)
     return record
+
+
+def _gate(signature: dict, *, signer, equipment, now) -> str:
+    """The qualification gate, for a performer's signature (a review is not operating)."""
+    if signature.get("meaning") not in PERFORMING_MEANINGS:
+        return ""
+    return qualification_gap(signer=signer, equipment=equipment, now=now)
+
+
+def _send_to_review(record: ServiceRecord, reason: str) -> None:
+    if reason and reason != record.qualification_review:
+        record.qualification_review = reason
+        record.save(update_fields=["qualification_review"])
 
 
 def _writing(signature: dict) -> dict:
@@ -326,15 +345,13 @@ def sign_service_record(
             f"Version {version_number} is no longer current: the record is at version "
             f"{version.number}. Read it before signing."
         )
+    review = _gate(signature, signer=signer, equipment=record.equipment, now=now)
     check_signature(version=version, signer=signer, now=now, **signature)
     with regulated_transaction(actor=signer):
         written = write_signature(version=version, signer=signer, now=now, **_writing(signature))
-        _settle(
-            ServiceRecord.objects.select_for_update().get(pk=record.pk),
-            version,
-            now=now,
-            actor=signer,
-        )
+        locked = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+        _send_to_review(locked, review)
+        _settle(locked, version, now=now, actor=signer)
     record.refresh_from_db()
     return written
 
@@ -395,13 +412,16 @@ def amend_service_record(
             draft.performed_at,
             timeline=occurrence_timeline(record, due=previous.due_satisfied),
         )
+    review = ""
     if signature is not None:
         signature = {**signature, "meaning": signature.get("meaning") or Meaning.PERFORMED}
+        review = _gate(signature, signer=actor, equipment=record.equipment, now=now)
         check_signature(
             version=_signature_version(draft, record), signer=actor, now=now, **signature
         )
     with regulated_transaction(actor=actor):
         current = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+        _send_to_review(current, review)
         version = _write_version(
             current,
             draft,

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from training.views import matrix, people, sessions
+
+app_name = "training"
+
+urlpatterns = [
+    path("", people.MyTrainingView.as_view(), name="mine"),
+    path("courses/", people.CourseListView.as_view(), name="courses"),
+    path("people/<int:pk>/", people.PersonTrainingView.as_view(), name="person"),
+    path("sites/<slug:site_code>/matrix/", matrix.MatrixView.as_view(), name="matrix"),
+    path("sites/<slug:site_code>/matrix.csv", matrix.MatrixExportView.as_view(), name="matrix_csv"),
+    path(
+        "sites/<slug:site_code>/sessions/new/",
+        sessions.RecordSessionView.as_view(),
+        name="record_session",
+    ),
+    path(
+        "sites/<slug:site_code>/authorized/<slug:area_class>/",
+        matrix.AuthorizationListView.as_view(),
+        name="authorization_list",
+    ),
+]
