@@ -74,6 +74,10 @@ class Course(RegulatedModel):
     catalog_code = models.CharField(max_length=60, blank=True, editable=False)
     catalog_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     locally_modified = models.BooleanField(default=False, editable=False)
+    verify_locally_note = models.TextField(
+        blank=True,
+        help_text="What the reference does not confirm from the rule itself: check it locally.",
+    )
 
     class Meta:
         ordering = ["code"]

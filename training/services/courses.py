@@ -32,6 +32,7 @@ COURSE_FIELDS = (
     "modalities",
     "area_classes",
     "roles",
+    "verify_locally_note",
 )
 
 
