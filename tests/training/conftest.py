@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests import factories
 from training.services.courses import create_course, create_requirement
 from training.services.sessions import Attendance, record_session
-from tests import factories
 
 # 14:00 UTC on 4 March 2026 is 09:00 in New York (EST): Alpha's day is 2026-03-04.
 NOW = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)

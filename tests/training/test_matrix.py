@@ -86,8 +86,13 @@ def test_the_matrix_runs_a_constant_number_of_queries(manager, physicist, site_a
     courses = []
     for i in range(10):
         course = create_course(
-            actor=manager, site=site_a, now=NOW, code=f"C{i}", title=f"Course {i}",
-            category="other", validity_months=12,
+            actor=manager,
+            site=site_a,
+            now=NOW,
+            code=f"C{i}",
+            title=f"Course {i}",
+            category="other",
+            validity_months=12,
         )
         create_requirement(
             actor=manager, site=site_a, course=course, basis="role", subject="technician", now=NOW

@@ -72,7 +72,9 @@ def test_a_trainee_never_records_training(person, site_a, ct_dose, trainees, rol
     assert not TrainingSession.objects.exists()
 
 
-def test_an_inspector_or_another_sites_technician_may_not(person, site_a, site_b, ct_dose, trainees):
+def test_an_inspector_or_another_sites_technician_may_not(
+    person, site_a, site_b, ct_dose, trainees
+):
     for outsider in (
         person(Role.INSPECTOR, site_a, username="look"),
         person(Role.TECHNICIAN, site_b, username="elsewhere"),
