@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training.views import matrix, people, sessions
+from training.views import courses, matrix, people, sessions
 
 app_name = "training"
 
@@ -14,6 +14,21 @@ urlpatterns = [
         "sites/<slug:site_code>/sessions/new/",
         sessions.RecordSessionView.as_view(),
         name="record_session",
+    ),
+    path(
+        "sites/<slug:site_code>/courses/new/",
+        courses.CourseCreateView.as_view(),
+        name="course_create",
+    ),
+    path(
+        "sites/<slug:site_code>/requirements/",
+        courses.RequirementsView.as_view(),
+        name="requirements",
+    ),
+    path(
+        "requirements/<int:pk>/retire/",
+        courses.RetireRequirementView.as_view(),
+        name="retire_requirement",
     ),
     path(
         "sites/<slug:site_code>/authorized/<slug:area_class>/",

@@ -105,9 +105,12 @@ def test_a_wrong_password_shows_on_the_form_and_saves_nothing(
     assert not TrainingRecord.objects.exists()
 
 
-def test_a_trainee_gets_403_for_the_session_form(client, person, site_a):
+def test_a_trainee_gets_403_for_the_session_form(client, person, site_a, ct_dose):
     client.force_login(person(Role.TECHNICIAN, site_a, username="learner", is_trainee=True))
-    assert client.get(f"/training/sites/{site_a.code}/sessions/new/").status_code == 403
+    url = f"/training/sites/{site_a.code}/sessions/new/"
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"course": ct_dose.pk, "password": "x"}).status_code == 403
+    assert not TrainingRecord.objects.exists()
 
 
 def test_my_training_and_a_persons_page(client, tech, physicist, person, site_a, site_b, ct_dose):

@@ -17,6 +17,7 @@ from training.services.sessions import Attendance, record_session, require_instr
 
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class RecordSessionView(ServiceFormView):
+    form_class = SessionForm
     template_name = "training/session_form.html"
     field_map = {"signature": "password"}
 
@@ -32,16 +33,18 @@ class RecordSessionView(ServiceFormView):
     def get_initial(self):
         return {"held_on": self.site.today(timezone.now())}
 
-    def get_form(self):
+    def get_form_kwargs(self):
         user = self.request.user
-        return SessionForm(
-            site=self.site,
-            user=user,
-            today=self.site.today(timezone.now()),
-            ask_username=needs_username(signer=user, session=self.request.session, via_api=False),
-            ask_policy=not has_acknowledged_policy(user),
-            **self.get_form_kwargs(),
-        )
+        return {
+            **super().get_form_kwargs(),
+            "site": self.site,
+            "user": user,
+            "today": self.site.today(timezone.now()),
+            "ask_username": needs_username(
+                signer=user, session=self.request.session, via_api=False
+            ),
+            "ask_policy": not has_acknowledged_policy(user),
+        }
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(site=self.site, policy_text=POLICY_TEXT, **kwargs)
