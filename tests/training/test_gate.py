@@ -102,3 +102,34 @@ def test_signing_a_saved_record_later_asks_the_gate_too(tech, site_a, daily, ct_
 
 def test_without_a_requirement_for_the_modality_nobody_is_stopped(tech, daily, mri_l2):
     assert record(daily, tech).counts
+
+
+def test_the_review_reason_shows_on_the_record_page_and_in_the_api(
+    client, api, tech, site_a, daily, ct_dose
+):
+    site_a.qualification_gate = QualificationGate.REVIEW
+    site_a.save()
+    made = record(daily, tech)
+    client.force_login(tech)
+    page = client.get(f"/equipment/records/{made.pk}/")
+    assert b'id="qualification-review"' in page.content and b"CT-DOSE" in page.content
+    api.force_authenticate(tech)
+    body = api.get(f"/api/v1/records/{made.pk}/").json()
+    assert "CT-DOSE" in body["qualification_review"]
+
+
+def test_the_site_setting_is_chosen_on_the_settings_page(client, manager, site_a):
+    client.force_login(manager)
+    response = client.post(
+        f"/sites/{site_a.code}/settings/",
+        {
+            "time_zone": site_a.time_zone,
+            "clinical_days": site_a.clinical_days,
+            "opens_at": "07:00",
+            "closes_at": "19:00",
+            "qualification_gate": "review",
+        },
+    )
+    assert response.status_code == 302
+    site_a.refresh_from_db()
+    assert site_a.qualification_gate == QualificationGate.REVIEW
