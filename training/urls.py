@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training.views import courses, matrix, people, sessions
+from training.views import courses, matrix, people, records, sessions
 
 app_name = "training"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", people.MyTrainingView.as_view(), name="mine"),
     path("courses/", people.CourseListView.as_view(), name="courses"),
     path("people/<int:pk>/", people.PersonTrainingView.as_view(), name="person"),
+    path("records/<int:pk>/", records.TrainingRecordView.as_view(), name="record"),
+    path("records/<int:pk>/certificate.pdf", records.CertificateView.as_view(), name="certificate"),
     path("sites/<slug:site_code>/matrix/", matrix.MatrixView.as_view(), name="matrix"),
     path("sites/<slug:site_code>/matrix.csv", matrix.MatrixExportView.as_view(), name="matrix_csv"),
     path(
