@@ -162,3 +162,14 @@ def test_a_voided_record_stops_counting(tech, manager, site_a, ct_dose, trainees
     void_training_record(actor=manager, record=record, reason="Recorded twice", now=NOW)
     record.refresh_from_db()
     assert record.is_voided and not record.counts
+
+
+def test_the_audit_trail_names_a_session_and_its_records(
+    client, tech, manager, site_a, ct_dose, trainees
+):
+    train(tech, site_a, ct_dose, trainees[0])
+    client.force_login(manager)
+    page = client.get("/audit/")
+    assert page.status_code == 200
+    assert b"Training record CT-DOSE for" in page.content
+    assert b"Training session CT-DOSE on 2026-03-04" in page.content
