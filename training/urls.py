@@ -37,4 +37,9 @@ urlpatterns = [
         matrix.AuthorizationListView.as_view(),
         name="authorization_list",
     ),
+    path(
+        "sites/<slug:site_code>/authorized/<slug:area_class>/list.pdf",
+        matrix.AuthorizationPdfView.as_view(),
+        name="authorization_pdf",
+    ),
 ]

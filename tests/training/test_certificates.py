@@ -4,11 +4,18 @@ signature manifestation and a verification code the record's page checks."""
 import subprocess
 
 import pytest
+import time_machine
 
 from imaging_ops.vocabulary import Role
-from tests.training.conftest import train
+from tests.training.conftest import NOW, train
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _on_the_4th():
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 def _text(pdf: bytes, tmp_path) -> str:
@@ -53,3 +60,18 @@ def test_another_sites_record_is_not_found(
     client.force_login(person(Role.MANAGER, site_b, username="bmgr"))
     assert client.get(f"/training/records/{record.pk}/").status_code == 404
     assert client.get(f"/training/records/{record.pk}/certificate.pdf").status_code == 404
+
+
+@pytest.mark.needs_poppler
+def test_the_authorization_list_prints_as_a_pdf(
+    client, manager, tech, physicist, site_a, mri_l2, tmp_path
+):
+    train(physicist, site_a, mri_l2, tech)
+    client.force_login(manager)
+    response = client.get(f"/training/sites/{site_a.code}/authorized/mri_zone_4/list.pdf")
+    assert response.status_code == 200
+    text = _text(response.content, tmp_path)
+    assert "Authorized to enter: MRI zone IV" in text and "MRI-L2" in text
+    assert (tech.full_name or tech.username) in text and "2027-03-04" in text
+    unrequired = client.get(f"/training/sites/{site_a.code}/authorized/restricted/list.pdf")
+    assert unrequired.status_code == 404

@@ -1,7 +1,7 @@
 """The competency matrix of a site (people by required courses), its CSV, and the
 authorization list of an area class (restricted areas, MRI zones)."""
 
-from django.http import StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
@@ -11,6 +11,7 @@ from imaging_ops.audit.trail import AuditAction, record_event, regulated_transac
 from imaging_ops.csv_export import csv_lines
 from imaging_ops.vocabulary import AreaClass
 from imaging_ops.web.base import ManagedSiteMixin
+from training.documents.authorization import build_authorization_pdf
 from training.forms.matrix import MatrixFilterForm
 from training.selectors.matrix import competency_matrix
 from training.selectors.qualifications import authorization_list, requirements_in_force
@@ -89,6 +90,27 @@ class MatrixExportView(SiteViewMixin, View):
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         name = f"training-matrix-{self.site.code}-{stamp}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class AuthorizationPdfView(SiteViewMixin, View):
+    def get(self, request, site_code, area_class):
+        if area_class not in AreaClass.values:
+            raise Http404("No such area class.")
+        on = self.site.today(timezone.now())
+        required, people = authorization_list(self.site, area_class=area_class, on=on)
+        if not required:
+            raise Http404("This site requires no course for this area: there is no list.")
+        pdf = build_authorization_pdf(
+            site=self.site,
+            area_label=AreaClass(area_class).label,
+            on=on,
+            required=required,
+            people=people,
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        name = f"authorized-{self.site.code}-{area_class}-{on:%Y%m%d}.pdf"
+        response["Content-Disposition"] = f'inline; filename="{name}"'
         return response
 
 
