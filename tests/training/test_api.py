@@ -123,3 +123,59 @@ def test_the_matrix_endpoint(api, manager, trained, site_a, site_b):
     assert statuses[tech.pk] == "current" and statuses[old.pk] == "expired"
     assert api.get("/api/v1/training-matrix/").status_code == 400
     assert api.get("/api/v1/training-matrix/", {"site": site_b.pk}).status_code == 404
+
+
+def test_a_manager_creates_a_course_and_requires_it_through_the_api(api, manager, site_a):
+    api.force_authenticate(manager)
+    response = api.post(
+        "/api/v1/courses/",
+        {
+            "site": site_a.pk,
+            "code": "MRI-L1",
+            "title": "MRI safety level 1",
+            "category": "mri_safety",
+            "validity_months": 12,
+            "area_classes": ["mri_zone_3"],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    course = response.json()["id"]
+    made = api.post(
+        "/api/v1/training-requirements/",
+        {"site": site_a.pk, "course": course, "basis": "area_class", "subject": "mri_zone_3"},
+        format="json",
+    )
+    assert made.status_code == 201
+    wrong = api.post(
+        "/api/v1/training-requirements/",
+        {"site": site_a.pk, "course": course, "basis": "area_class", "subject": "attic"},
+        format="json",
+    )
+    assert wrong.status_code == 400 and "subject" in wrong.json()
+
+
+def test_course_writes_are_refused_to_a_technician_and_bad_fields_named(api, tech, site_a):
+    api.force_authenticate(tech)
+    payload = {"site": site_a.pk, "code": "X", "title": "X", "category": "other"}
+    assert api.post("/api/v1/courses/", payload, format="json").status_code == 403
+    bad = api.post(
+        "/api/v1/courses/", {**payload, "category": "nope", "modalities": ["ZZ"]}, format="json"
+    )
+    assert bad.status_code == 400 and {"category", "modalities"} <= set(bad.json())
+
+
+def test_my_training_and_a_persons_page_run_constant_queries(
+    client, tech, physicist, person, site_a, ct_dose, mri_l2
+):
+    client.force_login(physicist)
+    train(physicist, site_a, ct_dose, tech)
+    url = f"/training/people/{tech.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for day in range(1, 12):
+        train(physicist, site_a, mri_l2, tech, held_on=date(2026, 2, day))
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)

@@ -19,10 +19,19 @@ from imaging_ops.api.pagination import CursorPagination, PageNumberPagination
 from imaging_ops.api.signatures import SignatureStateSerializer
 from imaging_ops.models import Site, SiteMembership, User
 from imaging_ops.records.signatures import signature_states
+from imaging_ops.vocabulary import AreaClass, Modality, Role
 from training.filters import TrainingRecordFilter
-from training.models import Course, Requirement, TrainingRecord, TrainingSession
+from training.models import (
+    Course,
+    CourseCategory,
+    Requirement,
+    RequirementBasis,
+    TrainingRecord,
+    TrainingSession,
+)
 from training.selectors.matrix import competency_matrix
 from training.selectors.records import courses_for, training_records
+from training.services.courses import create_course, create_requirement
 from training.services.sessions import Attendance, record_session
 
 
@@ -111,8 +120,30 @@ class TrainingRecordViewSet(ScopedReadOnlyViewSet):
     filterset_class = TrainingRecordFilter
 
 
-class CourseViewSet(viewsets.ReadOnlyModelViewSet):
-    """The organisation catalog and the courses of your sites."""
+class CourseCreateSerializer(serializers.Serializer):
+    site = ScopedRelatedField(queryset=Site.objects.all())
+    code = serializers.SlugField(max_length=40)
+    title = serializers.CharField(max_length=200)
+    category = serializers.ChoiceField(choices=CourseCategory.choices)
+    validity_months = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=120
+    )
+    citation = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    modalities = serializers.ListField(
+        child=serializers.ChoiceField(choices=Modality.choices), required=False
+    )
+    area_classes = serializers.ListField(
+        child=serializers.ChoiceField(choices=AreaClass.choices), required=False
+    )
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices), required=False
+    )
+
+
+class CourseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The organisation catalog and the courses of your sites; POST creates a site's course
+    (managers; the RSO for radiation-safety courses)."""
 
     serializer_class = CourseSerializer
     pagination_class = PageNumberPagination
@@ -120,11 +151,47 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return courses_for(self.request.user).order_by("code", "pk")
 
+    @extend_schema(request=CourseCreateSerializer, responses={201: CourseSerializer})
+    def create(self, request):
+        payload = CourseCreateSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        course = create_course(
+            actor=request.user, site=data.pop("site"), now=timezone.now(), **data
+        )
+        return Response(CourseSerializer(course).data, status=status.HTTP_201_CREATED)
 
-class RequirementViewSet(ScopedReadOnlyViewSet):
+
+class RequirementCreateSerializer(serializers.Serializer):
+    site = ScopedRelatedField(queryset=Site.objects.all())
+    course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.none())
+    basis = serializers.ChoiceField(choices=RequirementBasis.choices)
+    subject = serializers.CharField(
+        help_text="The modality (DICOM code), area class or role the course is required for."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["course"].queryset = courses_for(request.user)
+
+
+class RequirementViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+    """Requirements in force at your sites; POST adds one (`basis` and `subject`)."""
+
     queryset = Requirement.objects.filter(retired_at__isnull=True).order_by("pk")
     serializer_class = RequirementSerializer
     pagination_class = PageNumberPagination
+
+    @extend_schema(request=RequirementCreateSerializer, responses={201: RequirementSerializer})
+    def create(self, request):
+        payload = RequirementCreateSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        requirement = create_requirement(
+            actor=request.user, now=timezone.now(), **payload.validated_data
+        )
+        return Response(RequirementSerializer(requirement).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_field(OpenApiTypes.INT)
