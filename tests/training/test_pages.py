@@ -32,6 +32,8 @@ def test_the_matrix_page_and_its_csv(client, manager, tech, physicist, site_a, c
     filtered = client.get(f"/training/sites/{site_a.code}/matrix/", {"status": "missing"})
     assert tech.username.encode() not in filtered.content
     assert client.get(f"/training/sites/{site_a.code}/matrix/", {"status": "x"}).status_code == 400
+    refused = client.get(f"/training/sites/{site_a.code}/matrix.csv", {"role": "pilot"})
+    assert refused.status_code == 302 and "role=pilot" in refused["Location"]
     csv = b"".join(client.get(f"/training/sites/{site_a.code}/matrix.csv").streaming_content)
     lines = csv.decode().splitlines()
     assert lines[0] == "person,username,roles,CT-DOSE,CT-DOSE expires on"

@@ -1,8 +1,10 @@
 """The competency matrix of a site (people by required courses), its CSV, and the
 authorization list of an area class (restricted areas, MRI zones)."""
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
@@ -65,7 +67,11 @@ class MatrixView(SiteViewMixin, View):
 
 class MatrixExportView(SiteViewMixin, View):
     def get(self, request, site_code):
-        _form, matrix = _matrix(self.site, request)
+        form, matrix = _matrix(self.site, request)
+        if form.is_bound and not form.is_valid():
+            messages.error(request, "Correct the filters before exporting.")
+            page = reverse("training:matrix", args=[self.site.code])
+            return redirect(f"{page}?{request.GET.urlencode()}")
         used = {key: value for key, value in request.GET.items() if value}
         with regulated_transaction():
             record_event(
