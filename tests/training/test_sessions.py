@@ -64,6 +64,7 @@ def test_every_working_role_may_record_training(person, site_a, ct_dose, trainee
     assert train(instructor, site_a, ct_dose, trainees[0]).records.count() == 1
 
 
+@pytest.mark.req("11.10(g)")
 @pytest.mark.parametrize("role", [Role.TECHNICIAN, Role.MANAGER])
 def test_a_trainee_never_records_training(person, site_a, ct_dose, trainees, role):
     trainee = person(role, site_a, username="learner", is_trainee=True)
@@ -135,6 +136,7 @@ def test_a_wrong_password_signs_and_saves_nothing(tech, site_a, ct_dose, trainee
     assert not TrainingRecord.objects.exists()
 
 
+@pytest.mark.req("11.70")
 def test_a_signed_training_record_is_locked(tech, site_a, ct_dose, trainees):
     record = train(tech, site_a, ct_dose, trainees[0]).records.get()
     with pytest.raises(Conflict):
