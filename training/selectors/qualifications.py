@@ -89,7 +89,9 @@ def authorization_list(site, *, area_class: str, on: date) -> tuple[list[Course]
         if all(e != "missing" and is_current(e, on) for e in expiries):
             authorized_ids.append(person_id)
             expiry_of[person_id] = [e for e in expiries if e is not None]
-    people = list(User.objects.filter(pk__in=authorized_ids).order_by("full_name", "username"))
+    people = list(
+        User.objects.filter(pk__in=authorized_ids, is_active=True).order_by("full_name", "username")
+    )
     for person in people:
         dates = expiry_of[person.pk]
         person.authorized_until = min(dates) if dates else None

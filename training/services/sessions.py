@@ -183,7 +183,12 @@ def record_session(
 def _settle(record: TrainingRecord, version: TrainingRecordVersion) -> None:
     """Store what the matrix and the gates read from the current version."""
     record.completed_on, record.expires_on = version.completed_on, version.expires_on
-    record.counts = not record.is_voided and version.passed and version.signatures.exists()
+    # The instructor's signature (performed) makes it count; a review alone does not.
+    record.counts = (
+        not record.is_voided
+        and version.passed
+        and version.signatures.filter(meaning=Meaning.PERFORMED).exists()
+    )
     record.save(update_fields=["completed_on", "expires_on", "counts"])
 
 
@@ -224,7 +229,7 @@ def amend_training_record(
     version = TrainingRecordVersion(
         completed_on=completed,
         expires_on=expires_on(completed, record.course.validity_months),
-        instructor=actor,
+        instructor=previous.instructor,
         passed=previous.passed if passed is None else bool(passed),
         score=parsed_score,
         notes=previous.notes if notes is None else notes.strip(),
