@@ -290,3 +290,10 @@ def test_the_demo_ct_carries_a_signed_acceptance_note_once():
     assert signature.signer.username == "physicist"
     assert signature_is_valid(signature, note.current_version)
     assert manifestation(signature).endswith("Performed")
+
+
+def test_the_course_catalog_is_loaded_without_requirements(seeded):
+    from training.models import Course, Requirement
+
+    assert Course.objects.filter(site__isnull=True, code="MRI-SAFETY-L2").exists()
+    assert not Requirement.objects.exists()
