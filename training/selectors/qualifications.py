@@ -78,10 +78,9 @@ def authorization_list(site, *, area_class: str, on: date) -> tuple[list[Course]
     required = _required_courses(site, area_class=area_class)
     if not required:
         return [], []
-    member_ids = set(
-        SiteMembership.objects.in_force(on).filter(site=site).values_list("user_id", flat=True)
-    )
-    held = latest_expiries(member_ids, [c.pk for c in required], on=on)
+    members = SiteMembership.objects.in_force(on).filter(site=site).values("user_id")
+    held = latest_expiries(members, [c.pk for c in required], on=on)
+    member_ids = {person_id for person_id, _ in held}
     expiry_of: dict[int, list] = defaultdict(list)
     authorized_ids = []
     for person_id in member_ids:
