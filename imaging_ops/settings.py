@@ -252,6 +252,10 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "imaging_ops.vocabulary.Role",
         "AnchorEnum": "equipment.scheduling.Anchor",
         "PresetEnum": "equipment.scheduling.Preset",
+        "ModalityEnum": "imaging_ops.vocabulary.Modality",
+        "AreaClassEnum": "imaging_ops.vocabulary.AreaClass",
+        "CourseCategoryEnum": "training.models.courses.CourseCategory",
+        "RequirementBasisEnum": "training.models.courses.RequirementBasis",
     },
 }
 

@@ -28,6 +28,13 @@ from imaging_ops.security.api import TokenView
 from imaging_ops.sites import views as site_views
 from imaging_ops.sites.api import SiteViewSet
 from imaging_ops.web.icons import favicon
+from training.api.records import (
+    CourseViewSet,
+    MatrixViewSet,
+    RequirementViewSet,
+    TrainingRecordViewSet,
+    TrainingSessionViewSet,
+)
 
 # The pages of one site for its managers: its people and its settings.
 SITE_PAGES = [
@@ -76,6 +83,11 @@ router.register("review-queue", ReviewQueueViewSet, basename="review-queue")
 router.register("procedures", ProcedureViewSet, basename="procedure")
 router.register("schedules", ScheduleViewSet, basename="schedule")
 router.register("work-orders", WorkOrderViewSet, basename="work-order")
+router.register("courses", CourseViewSet, basename="course")
+router.register("training-requirements", RequirementViewSet, basename="training-requirement")
+router.register("training-sessions", TrainingSessionViewSet, basename="training-session")
+router.register("training-records", TrainingRecordViewSet, basename="training-record")
+router.register("training-matrix", MatrixViewSet, basename="training-matrix")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
@@ -126,6 +138,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("equipment/", include("equipment.urls")),
     path("compliance/", include("compliance.urls")),
+    path("training/", include("training.urls")),
     # The stable address printed on QR labels; the tag may hold slashes and spaces.
     path("e/<str:site_code>/<path:asset_tag>/", equipment_by_tag, name="equipment_stable"),
     path("audit/", audit_search, name="audit"),

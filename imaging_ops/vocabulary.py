@@ -46,3 +46,10 @@ class IdentifierKind(models.TextChoices):
     XRAY_REGISTRATION = "xray", "X-ray registration"
     MQSA_CERTIFICATE = "mqsa", "MQSA certificate"
     ACCREDITATION = "accreditation", "Accreditation"
+
+
+class QualificationGate(models.TextChoices):
+    """What signing work for a modality does when the signer's training for it is not current."""
+
+    BLOCK = "block", "Block the signature, naming the missing course"
+    REVIEW = "review", "Allow it and send the record to review"

@@ -18,7 +18,7 @@ REQUIREMENTS = [
     ("11.10(f)", "Operational checks enforce the permitted sequence of steps", "transition tables"),
     ("11.10(g)", "Authority checks on who may sign, alter or use the system", "can(), services"),
     ("11.10(h)", "Device checks: the source of input", "address and request id on events"),
-    ("11.10(i)", "People are trained for their tasks", "training records (coming)"),
+    ("11.10(i)", "People are trained for their tasks", "training records; the qualification gate"),
     ("11.10(j)", "Written accountability for e-signatures", "policy acknowledgement"),
     ("11.10(k)", "Control of system documentation", "docs/ under version control"),
     ("11.50", "Signed records show printed name, date and time, and meaning", "manifestation"),

@@ -37,6 +37,7 @@ class ReviewReason(models.TextChoices):
     TRAINEE = "trainee", "Performed by a trainee"
     EXTERNAL = "external", "Performed outside (countersignature)"
     INSTRUMENT = "instrument", "Made with an instrument later found out of tolerance"
+    QUALIFICATION = "qualification", "Performer's required training not current at signing"
 
 
 def worst(outcomes) -> str:
@@ -94,6 +95,12 @@ class ServiceRecord(VersionedRecord):
         editable=False,
         related_name="suspect_records",
         help_text="The instrument calibration found out of tolerance that put it in review.",
+    )
+    qualification_review = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Why the record waits for review: its performer's required training for the "
+        "modality was not current at signing (the site allows it and sends it to review).",
     )
 
     class Meta:

@@ -29,6 +29,7 @@ from equipment.models import (
 )
 from equipment.scheduling import timeline, timeliness
 from equipment.scheduling.site_days import local_date
+from equipment.services.qualification import qualification_gap
 from equipment.services.record_content import Draft, prepare
 from equipment.services.review_state import REVIEW_DERIVED, flag_instrument_records, settle_review
 from equipment.services.schedules import DERIVED_SAVED, move_clock, site_closures
@@ -38,7 +39,11 @@ from imaging_ops.access.permissions import Action, require
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
 from imaging_ops.errors import Conflict
 from imaging_ops.models import Meaning
-from imaging_ops.records.signatures import check_signature, write_signature
+from imaging_ops.records.signatures import (
+    PERFORMING_MEANINGS,
+    check_signature,
+    write_signature,
+)
 from imaging_ops.records.versioning import REVIEW_MEANINGS, require_amend, void_record
 from imaging_ops.sites.local_time import local_time_text
 from imaging_ops.vocabulary import Role
@@ -325,6 +330,7 @@ def create_service_record(
                 {"signature": "An outside performer's record is saved, then countersigned."}
             )
         signature = {**signature, "meaning": signature.get("meaning") or Meaning.PERFORMED}
+        record.qualification_review = _gate(signature, signer=actor, equipment=equipment, now=now)
         check_signature(
             version=_signature_version(draft, record), signer=actor, now=now, **signature
         )
@@ -337,6 +343,19 @@ def create_service_record(
             write_signature(version=version, signer=actor, now=now, **_writing(signature))
         _settle(record, version, now=now, actor=actor)
     return record
+
+
+def _gate(signature: dict, *, signer, equipment, now) -> str:
+    """The qualification gate, for a performer's signature (a review is not operating)."""
+    if signature.get("meaning") not in PERFORMING_MEANINGS:
+        return ""
+    return qualification_gap(signer=signer, equipment=equipment, now=now)
+
+
+def _send_to_review(record: ServiceRecord, reason: str) -> None:
+    if reason and reason != record.qualification_review:
+        record.qualification_review = reason
+        record.save(update_fields=["qualification_review"])
 
 
 def _writing(signature: dict) -> dict:
@@ -355,10 +374,13 @@ def sign_service_record(
             f"Version {version_number} is no longer current: the record is at version "
             f"{version.number}. Read it before signing."
         )
+    review = _gate(signature, signer=signer, equipment=record.equipment, now=now)
     check_signature(version=version, signer=signer, now=now, **signature)
     with regulated_transaction(actor=signer):
         written = write_signature(version=version, signer=signer, now=now, **_writing(signature))
-        settle_signed(record, now=now, actor=signer)
+        locked = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+        _send_to_review(locked, review)
+        _settle(locked, version, now=now, actor=signer)
     record.refresh_from_db()
     return written
 
@@ -427,13 +449,16 @@ def amend_service_record(
             draft.performed_at,
             timeline=occurrence_timeline(record, due=previous.due_satisfied),
         )
+    review = ""
     if signature is not None:
         signature = {**signature, "meaning": signature.get("meaning") or Meaning.PERFORMED}
+        review = _gate(signature, signer=actor, equipment=record.equipment, now=now)
         check_signature(
             version=_signature_version(draft, record), signer=actor, now=now, **signature
         )
     with regulated_transaction(actor=actor):
         current = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+        _send_to_review(current, review)
         version = _write_version(
             current,
             draft,

@@ -46,6 +46,8 @@ def reasons_for(record: ServiceRecord, version: ServiceRecordVersion, signatures
         found.add(ReviewReason.TRAINEE)
     if record.suspect_since_id is not None:
         found.add(ReviewReason.INSTRUMENT)
+    if record.qualification_review:
+        found.add(ReviewReason.QUALIFICATION)
     return [reason for reason in ReviewReason.values if reason in found]
 
 

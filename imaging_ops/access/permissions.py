@@ -30,6 +30,8 @@ class Action(models.TextChoices):
     MANAGE_PEOPLE = "manage_people", "Manage the site's people"
     APPROVE_LOGS = "approve_logs", "Approve regulatory logs"
     SEARCH_AUDIT = "search_audit", "Search the audit trail"
+    RECORD_TRAINING = "record_training", "Record training and sign as instructor"
+    MANAGE_COURSES = "manage_courses", "Manage courses and training requirements"
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ RADIATION_RECORDS = Limited.of("radiation records")
 OWN_BEFORE_REVIEW = Limited.of("own, before review")
 PHYSICS_LOGS = Limited.of("physics logs")
 RADIOACTIVE_MATERIALS_LOGS = Limited.of("radioactive-materials logs")
+RADIATION_SAFETY_COURSES = Limited.of("radiation-safety courses")
 
 T, P, R, M, I = Role.TECHNICIAN, Role.PHYSICIST, Role.RSO, Role.MANAGER, Role.INSPECTOR
 
@@ -83,6 +86,8 @@ MATRIX: dict[str, dict[str, bool | Limited]] = {
     Action.MANAGE_PEOPLE:       {T: NONE, P: NONE, R: NONE, M: FULL, I: NONE},
     Action.APPROVE_LOGS:        {T: NONE, P: PHYSICS_LOGS, R: RADIOACTIVE_MATERIALS_LOGS, M: FULL, I: NONE},
     Action.SEARCH_AUDIT:        {T: NONE, P: FULL, R: FULL, M: FULL, I: FULL},
+    Action.RECORD_TRAINING:     {T: FULL, P: FULL, R: FULL, M: FULL, I: NONE},
+    Action.MANAGE_COURSES:      {T: NONE, P: NONE, R: RADIATION_SAFETY_COURSES, M: FULL, I: NONE},
 }
 # fmt: on
 

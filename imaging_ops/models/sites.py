@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from imaging_ops.audit.mixin import RegulatedModel, RegulatedQuerySet
 from imaging_ops.text import no_bidi_controls
-from imaging_ops.vocabulary import IdentifierKind
+from imaging_ops.vocabulary import IdentifierKind, QualificationGate
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -65,6 +65,12 @@ class Site(RegulatedModel):
     opens_at = models.TimeField(default=datetime.time(7, 0))
     closes_at = models.TimeField(default=datetime.time(19, 0))
     address = models.TextField(blank=True)
+    qualification_gate = models.CharField(
+        max_length=10,
+        choices=QualificationGate.choices,
+        default=QualificationGate.BLOCK,
+        help_text="When a signer's required training for the modality is not current.",
+    )
 
     class Meta:
         ordering = ["code"]

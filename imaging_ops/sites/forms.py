@@ -8,7 +8,7 @@ from django import forms
 
 from imaging_ops.models import WEEKDAYS
 from imaging_ops.sites.services import TIME_ZONES
-from imaging_ops.vocabulary import IdentifierKind
+from imaging_ops.vocabulary import IdentifierKind, QualificationGate
 from imaging_ops.web.forms import DATE_INPUT, TIME_INPUT
 
 
@@ -25,6 +25,13 @@ class SiteSettingsForm(forms.Form):
     opens_at = forms.TimeField(label="Opens at", widget=TIME_INPUT)
     closes_at = forms.TimeField(label="Closes at", widget=TIME_INPUT)
     address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    qualification_gate = forms.ChoiceField(
+        label="When a signer's training is not current",
+        choices=QualificationGate.choices,
+        required=False,
+        help_text="Signing work for a modality asks whether the signer holds the site's "
+        "required training for it.",
+    )
     reason = forms.CharField(
         label="Reason for the change",
         max_length=500,
@@ -41,6 +48,7 @@ class SiteSettingsForm(forms.Form):
                 "opens_at": site.opens_at,
                 "closes_at": site.closes_at,
                 "address": site.address,
+                "qualification_gate": site.qualification_gate,
             },
         )
         super().__init__(*args, **kwargs)

@@ -17,7 +17,7 @@ from imaging_ops.access.permissions import Action, require
 from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.models import Site, SiteClosure, SiteIdentifier
 from imaging_ops.models.sites import is_weekday_number, validate_opening_hours
-from imaging_ops.vocabulary import IdentifierKind
+from imaging_ops.vocabulary import IdentifierKind, QualificationGate
 
 SETTINGS_ACTION = Action.MANAGE_PEOPLE
 EXPIRY_WARNING_DAYS = 90
@@ -65,6 +65,7 @@ def validate_site_settings(
     closes_at: time | None = None,
     address: str = "",
     reason: str = "",
+    qualification_gate: str = "",
 ) -> dict:
     """The settings as `update_site_settings` would save them, or every field error at once;
     a form that did not parse asks it about the fields that did."""
@@ -90,6 +91,9 @@ def validate_site_settings(
         validate_opening_hours(opens_at, closes_at)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    qualification_gate = qualification_gate or site.qualification_gate
+    if qualification_gate not in QualificationGate.values:
+        errors["qualification_gate"] = ["Choose what happens when a signer's training lapsed."]
     if errors:
         raise ValidationError(errors)
     return {
@@ -98,6 +102,7 @@ def validate_site_settings(
         "opens_at": opens_at,
         "closes_at": closes_at,
         "address": (address or "").strip(),
+        "qualification_gate": qualification_gate,
     }
 
 
@@ -111,6 +116,7 @@ def update_site_settings(
     closes_at: time,
     address: str = "",
     reason: str = "",
+    qualification_gate: str = "",
     now: datetime,
 ) -> Site:
     """Change a site's time zone, clinical days, opening hours and address.
@@ -127,6 +133,7 @@ def update_site_settings(
         closes_at=closes_at,
         address=address,
         reason=reason,
+        qualification_gate=qualification_gate,
     )
     for field, value in settings.items():
         setattr(site, field, value)

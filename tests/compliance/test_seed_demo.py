@@ -323,3 +323,10 @@ def test_a_history_is_not_written_onto_another_days_schedules(seeded):
 
     assert not ServiceRecord.objects.exists()
     assert "made on another day" in out.getvalue()
+
+
+def test_the_course_catalog_is_loaded_without_requirements(seeded):
+    from training.models import Course, Requirement
+
+    assert Course.objects.filter(site__isnull=True, code="MRI-SAFETY-L2").exists()
+    assert not Requirement.objects.exists()

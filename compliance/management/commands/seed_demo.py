@@ -45,6 +45,7 @@ from imaging_ops.audit.context import audit_actor
 from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.models import Meaning, Site, SiteIdentifier, SiteMembership, User
 from imaging_ops.vocabulary import AreaClass, IdentifierKind, Role
+from training.services.catalog import load_courses
 
 DEMO_PASSWORD = "imaging-ops-demo"  # noqa: S105 - demo accounts only, printed by `make run`
 
@@ -218,7 +219,7 @@ class Command(BaseCommand):
             f"Demo data ready: {len(sites)} sites, {total} pieces of equipment "
             f"({created} new, {filled} completed). Demo users {', '.join(users)} sign in with "
             f"the password '{DEMO_PASSWORD}'. The regulatory catalog is in the library; "
-            f"{scheduled} new schedules from it."
+            f"{scheduled} new schedules from it. The safety-training course catalog is loaded."
         )
         if written is None:
             self.stdout.write(f"History at {HISTORY_SITE}: left out (--without-history).")
@@ -243,6 +244,8 @@ class Command(BaseCommand):
             admin.set_unusable_password()
             admin.save(update_fields=["password"])
         load_catalog(actor=admin, now=history.go_live)
+        # The course catalog too; which courses a site requires is its managers' choice.
+        load_courses(actor=admin, now=now)
         library = {p.code: p for p in Procedure.objects.filter(site__isnull=True)}
         made = history.set_up(library, manager)
         for site in sites:

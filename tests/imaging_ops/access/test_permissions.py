@@ -47,6 +47,10 @@ EXPECTED = {
     Action.MANAGE_PEOPLE:       (NO,   NO,   NO,   YES, NO),
     Action.APPROVE_LOGS:        (NO,   SOME, SOME, YES, NO),
     Action.SEARCH_AUDIT:        (NO,   YES,  YES,  YES, YES),
+    # The safety-training issue: record training and sign as instructor; manage courses and
+    # requirements (the RSO: radiation-safety courses).
+    Action.RECORD_TRAINING:     (YES,  YES,  YES,  YES, NO),
+    Action.MANAGE_COURSES:      (NO,   NO,   SOME, YES, NO),
 }
 # fmt: on
 
