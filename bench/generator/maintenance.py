@@ -662,7 +662,7 @@ def _records(ctx: Build, sites: dict, plans: list[Plan], state: dict, rng) -> No
             "record": Writer(ctx.cursor, ServiceRecord, [
                 "id", "equipment", "schedule", "procedure", "current_version", "performed_at",
                 "outcome", "counts", "voided_at", "voided_by", "void_reason", "review_reasons",
-                "awaiting_review"]),
+                "awaiting_review", "qualification_review"]),
             "version": Writer(ctx.cursor, ServiceRecordVersion, [
                 "id", "record", "number", "created_at", "created_by", "amendment_reason",
                 "procedure_version", "performed_at", "recorded_at", "late_entry",
@@ -867,7 +867,7 @@ class _RecordWriter:
         performed_text, recorded_text, due_text = _iso(performed), _iso(recorded), _iso(line.due)
         writers["record"].add(
             f"{record_id}\t{equipment_id}\t{plan.id}\t{procedure['id']}\t{version_id}\t"
-            f"{performed_text}\t{outcome}\tt\t\\N\t\\N\t\t[]\tf\n"
+            f"{performed_text}\t{outcome}\tt\t\\N\t\\N\t\t[]\tf\t\n"
         )
         writers["version"].add(
             f"{version_id}\t{record_id}\t1\t{recorded_text}\t{signer}\t\t{procedure['version']}\t"
