@@ -684,6 +684,16 @@ def maintenance_cases(
             baseline="Baseline: 50 schedules with status, and the counts, technician",
         ),
         Case(
+            "Also waiting for you, after My work",
+            "page",
+            lambda: tech_client.get("/home/waiting/", secure=True, headers={"HX-Request": "true"}),
+            _ok,
+            PAGE_TARGET_MS,
+            "the home page's second part: out of service, awaiting acceptance, unsigned notes, "
+            "the latest status changes",
+            baseline="Baseline: 50 schedules with status, and the counts, technician",
+        ),
+        Case(
             "Record form, daily CT QC",
             "page",
             get(tech_client, f"/equipment/schedules/{daily_qc}/record/"),

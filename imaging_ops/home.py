@@ -1,7 +1,7 @@
 """The home page for each role (composition root: it may read every app)."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from equipment.models import EquipmentStatus
@@ -47,13 +47,35 @@ def home(request):
     elif role is not None:
         # Technicians, physicists and RSOs: their scheduled work and missed days first, then
         # what else waits for them, each item linked to its page.
+        # Their scheduled work and missed days first; what else waits for them follows the
+        # page (home_waiting), so the morning's list is not held up by the rest.
         context["my_work"] = work = my_work(user, now=timezone.now())
         context["missed"] = work.missed
-        context["out_of_service"] = out_of_service_work(user)
-        context["to_accept"] = acceptance_work(user)
-        context["drafts"] = unsigned_drafts(user)
-        context["recent_changes"] = recent_status_changes(user)
         template = "home/technician.html"
     else:
         template = "home/no_role.html"
     return render(request, template, context)
+
+
+def also_waiting(user) -> dict:
+    """What else waits for a technician, physicist or RSO, each item linked to its page."""
+    return {
+        "out_of_service": out_of_service_work(user),
+        "to_accept": acceptance_work(user),
+        "drafts": unsigned_drafts(user),
+        "recent_changes": recent_status_changes(user),
+    }
+
+
+@login_required
+def home_waiting(request):
+    """The home page's second part, which it loads after itself (htmx), or a page of its own
+    without JavaScript; managers and inspectors have their own homes, and it sends them there."""
+    role = home_role(request.user)
+    if role in (Role.MANAGER, Role.INSPECTOR, None):
+        return redirect("home")
+    context = also_waiting(request.user)
+    fragment = request.headers.get("HX-Request") == "true"
+    return render(
+        request, "home/also_waiting.html" if fragment else "home/waiting_page.html", context
+    )

@@ -18,7 +18,7 @@ from equipment.views.documents import equipment_by_tag
 from imaging_ops.audit.api import AuditEventViewSet
 from imaging_ops.audit.views import audit_export, audit_search
 from imaging_ops.health.views import health
-from imaging_ops.home import home
+from imaging_ops.home import home, home_waiting
 from imaging_ops.notifications import views as notification_views
 from imaging_ops.notifications.api import NotificationViewSet
 from imaging_ops.people import views as people_views
@@ -98,6 +98,7 @@ API_V1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    path("home/waiting/", home_waiting, name="home_waiting"),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/forgot/", password_views.ForgotPasswordView.as_view(), name="password_reset"),

@@ -40,7 +40,12 @@ from equipment.models import (
 from equipment.scheduling import DAILY_PRESETS, ScheduleStatus
 from equipment.scheduling.site_days import local_date
 from equipment.selectors.registry import out_of_service
-from equipment.selectors.schedules import schedule_status, scheduled, status_filter
+from equipment.selectors.schedules import (
+    schedule_status,
+    scheduled,
+    status_filter,
+    with_status,
+)
 from equipment.services.schedules import move_clock
 from imaging_ops.access.authority import roles_at
 from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
@@ -348,26 +353,27 @@ def my_work(
     )
     rows = [row for row in rows if row.status in rank]
     # One pass over their schedules counts each status and the missed days left unexplained.
-    found = (
-        scope(Schedule.objects.all(), user)
-        .filter(work_for(user))
-        .aggregate(
-            **{
-                status: Count("pk", filter=status_filter([status], now=now), distinct=True)
-                for status in WORK_STATUSES
-            },
-            missed=Count("missed", filter=Q(missed__annotation="")),
+    # One pass over their schedules, grouped by status: how many in each, and their missed
+    # days left unexplained.
+    groups = (
+        with_status(scope(Schedule.objects.all(), user).filter(work_for(user)), now=now)
+        .order_by()
+        .values("state")
+        .annotate(
+            n=Count("pk", distinct=True), missed=Count("missed", filter=Q(missed__annotation=""))
         )
     )
+    found = {row["state"]: row["n"] for row in groups}
+    unexplained = sum(row["missed"] for row in groups)
     figures = tuple(
         StatusFigure(
-            status, ScheduleStatus(status).label, found[status], _schedule_list_url(status)
+            status, ScheduleStatus(status).label, found.get(status, 0), _schedule_list_url(status)
         )
         for status in WORK_STATUSES
     )
     missed = Waiting(
-        items=_newest_missed(user, now=now, limit=missed_limit, count=found["missed"]),
-        count=found["missed"],
+        items=_newest_missed(user, now=now, limit=missed_limit, count=unexplained),
+        count=unexplained,
     )
     next_up = None
     if not rows:

@@ -1,5 +1,7 @@
 """Each role's home page lists the work waiting for them, every figure and item a link to the
-page where the work is done, in the same number of queries however much there is."""
+page where the work is done, in the same number of queries however much there is. For
+technicians, physicists and RSOs, what waits besides their scheduled work is the home page's
+second part (`home_waiting`), loaded after it."""
 
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
@@ -19,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 S = EquipmentStatus
 HOME = reverse("home")
+WAITING = reverse("home_waiting")
 LIST = reverse("equipment:list")
 
 
@@ -69,9 +72,14 @@ def figure_links(response) -> dict[str, dict]:
 
 
 def home(client, user):
+    """The page that lists what waits: a manager's home, or the second part of the others'."""
     client.force_login(user)
     response = client.get(HOME)
     assert response.status_code == 200
+    if "home/technician.html" in [t.name for t in response.templates]:
+        assert f'hx-get="{WAITING}"' in response.content.decode()
+        response = client.get(WAITING, headers={"HX-Request": "true"})
+        assert response.status_code == 200
     return response
 
 
@@ -305,8 +313,10 @@ def add_work(site, start: int, count: int, author) -> None:
 
 def queries_for_home(client) -> int:
     client.get(HOME)  # content types and the session, outside the count
+    client.get(WAITING)
     with CaptureQueriesContext(connection) as captured:
         assert client.get(HOME).status_code == 200
+        assert client.get(WAITING).status_code in (200, 302)
     return len(captured)
 
 
@@ -338,3 +348,13 @@ def test_each_home_runs_the_same_queries_for_6_and_90_pieces(
 
     with django_assert_num_queries(small):
         client.get(HOME)
+        client.get(WAITING)
+
+
+def test_the_second_part_has_a_page_of_its_own_and_sends_managers_home(client, tech, manager):
+    client.force_login(tech)
+    own = client.get(WAITING)
+    assert own.status_code == 200 and "<html" in own.content.decode()
+    assert "Nothing is out of service at your sites." in own.content.decode()
+    client.force_login(manager)
+    assert client.get(WAITING).url == HOME

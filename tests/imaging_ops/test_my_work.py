@@ -73,7 +73,7 @@ def test_an_overdue_daily_qc_is_shown_with_its_local_due_time_and_opens_its_reco
     assert "Today\u2019s occurrence" in text and DUE_AT_SEVEN in text
     assert reverse("equipment:record_new", args=[qc.pk]) + "?next=/" in text
     # What they saw before stays below: the other lists of the page.
-    assert text.index('id="my-work"') < text.index('id="out-of-service"')
+    assert text.index('id="my-work"') < text.index('id="also-waiting"')
 
 
 def test_work_is_listed_most_urgent_first(client, tech, manager, site_a):
