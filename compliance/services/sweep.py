@@ -79,7 +79,8 @@ def sweep_reminders(
                 won = _insert(kind, wanted, now=now, token=token)
                 subject.advance(claims, now=now)
                 if won:
-                    transaction.on_commit(lambda ids=list(won.values()): queue(ids))
+                    ids = list(won.values())
+                    transaction.on_commit(lambda ids=ids: queue(ids))
             report.claimed += [
                 _claim(kind, c, b) for c, b in wanted if (c.subject_id, c.due_on, b.code) in won
             ]

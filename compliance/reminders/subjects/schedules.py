@@ -54,12 +54,12 @@ class ScheduleSubject(Subject):
                 shortest_interval_days=shortest_interval_days(schedule),
                 escalate_after_days=context.escalate_after_days,
             )
-        equipment = schedule.equipment
+        equipment, name = schedule.equipment, schedule.procedure.current_version.name
         return Candidate(
             subject_id=schedule.pk,
             site=site,
             due_on=site.local(schedule.next_due).date(),
-            title=f"{schedule.procedure.current_version.name} — {equipment.name} ({equipment.asset_tag})",
+            title=f"{name} — {equipment.name} ({equipment.asset_tag})",
             boundaries=boundaries,
             claimed=schedule.reminder_stage,
             row=schedule,

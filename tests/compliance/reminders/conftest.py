@@ -42,14 +42,14 @@ def sweep_and_deliver(now, **kwargs):
 
 
 def annual_procedure(actor, site, code="CAL", **fields):
-    defaults = dict(
-        kind=ProcedureKind.CALIBRATION,
-        name="Dose calibrator accuracy",
-        default_anchor="from_completion",
-        default_interval_months=12,
-        default_grace_days=30,
-        checks=[OK],
-    )
+    defaults = {
+        "kind": ProcedureKind.CALIBRATION,
+        "name": "Dose calibrator accuracy",
+        "default_anchor": "from_completion",
+        "default_interval_months": 12,
+        "default_grace_days": 30,
+        "checks": [OK],
+    }
     defaults.update(fields)
     return create_procedure(actor=actor, site=site, code=code, now=NOW, **defaults)
 
