@@ -1,0 +1,29 @@
+"""The reminder preference form: parsing only; the service holds the rules."""
+
+from django import forms
+
+from compliance.models import DeliveryMode
+from compliance.models.reminders import NoticeState
+
+
+class PreferenceForm(forms.Form):
+    mode = forms.ChoiceField(
+        label="Email me", choices=DeliveryMode.choices, widget=forms.RadioSelect
+    )
+    lead_stages = forms.BooleanField(
+        label="Send “due in N days” reminders",
+        required=False,
+        help_text="Due, overdue and escalated reminders always come; they cannot be turned off.",
+    )
+
+
+class NoticeFilterForm(forms.Form):
+    site = forms.TypedChoiceField(label="Site", coerce=int, required=False, empty_value=None)
+    state = forms.ChoiceField(
+        label="State", required=False, choices=[("", "Any"), *NoticeState.choices]
+    )
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = [("", "All my sites")] + [(s.pk, str(s)) for s in sites]
+
