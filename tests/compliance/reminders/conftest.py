@@ -10,6 +10,7 @@ from compliance.services.delivery import deliver_notices
 from compliance.services.sweep import sweep_reminders
 from equipment.models import EquipmentStatus, ProcedureKind
 from equipment.services.procedures import create_procedure
+from equipment.services.records import create_service_record
 from equipment.services.schedules import create_schedule
 from tests import factories
 
@@ -41,7 +42,7 @@ def sweep_and_deliver(now, **kwargs):
     return report
 
 
-def annual_procedure(actor, site, code="CAL", **fields):
+def annual_procedure(actor, site, code="CAL", now=NOW, **fields):
     defaults = {
         "kind": ProcedureKind.CALIBRATION,
         "name": "Dose calibrator accuracy",
@@ -51,7 +52,7 @@ def annual_procedure(actor, site, code="CAL", **fields):
         "checks": [OK],
     }
     defaults.update(fields)
-    return create_procedure(actor=actor, site=site, code=code, now=NOW, **defaults)
+    return create_procedure(actor=actor, site=site, code=code, now=now, **defaults)
 
 
 def machine(site, tag="CAL1"):
@@ -60,14 +61,14 @@ def machine(site, tag="CAL1"):
     )
 
 
-def annual_schedule(actor, site, *, tag="CAL1", last_done=None, procedure=None, **fields):
-    procedure = procedure or annual_procedure(actor, site, code=f"CAL-{tag}")
+def annual_schedule(actor, site, *, tag="CAL1", last_done=None, procedure=None, now=NOW, **fields):
+    procedure = procedure or annual_procedure(actor, site, code=f"CAL-{tag}", now=now)
     return create_schedule(
         actor=actor,
         equipment=machine(site, tag),
         procedure=procedure,
-        now=NOW,
-        last_done=last_done or NOW - timedelta(days=300),
+        now=now,
+        last_done=last_done or now - timedelta(days=300),
         **fields,
     )
 
@@ -90,6 +91,23 @@ def daily_schedule(actor, site, tag="QC1"):
         procedure=procedure,
         now=NOW,
         starts_on=date(2026, 3, 4),
+    )
+
+
+def record_work(schedule, actor, *, performed_at, now):
+    """A signed record of the schedule's work: what moves its clock."""
+    check = schedule.procedure.current_version.checks.get()
+    return create_service_record(
+        actor=actor,
+        schedule=schedule,
+        performed_at=performed_at,
+        now=now,
+        values={check.pk: "yes"},
+        signature={
+            "password": factories.PASSWORD,
+            "acknowledge_policy": True,
+            "username": actor.username,
+        },
     )
 
 
