@@ -26,4 +26,3 @@ class NoticeFilterForm(forms.Form):
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].choices = [("", "All my sites")] + [(s.pk, str(s)) for s in sites]
-

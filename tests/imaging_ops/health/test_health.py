@@ -96,6 +96,7 @@ def test_a_longer_interval_from_the_environment_moves_the_limit(client, monkeypa
 
 def test_a_disabled_heartbeat_is_not_held_against_health(client, monkeypatch):
     monkeypatch.setenv("BEAT_HEARTBEAT_SECONDS", "0")
+    monkeypatch.setenv("BEAT_REMINDER_SWEEP_SECONDS", "0")
 
     response = client.get(HEALTH_URL)
 
