@@ -4,6 +4,7 @@ has passed (one index), claims the current stage and moves `next_reminder_at` an
 restart the clock (`restart_reminders`) whenever a due date moves."""
 
 from django.db.models import Case, DateTimeField, IntegerField, Q, Value, When
+from django.db.models.functions import Cast
 from django.urls import reverse
 
 from compliance.models import SubjectKind
@@ -76,15 +77,19 @@ class ScheduleSubject(Subject):
         for candidate, claimed in claims:
             pk = candidate.subject_id
             rank = rank_of(candidate.boundaries, claimed.code) if claimed else candidate.claimed
-            stages.append(When(pk=pk, then=Value(rank)))
-            nexts.append(When(pk=pk, then=Value(next_reminder(candidate.boundaries, now=now))))
-            dues.append(When(pk=pk, then=Value(candidate.row.next_due)))
+            stages.append(When(pk=pk, then=Value(rank, output_field=IntegerField())))
+            moment = next_reminder(candidate.boundaries, now=now)
+            nexts.append(When(pk=pk, then=Value(moment, output_field=DateTimeField())))
+            dues.append(
+                When(pk=pk, then=Value(candidate.row.next_due, output_field=DateTimeField()))
+            )
         Schedule.objects.filter(
             pk__in=[c.subject_id for c, _ in claims],
             next_due=Case(*dues, output_field=DateTimeField()),
         ).filter(Q(next_reminder_at__lte=now)).update(
-            reminder_stage=Case(*stages, output_field=IntegerField()),
-            next_reminder_at=Case(*nexts, output_field=DateTimeField()),
+            # Cast: PostgreSQL reads a CASE whose branches are all NULL parameters as text.
+            reminder_stage=Cast(Case(*stages), output_field=IntegerField()),
+            next_reminder_at=Cast(Case(*nexts), output_field=DateTimeField()),
         )
 
     def still_current(self, notices):
