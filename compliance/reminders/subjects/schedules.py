@@ -24,6 +24,14 @@ def shortest_interval_days(schedule: Schedule) -> int:
     return schedule.interval_months * 28 + schedule.interval_weeks * 7 + schedule.interval_days
 
 
+def _typed(value, field):
+    """A value for a CASE branch; NULL cast to its type (PostgreSQL reads a bare NULL parameter
+    as text)."""
+    if value is None:
+        return Cast(Value(None), output_field=field)
+    return Value(value, output_field=field)
+
+
 class ScheduleSubject(Subject):
     kind = SubjectKind.SCHEDULE
 
@@ -77,9 +85,9 @@ class ScheduleSubject(Subject):
         for candidate, claimed in claims:
             pk = candidate.subject_id
             rank = rank_of(candidate.boundaries, claimed.code) if claimed else candidate.claimed
-            stages.append(When(pk=pk, then=Value(rank, output_field=IntegerField())))
+            stages.append(When(pk=pk, then=_typed(rank, IntegerField())))
             moment = next_reminder(candidate.boundaries, now=now)
-            nexts.append(When(pk=pk, then=Value(moment, output_field=DateTimeField())))
+            nexts.append(When(pk=pk, then=_typed(moment, DateTimeField())))
             dues.append(
                 When(pk=pk, then=Value(candidate.row.next_due, output_field=DateTimeField()))
             )
@@ -87,9 +95,8 @@ class ScheduleSubject(Subject):
             pk__in=[c.subject_id for c, _ in claims],
             next_due=Case(*dues, output_field=DateTimeField()),
         ).filter(Q(next_reminder_at__lte=now)).update(
-            # Cast: PostgreSQL reads a CASE whose branches are all NULL parameters as text.
-            reminder_stage=Cast(Case(*stages), output_field=IntegerField()),
-            next_reminder_at=Cast(Case(*nexts), output_field=DateTimeField()),
+            reminder_stage=Case(*stages, output_field=IntegerField()),
+            next_reminder_at=Case(*nexts, output_field=DateTimeField()),
         )
 
     def still_current(self, notices):
