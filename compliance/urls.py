@@ -22,5 +22,10 @@ urlpatterns = [
     ),
     path("reminders/notices/", reminders.NoticeListView.as_view(), name="reminder_notices"),
     path("reminders/notices/export/", reminders.notice_export, name="reminder_notice_export"),
+    path(
+        "reminders/lead-times/<slug:site_code>/",
+        reminders.LeadTimeView.as_view(),
+        name="lead_times",
+    ),
     path("calendar/<str:secret>.ics", reminders.calendar_feed_view, name="calendar_feed"),
 ]

@@ -4,6 +4,7 @@ from django import forms
 
 from compliance.models import DeliveryMode
 from compliance.models.reminders import NoticeState
+from equipment.models import ProcedureKind
 
 
 class PreferenceForm(forms.Form):
@@ -26,3 +27,17 @@ class NoticeFilterForm(forms.Form):
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].choices = [("", "All my sites")] + [(s.pk, str(s)) for s in sites]
+
+
+class LeadTimeForm(forms.Form):
+    """One number of days per procedure kind."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label in ProcedureKind.choices:
+            self.fields[kind] = forms.IntegerField(
+                label=label,
+                min_value=0,
+                max_value=365,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )

@@ -1,12 +1,16 @@
-"""A person's own reminder choices and calendar address."""
+"""A person's own reminder choices and calendar address; a site's lead times."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from compliance.models import CalendarFeed, DeliveryMode, ReminderPreference
+from compliance.models import CalendarFeed, DeliveryMode, LeadTime, ReminderPreference
 from compliance.models.reminders import new_secret
+from equipment.models import ProcedureKind
+from imaging_ops.access.permissions import require
+from imaging_ops.sites.services import SETTINGS_ACTION
 
 
 def set_reminder_preference(*, user, mode: str, lead_stages: bool) -> ReminderPreference:
@@ -38,3 +42,40 @@ def regenerate_calendar_secret(*, user, now: dt.datetime) -> CalendarFeed:
             feed.secret, feed.created_at = new_secret(), now
             feed.save(update_fields=["secret", "created_at"])
     return feed
+
+
+MAX_LEAD_DAYS = 365
+
+
+def lead_time_errors(days: dict) -> dict:
+    """Each procedure kind's lead, checked: a whole number of days from 0 to 365."""
+    errors = {}
+    for kind, value in days.items():
+        if kind not in ProcedureKind.values:
+            errors[kind] = "Unknown procedure kind."
+        elif isinstance(value, bool) or not isinstance(value, int):
+            errors[kind] = "Enter a whole number of days."
+        elif not 0 <= value <= MAX_LEAD_DAYS:
+            errors[kind] = f"Enter 0 to {MAX_LEAD_DAYS} days (0: no “due in N days” reminder)."
+    return errors
+
+
+def set_lead_times(*, actor, site, days: dict) -> list[LeadTime]:
+    """How many days ahead the site's procedures of each kind are announced ("due in N days");
+    the site's managers only. Takes effect as each schedule's next stage is read."""
+    require(actor, SETTINGS_ACTION, site)
+    if errors := lead_time_errors(days):
+        raise ValidationError(errors)
+    with transaction.atomic():
+        return [
+            LeadTime.objects.update_or_create(
+                site=site, procedure_kind=kind, defaults={"days": value}
+            )[0]
+            for kind, value in sorted(days.items())
+        ]
+
+
+def lead_times(site) -> dict[str, int]:
+    """The site's lead per procedure kind, the default where it has set none."""
+    stored = dict(LeadTime.objects.filter(site=site).values_list("procedure_kind", "days"))
+    return {kind: stored.get(kind, settings.REMINDER_LEAD_DAYS) for kind in ProcedureKind.values}

@@ -4,7 +4,7 @@ sites (page and CSV: "was I told?"), and the secret calendar feed."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
 
-from compliance.forms.reminders import NoticeFilterForm, PreferenceForm
+from compliance.forms.reminders import LeadTimeForm, NoticeFilterForm, PreferenceForm
 from compliance.ical import Event, calendar
 from compliance.models import CalendarFeed
 from compliance.reminders.stages import stage_label
@@ -25,7 +25,10 @@ from compliance.selectors.reminders import (
 from compliance.services.delivery import preference
 from compliance.services.reminder_settings import (
     calendar_feed,
+    lead_time_errors,
+    lead_times,
     regenerate_calendar_secret,
+    set_lead_times,
     set_reminder_preference,
 )
 from imaging_ops.access.authority import account_may_act
@@ -33,7 +36,7 @@ from imaging_ops.access.permissions import ALL_SITES
 from imaging_ops.csv_export import csv_lines
 from imaging_ops.models import Site
 from imaging_ops.sites.local_time import local_time_text
-from imaging_ops.web.base import ServiceFormView
+from imaging_ops.web.base import ManagedSiteMixin, ServiceFormView
 
 
 def feed_url(feed: CalendarFeed) -> str:
@@ -118,7 +121,7 @@ class NoticeListView(LoginRequiredMixin, ListView):
             zone = notice.site.zone
             notice.claimed_text = local_time_text(notice.claimed_at, zone)
             notice.sent_text = local_time_text(notice.sent_at, zone) if notice.sent_at else ""
-        context["form"] = self.form
+        context["form"], context["sites"] = self.form, self.sites
         context["query"] = self.request.GET.urlencode()
         return context
 
@@ -203,3 +206,33 @@ def calendar_feed_view(request, secret: str):
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+class LeadTimeView(ManagedSiteMixin, ServiceFormView):
+    """A site's lead per procedure kind: how many days ahead "due in N days" comes (only for
+    schedules whose interval is longer)."""
+
+    form_class = LeadTimeForm
+    template_name = "compliance/lead_times.html"
+
+    def check_permission(self) -> None:
+        """The site's managers (ManagedSiteMixin asked already)."""
+
+    def get_initial(self):
+        return lead_times(self.site)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(site=self.site, **kwargs)
+
+    def check_parsed(self, form):
+        if errors := lead_time_errors(form.cleaned_data):
+            raise ValidationError(errors)
+
+    def call_service(self, form):
+        return set_lead_times(actor=self.request.user, site=self.site, days=form.cleaned_data)
+
+    def get_success_message(self, result) -> str:
+        return f"Saved the reminder lead times of {self.site.code}."
+
+    def get_success_url(self, result) -> str:
+        return reverse("compliance:lead_times", args=[self.site.code])

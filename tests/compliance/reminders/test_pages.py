@@ -195,3 +195,43 @@ def test_the_preference_page_works_at_phone_width_markup(client, tech):
     client.force_login(tech)
     html = client.get(PREFERENCES).content.decode()
     assert 'class="col-12 col-lg-6"' in html and 'for="feed-url"' in html
+
+
+def test_a_manager_sets_the_sites_lead_times_and_the_sweep_uses_them(client, manager, site_a, tech):
+    from compliance.models import LeadTime
+    from equipment.models import ProcedureKind
+    from tests.compliance.reminders.conftest import sweep
+
+    url = f"/compliance/reminders/lead-times/{site_a.code}/"
+    client.force_login(manager)
+    page = client.get(url)
+    assert page.status_code == 200
+    data = dict.fromkeys(ProcedureKind.values, 14)
+    data[ProcedureKind.CALIBRATION] = 30
+    assert client.post(url, data).status_code == 302
+    assert LeadTime.objects.get(site=site_a, procedure_kind="calibration").days == 30
+    schedule = annual_schedule(manager, site_a, assignee=tech)
+    schedule.refresh_from_db()
+    report = sweep(schedule.next_due - timedelta(days=30))
+    assert [c.stage for c in report.claimed] == ["lead-30"]
+
+
+def test_a_lead_time_out_of_range_is_a_field_error_and_saves_nothing(client, manager, site_a):
+    from compliance.models import LeadTime
+    from equipment.models import ProcedureKind
+
+    client.force_login(manager)
+    data = dict.fromkeys(ProcedureKind.values, 14)
+    data[ProcedureKind.QC] = 900
+    data[ProcedureKind.LEAK_TEST] = "soon"
+    response = client.post(f"/compliance/reminders/lead-times/{site_a.code}/", data)
+    assert response.status_code == 400
+    assert {"qc", "leak_test"} <= set(response.context["form"].errors)
+    assert not LeadTime.objects.exists()
+
+
+def test_only_the_sites_managers_set_lead_times(client, tech, site_a, site_b, manager):
+    client.force_login(tech)
+    assert client.get(f"/compliance/reminders/lead-times/{site_a.code}/").status_code == 403
+    client.force_login(manager)
+    assert client.get(f"/compliance/reminders/lead-times/{site_b.code}/").status_code == 404
