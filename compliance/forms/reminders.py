@@ -8,9 +8,7 @@ from equipment.models import ProcedureKind
 
 
 class PreferenceForm(forms.Form):
-    mode = forms.ChoiceField(
-        label="Email me", choices=DeliveryMode.choices, widget=forms.RadioSelect
-    )
+    mode = forms.ChoiceField(label="Email me", choices=DeliveryMode.choices)
     lead_stages = forms.BooleanField(
         label="Send “due in N days” reminders",
         required=False,
