@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from equipment.models import ProcedureKind
+from imaging_ops.audit.mixin import RegulatedModel
 from imaging_ops.models import Site
 
 
@@ -111,8 +112,9 @@ class ReminderPreference(models.Model):
         return f"Reminder preference of {self.user}"
 
 
-class LeadTime(models.Model):
-    """How many days ahead a site's procedures of one kind are announced (0: no lead stage)."""
+class LeadTime(RegulatedModel):
+    """How many days ahead a site's procedures of one kind are announced (0: no lead stage);
+    audited, as a site's settings are."""
 
     scope_path = "site"
 

@@ -10,6 +10,7 @@ from compliance.models import CalendarFeed, DeliveryMode, LeadTime, ReminderPref
 from compliance.models.reminders import new_secret
 from equipment.models import ProcedureKind
 from imaging_ops.access.permissions import require
+from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.sites.services import SETTINGS_ACTION
 
 
@@ -66,13 +67,16 @@ def set_lead_times(*, actor, site, days: dict) -> list[LeadTime]:
     require(actor, SETTINGS_ACTION, site)
     if errors := lead_time_errors(days):
         raise ValidationError(errors)
-    with transaction.atomic():
-        return [
-            LeadTime.objects.update_or_create(
-                site=site, procedure_kind=kind, defaults={"days": value}
-            )[0]
-            for kind, value in sorted(days.items())
-        ]
+    stored = {row.procedure_kind: row for row in LeadTime.objects.filter(site=site)}
+    saved = []
+    with regulated_transaction(actor=actor):
+        for kind, value in sorted(days.items()):
+            row = stored.get(kind) or LeadTime(site=site, procedure_kind=kind, days=value)
+            if row.pk is None or row.days != value:
+                row.days = value
+                row.save()
+            saved.append(row)
+    return saved
 
 
 def lead_times(site) -> dict[str, int]:

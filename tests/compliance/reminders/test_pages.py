@@ -235,3 +235,19 @@ def test_only_the_sites_managers_set_lead_times(client, tech, site_a, site_b, ma
     assert client.get(f"/compliance/reminders/lead-times/{site_a.code}/").status_code == 403
     client.force_login(manager)
     assert client.get(f"/compliance/reminders/lead-times/{site_b.code}/").status_code == 404
+
+
+def test_a_lead_time_change_is_in_the_audit_trail(client, manager, site_a):
+    from equipment.models import ProcedureKind
+    from imaging_ops.models import AuditEvent
+
+    client.force_login(manager)
+    data = dict.fromkeys(ProcedureKind.values, 14)
+    data[ProcedureKind.CALIBRATION] = 21
+    client.post(f"/compliance/reminders/lead-times/{site_a.code}/", data)
+    before = AuditEvent.objects.count()
+    data[ProcedureKind.CALIBRATION] = 28
+    client.post(f"/compliance/reminders/lead-times/{site_a.code}/", data)
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert AuditEvent.objects.count() == before + 1
+    assert event.actor_id == manager.pk
