@@ -1,5 +1,5 @@
-"""The reminder sweep at health-system scale: 5 % of the non-daily schedules (every twentieth)
-have a reminder moment passed, the rest lie in the future, and one sweep runs over them in a
+"""The reminder sweep at health-system scale: 5 % of the schedules (the most urgent non-daily
+ones) have a reminder moment passed, the rest lie a year ahead, and one sweep runs over them in a
 transaction that is rolled back afterwards (the data is left as built). Measured three times:
 seconds, queries, batches, rows read and notices claimed. The target: under 10 s, queries
 bounded by the batch count."""
@@ -38,12 +38,20 @@ def measure(runs: int = RUNS) -> SweepRun:
         with transaction.atomic():
             now = timezone.now()
             with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM equipment_schedule")
+                total = cursor.fetchone()[0]
+                # The most urgent 5 % of the non-daily schedules have a stage to claim now;
+                # every other reminder moment lies a year ahead.
                 cursor.execute(
-                    "UPDATE equipment_schedule SET reminder_stage = NULL, next_reminder_at = "
-                    f"CASE WHEN id % 20 = 0 AND preset NOT IN {DAILY} AND NOT (preset = '' "
-                    "AND interval_months = 0 AND interval_weeks = 0 AND interval_days <= 1) "
-                    "THEN %s ELSE %s END",
-                    [now - timedelta(minutes=1), now + timedelta(days=365)],
+                    "UPDATE equipment_schedule SET reminder_stage = NULL, next_reminder_at = %s",
+                    [now + timedelta(days=365)],
+                )
+                cursor.execute(
+                    "UPDATE equipment_schedule SET next_reminder_at = %s WHERE id IN ("
+                    f"SELECT id FROM equipment_schedule WHERE preset NOT IN {DAILY} "
+                    "AND NOT (preset = '' AND interval_months = 0 AND interval_weeks = 0 "
+                    "AND interval_days <= 1) ORDER BY next_due, id LIMIT %s)",
+                    [now - timedelta(minutes=1), total // 20],
                 )
                 cursor.execute("SELECT count(*) FROM equipment_schedule")
                 result.schedules = cursor.fetchone()[0]

@@ -19,15 +19,29 @@ class MissedDaysSubject(RowSubject):
 
     kind = SubjectKind.MISSED_DAYS
 
-    def rows(self, *, now):
+    def batches(self, *, now, size, context):
+        """All sites at once: one query for the recent missed days, one for their sites, one
+        for the digests already claimed."""
         days = {now.date() - dt.timedelta(days=n) for n in (0, 1, 2)}
-        return Site.objects.filter(
-            pk__in=MissedOccurrence.objects.filter(day__in=days).values("schedule__site_id")
+        missed = set(
+            MissedOccurrence.objects.filter(day__in=days)
+            .values_list("schedule__site_id", "day")
+            .distinct()
         )
+        sites = Site.objects.filter(pk__in={site_id for site_id, _ in missed}).order_by("pk")
+        candidates = [
+            candidate
+            for site in sites
+            if (candidate := self._candidate(site, now=now, missed=missed)) is not None
+        ]
+        for start in range(0, len(candidates), size):
+            batch = candidates[start : start + size]
+            self._fill_claimed(batch)
+            yield batch
 
-    def candidate(self, site, *, now, context):
+    def _candidate(self, site, *, now, missed) -> Candidate | None:
         yesterday = site.today(now) - dt.timedelta(days=1)
-        if not MissedOccurrence.objects.filter(schedule__site=site, day=yesterday).exists():
+        if (site.pk, yesterday) not in missed:
             return None
         at = at_local(yesterday + dt.timedelta(days=1), site.opens_at, site.zone)
         return Candidate(
