@@ -13,8 +13,10 @@ from compliance.reminders.subjects.base import Candidate, Message, Subject, Targ
 from equipment.models import EquipmentStatus, Schedule
 from imaging_ops.vocabulary import Role
 
-# Equipment that gets no reminders: its schedules wait in the index until it is back.
-SILENT = (EquipmentStatus.RETIRED, EquipmentStatus.DISPOSED)
+# Retired equipment may come back through the gate: its schedules wait in the index, unread,
+# until it does. Disposed equipment is gone for good: its reminders stop.
+WAITING = (EquipmentStatus.RETIRED,)
+GONE = (EquipmentStatus.DISPOSED,)
 
 
 def shortest_interval_days(schedule: Schedule) -> int:
@@ -40,6 +42,7 @@ class ScheduleSubject(Subject):
         while True:
             rows = list(
                 Schedule.objects.filter(next_reminder_at__lte=now, paused=False, pk__gt=after)
+                .exclude(equipment__status__in=WAITING)
                 .select_related("site", "procedure__current_version", "equipment")
                 .order_by("pk")[:size]
             )
@@ -52,7 +55,7 @@ class ScheduleSubject(Subject):
 
     def _candidate(self, schedule: Schedule, context) -> Candidate:
         site = schedule.site
-        if schedule.equipment.status in SILENT or schedule.recurrence.is_daily:
+        if schedule.equipment.status in GONE or schedule.recurrence.is_daily:
             boundaries = ()
         else:
             boundaries = schedule_boundaries(

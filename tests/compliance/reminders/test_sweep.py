@@ -238,3 +238,25 @@ def test_a_dry_run_writes_nothing(calibration):
     assert [c.stage for c in report.claimed] == ["due"]
     assert not ReminderNotice.objects.exists()
     assert not Heartbeat.objects.filter(name="reminder_sweep").exists()
+
+
+def test_retired_equipment_waits_unreminded_and_disposed_equipment_stops(calibration, manager):
+    from equipment.models import EquipmentStatus
+    from equipment.services.status import change_equipment_status
+
+    calibration.refresh_from_db()
+    equipment = calibration.equipment
+    change_equipment_status(
+        equipment=equipment, to=EquipmentStatus.RETIRED, reason="Replaced", actor=manager
+    )
+    sweep(calibration.next_due)
+    assert stages_of(calibration) == []
+    calibration.refresh_from_db()
+    assert calibration.next_reminder_at <= calibration.next_due  # still waiting to be read
+    change_equipment_status(
+        equipment=equipment, to=EquipmentStatus.DISPOSED, reason="Sold", actor=manager
+    )
+    sweep(calibration.next_due + MINUTE)
+    assert stages_of(calibration) == []
+    calibration.refresh_from_db()
+    assert calibration.next_reminder_at is None
