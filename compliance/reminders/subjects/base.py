@@ -12,8 +12,9 @@ that queries stay bounded by batches, not rows:
   recorded, a work order closed or a licence renewed cancels the rest);
 - `describe(notices)`: who is told (`Targets`), what the message says and where its link goes.
 
-`RowSubject` is the base for subjects without a stored reminder clock: it reads the rank
-already claimed from the notices themselves, one query per batch.
+The rank already claimed is read from the notices themselves (`_fill_claimed`, one query per
+batch), so a change of lead times between two stages never hides a stage. `RowSubject` is the
+base for subjects without a stored reminder clock.
 """
 
 import datetime as dt
@@ -80,6 +81,26 @@ class Subject:
     def describe(self, notices) -> dict[int, Message]:
         raise NotImplementedError
 
+    def _fill_claimed(self, candidates: list[Candidate]) -> None:
+        from compliance.models import ReminderNotice
+
+        if not candidates:
+            return
+        claimed = defaultdict(list)
+        for subject_id, due_on, stage in ReminderNotice.objects.filter(
+            subject_kind=self.kind,
+            subject_id__in=[c.subject_id for c in candidates],
+            due_on__in={c.due_on for c in candidates},
+        ).values_list("subject_id", "due_on", "stage"):
+            claimed[subject_id, due_on].append(stage)
+        for candidate in candidates:
+            ranks = [
+                rank
+                for code in claimed[candidate.subject_id, candidate.due_on]
+                if (rank := rank_of(candidate.boundaries, code)) is not None
+            ]
+            candidate.claimed = max(ranks, default=None)
+
 
 class RowSubject(Subject):
     """A subject found by its own indexed dates each sweep (site identifiers, work orders,
@@ -103,21 +124,3 @@ class RowSubject(Subject):
             yield candidates
             if len(rows) < size:
                 return
-
-    def _fill_claimed(self, candidates: list[Candidate]) -> None:
-        from compliance.models import ReminderNotice
-
-        if not candidates:
-            return
-        claimed = defaultdict(list)
-        for subject_id, due_on, stage in ReminderNotice.objects.filter(
-            subject_kind=self.kind, subject_id__in=[c.subject_id for c in candidates]
-        ).values_list("subject_id", "due_on", "stage"):
-            claimed[subject_id, due_on].append(stage)
-        for candidate in candidates:
-            ranks = [
-                rank
-                for code in claimed[candidate.subject_id, candidate.due_on]
-                if (rank := rank_of(candidate.boundaries, code)) is not None
-            ]
-            candidate.claimed = max(ranks, default=None)

@@ -49,7 +49,11 @@ class ScheduleSubject(Subject):
             if not rows:
                 return
             after = rows[-1].pk
-            yield [self._candidate(row, context) for row in rows]
+            candidates = [self._candidate(row, context) for row in rows]
+            # The stored stage is a mirror; the notices are the truth (a lead time changed
+            # between two stages renumbers them).
+            self._fill_claimed(candidates)
+            yield candidates
             if len(rows) < size:
                 return
 

@@ -228,7 +228,7 @@ def test_the_sweep_runs_a_number_of_queries_bounded_by_batches_not_rows(manager,
     _schedules(manager, site_a, procedure, 480, 20)
     five_hundred, fifty_batches = crossing(500)
     assert (one_batch, two_batches, fifty_batches) == (1, 2, 50)
-    assert per_batch <= 6
+    assert per_batch <= 7
     assert five_hundred == ten + 49 * per_batch
 
 
@@ -260,3 +260,14 @@ def test_retired_equipment_waits_unreminded_and_disposed_equipment_stops(calibra
     assert stages_of(calibration) == []
     calibration.refresh_from_db()
     assert calibration.next_reminder_at is None
+
+
+def test_a_lead_time_turned_off_between_stages_does_not_hide_the_due_stage(calibration, site_a):
+    from compliance.models import LeadTime
+
+    calibration.refresh_from_db()
+    sweep(calibration.next_due - timedelta(days=14))
+    assert stages_of(calibration) == ["lead-14"]
+    LeadTime.objects.create(site=site_a, procedure_kind="calibration", days=0)
+    sweep(calibration.next_due)
+    assert stages_of(calibration) == ["lead-14", "due"]
