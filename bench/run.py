@@ -201,6 +201,12 @@ def main(argv=None) -> int:
             )
             print(f"  {result.name}: {shown}")
 
+    from bench import reminder_sweep
+
+    print("  Reminder sweep, 3 runs (5 % of the schedules crossing a boundary, rolled back):")
+    sweep_run = reminder_sweep.measure()
+    print(f"  {reminder_sweep.text(sweep_run)}")
+
     print()
     print(report.text_table(results))
     if chain_run:

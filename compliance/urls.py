@@ -1,12 +1,31 @@
-"""The compliance pages: the regulatory catalog for managers."""
+"""The compliance pages: the regulatory catalog for managers; reminders (preferences, the
+notices of a manager's sites, the secret calendar feed)."""
 
 from django.urls import path
 
-from compliance.views import catalog
+from compliance.views import catalog, reminders
 
 app_name = "compliance"
 
 urlpatterns = [
     path("catalog/", catalog.CatalogView.as_view(), name="catalog"),
     path("catalog/<int:pk>/assign/", catalog.CatalogAssignView.as_view(), name="catalog_assign"),
+    path(
+        "reminders/preferences/",
+        reminders.PreferenceView.as_view(),
+        name="reminder_preferences",
+    ),
+    path(
+        "reminders/calendar/regenerate/",
+        reminders.RegenerateCalendarView.as_view(),
+        name="calendar_regenerate",
+    ),
+    path("reminders/notices/", reminders.NoticeListView.as_view(), name="reminder_notices"),
+    path("reminders/notices/export/", reminders.notice_export, name="reminder_notice_export"),
+    path(
+        "reminders/lead-times/<slug:site_code>/",
+        reminders.LeadTimeView.as_view(),
+        name="lead_times",
+    ),
+    path("calendar/<str:secret>.ics", reminders.calendar_feed_view, name="calendar_feed"),
 ]

@@ -26,6 +26,12 @@ BEAT_TABLE = (
     BeatEntry(name="audit_anchor", task="imaging_ops.tasks.send_audit_anchor", seconds=86400),
     # Daily schedules roll at each site's local midnight; every 15 minutes catches every zone.
     BeatEntry(name="daily_rollover", task="equipment.tasks.roll_over_daily_schedules", seconds=900),
+    # Reminders: claim every stage that has fallen and queue its delivery; /health/ reports
+    # the last sweep and turns unhealthy after three intervals without one.
+    BeatEntry(name="reminder_sweep", task="compliance.tasks.sweep_reminders", seconds=300),
+    # Morning digests fall at each person's home site's opening time: every 15 minutes
+    # catches every zone.
+    BeatEntry(name="reminder_digests", task="compliance.tasks.send_digests", seconds=900),
 )
 
 
@@ -49,6 +55,11 @@ def build_beat_schedule(table=BEAT_TABLE) -> dict:
     return schedule
 
 
+def interval_of(name: str) -> int:
+    """A row's interval in seconds, or 0 when it is disabled."""
+    return next(entry_seconds(e) for e in BEAT_TABLE if e.name == name)
+
+
 def heartbeat_seconds() -> int:
     """The heartbeat's interval, or 0 when it is disabled."""
-    return next(entry_seconds(e) for e in BEAT_TABLE if e.name == "heartbeat")
+    return interval_of("heartbeat")

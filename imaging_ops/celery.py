@@ -14,5 +14,11 @@ app.autodiscover_tasks()
 
 @worker_ready.connect
 def _first_heartbeat(sender, **kwargs):
-    """Queue a heartbeat as soon as a worker starts, so /health/ need not wait a whole interval."""
+    """Queue a heartbeat and a reminder sweep as soon as a worker starts, so /health/ need not
+    wait a whole interval for either (a sweep is safe to run at any time: it claims each stage
+    once)."""
+    from imaging_ops.beat import interval_of
+
     sender.app.send_task("imaging_ops.tasks.heartbeat")
+    if interval_of("reminder_sweep"):
+        sender.app.send_task("compliance.tasks.sweep_reminders")

@@ -299,3 +299,9 @@ LOCKOUT_THRESHOLD = env_int("LOCKOUT_THRESHOLD", 5, minimum=1)
 LOCKOUT_WINDOW_MINUTES = env_int("LOCKOUT_WINDOW_MINUTES", 15, minimum=1)
 LOCKOUT_COOLDOWN_MINUTES = env_int("LOCKOUT_COOLDOWN_MINUTES", 30, minimum=1)
 SECURITY_CONTACT_EMAIL = env_str("SECURITY_CONTACT_EMAIL")
+
+# --- Reminders (compliance): the sweep's batches, leases, lead and escalation days -----------
+REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 500, minimum=1)
+REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 300, minimum=10)
+REMINDER_LEAD_DAYS = env_int("REMINDER_LEAD_DAYS", 14, minimum=0)
+REMINDER_ESCALATE_AFTER_DAYS = env_int("REMINDER_ESCALATE_AFTER_DAYS", 7, minimum=1)

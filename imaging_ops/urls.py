@@ -128,6 +128,16 @@ urlpatterns = [
         notification_views.OpenNotificationView.as_view(),
         name="notification_open",
     ),
+    path(
+        "notifications/recent/",
+        notification_views.RecentNotificationsView.as_view(),
+        name="notifications_recent",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_views.MarkReadView.as_view(),
+        name="notification_read",
+    ),
     path("people/locked/", people_views.LockedAccountsView.as_view(), name="locked_accounts"),
     path(
         "people/<int:pk>/unlock/", people_views.UnlockAccountView.as_view(), name="unlock_account"

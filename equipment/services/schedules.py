@@ -43,7 +43,15 @@ FUTURE_SLACK = timedelta(minutes=5)
 # Daily work looks this far ahead for a clinical open day; closures beyond it cannot matter.
 CLOSURE_HORIZON = timedelta(days=370)
 # The clock's columns, as a service that moved them saves them.
-DERIVED_SAVED = ["window_opens", "next_due", "overdue_at", "hard_limit_at", "last_done"]
+DERIVED_SAVED = [
+    "window_opens",
+    "next_due",
+    "overdue_at",
+    "hard_limit_at",
+    "last_done",
+    "next_reminder_at",
+    "reminder_stage",
+]
 # What a manager may change of a schedule after it is made (update_schedule); the equipment and
 # the procedure lineage are what the schedule is, and the clock's columns are derived.
 EDITABLE = (
@@ -129,6 +137,7 @@ def move_clock(
     """
     site = schedule.equipment.site
     recurrence = schedule.recurrence
+    previous_due = schedule.next_due
     common = {"calendar": site, "due_time": schedule.due_at, "closures": closures}
     if schedule.last_done is None:
         due = first_due(
@@ -157,6 +166,17 @@ def move_clock(
     )
     schedule.window_opens, schedule.next_due = line.window_opens, line.due
     schedule.overdue_at, schedule.hard_limit_at = line.overdue_at, line.hard_limit_at
+    if line.due != previous_due:
+        restart_reminders(schedule, now=now)
+
+
+def restart_reminders(schedule: Schedule, *, now: datetime) -> None:
+    """A new due date starts its reminders afresh: the next reminder sweep reads the new timeline
+    and sets the next reminder from it (the rules are compliance's), so the stages still to come
+    for the due date just met are never sent. Daily work is reminded as one digest per site
+    (from its missed days), never schedule by schedule."""
+    schedule.reminder_stage = None
+    schedule.next_reminder_at = None if schedule.recurrence.is_daily else now
 
 
 def _year_error(moment, *, what: str) -> str | None:

@@ -8,4 +8,8 @@ AUDIT_EXEMPT: dict[str, str] = {
     "imaging_ops.heartbeat": "operational liveness of the worker, not a record",
     "imaging_ops.notification": "a message to a person about records, not a record itself",
     "imaging_ops.authfailure": "lockout counter; every failure is also an audit event",
+    "compliance.remindernotice": "the reminder outbox: who was told what and when, not a record",
+    "compliance.reminderdelivery": "one reminder to one person, with the in-app notification",
+    "compliance.reminderpreference": "a person's own choice of how reminders reach them",
+    "compliance.calendarfeed": "a person's secret calendar address, a credential to read a feed",
 }

@@ -6,6 +6,10 @@ from django.db import transaction
 
 from imaging_ops.models import Heartbeat
 
+WORKER = "worker"
+# Written by the reminder sweep (compliance) at the end of each successful sweep.
+REMINDER_SWEEP = "reminder_sweep"
+
 
 def record_heartbeat(*, name: str, now: datetime) -> None:
     with transaction.atomic():

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from kombu import Connection
 
-from imaging_ops.beat import heartbeat_seconds
+from imaging_ops.beat import heartbeat_seconds, interval_of
+from imaging_ops.health.services import REMINDER_SWEEP
 from imaging_ops.models import Heartbeat
 
 
@@ -52,18 +53,32 @@ def _heartbeat(now) -> tuple[bool, dict]:
     return fresh, info
 
 
+def _last_sweep(now) -> tuple[bool, str | None]:
+    """The last successful reminder sweep; stale after three intervals without one (a sweep
+    never run yet is stale too, once the sweep is enabled)."""
+    interval = interval_of("reminder_sweep")
+    last = Heartbeat.objects.filter(name=REMINDER_SWEEP).values_list("beat_at", flat=True).first()
+    if interval == 0:
+        return True, last.isoformat() if last else None
+    if last is None:
+        return False, None
+    return now - last <= timedelta(seconds=3 * interval), last.isoformat()
+
+
 @never_cache
 def health(request):
     now = timezone.now()
     db_ok, db = _database()
     broker_ok, broker = _broker()
     beat_ok, beat = _heartbeat(now) if db_ok else (False, {"status": "unknown"})
-    healthy = db_ok and broker_ok and beat_ok
+    sweep_ok, last_sweep = _last_sweep(now) if db_ok else (False, None)
+    healthy = db_ok and broker_ok and beat_ok and sweep_ok
     body = {
         "status": "ok" if healthy else "unhealthy",
         "database": db,
         "broker": broker,
         "heartbeat": beat,
+        "last_sweep": last_sweep,
         "time": now.isoformat(),
     }
     return JsonResponse(body, status=200 if healthy else 503)

@@ -5,7 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
@@ -53,4 +53,38 @@ class MarkAllReadView(LoginRequiredMixin, View):
             messages.success(
                 request, f"Marked {count} notification{'s' if count != 1 else ''} read."
             )
+        return redirect("notifications")
+
+
+RECENT = 8
+
+
+class RecentNotificationsView(LoginRequiredMixin, View):
+    """The bell's dropdown: the newest few, unread first marked, loaded when it opens."""
+
+    def get(self, request):
+        recent = list(
+            Notification.objects.filter(user=request.user)
+            .select_related("site")
+            .order_by("-created_at", "-pk")[:RECENT]
+        )
+        home = request.user.home_site if any(n.site is None for n in recent) else None
+        for notification in recent:
+            notification.link = safe_link(notification.url)
+            site = notification.site or home
+            notification.when = local_time_text(
+                notification.created_at, site.zone if site else dt.UTC
+            )
+        context = {"recent": recent, "unread": any(n.read_at is None for n in recent)}
+        return render(request, "notifications/recent.html", context)
+
+
+class MarkReadView(LoginRequiredMixin, View):
+    """Mark one notification read without following it (someone else's answers 404)."""
+
+    def post(self, request, pk):
+        if mark_read(user=request.user, notification_id=pk, now=timezone.now()) is None:
+            raise Http404("No such notification.")
+        if request.headers.get("HX-Request"):
+            return RecentNotificationsView().get(request)
         return redirect("notifications")
