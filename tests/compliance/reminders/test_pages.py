@@ -4,6 +4,7 @@ calendar feed (parsed as RFC 5545; a regenerated address stops answering)."""
 
 from datetime import date, timedelta
 
+import icalendar
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -154,6 +155,14 @@ def test_the_calendar_feed_lists_upcoming_non_daily_work_at_the_persons_sites(
     assert event["SUMMARY"].startswith("Dose calibrator accuracy")
     assert event["URL"] == f"https://imaging.example.org/equipment/schedules/{schedule.pk}/record/"
     assert event["UID"].startswith(f"schedule-{schedule.pk}-")
+
+
+def test_the_feed_parses_with_the_icalendar_library(client, manager, tech, site_a):
+    annual_schedule(manager, site_a, assignee=tech)
+    feed = CalendarFeed.objects.create(user=tech, created_at=NOW)
+    text = client.get(f"/compliance/calendar/{feed.secret}.ics").content
+    parsed = icalendar.Calendar.from_ical(text)
+    assert len(parsed.walk("VEVENT")) == 1
 
 
 def test_regenerating_the_secret_ends_the_old_address(client, tech):
