@@ -1,7 +1,7 @@
 """The kinds of reminded subject, each one module (see `base` for the interface).
 
-A training subject (records expiring 60, 30 and 7 days before, and expired) is one more module
-here: a `RowSubject` over the training records' `expires_on`, registered below.
+Training records (expiring 60, 30 and 7 days before, and expired) are `training`: a
+`RowSubject` over the records' `expires_on`, as a new kind of subject would be.
 """
 
 from compliance.models import SubjectKind
@@ -9,6 +9,7 @@ from compliance.reminders.subjects.base import Subject
 from compliance.reminders.subjects.missed_days import MissedDaysSubject
 from compliance.reminders.subjects.schedules import ScheduleSubject
 from compliance.reminders.subjects.site_identifiers import SiteIdentifierSubject
+from compliance.reminders.subjects.training import TrainingSubject
 from compliance.reminders.subjects.work_orders import WorkOrderSubject
 
 SUBJECTS: dict[str, Subject] = {
@@ -16,4 +17,5 @@ SUBJECTS: dict[str, Subject] = {
     SubjectKind.SITE_IDENTIFIER: SiteIdentifierSubject(),
     SubjectKind.WORK_ORDER: WorkOrderSubject(),
     SubjectKind.MISSED_DAYS: MissedDaysSubject(),
+    SubjectKind.TRAINING: TrainingSubject(),
 }

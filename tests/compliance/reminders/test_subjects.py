@@ -112,3 +112,56 @@ def test_daily_work_missed_gets_one_digest_per_site_per_day(site_a, manager, tec
     assert "QC1" in note.body and "QC2" in note.body
     # Each schedule's own reminders stay silent: daily work lives in "My work"
     assert stages(SubjectKind.SCHEDULE) == []
+
+
+def test_training_is_reminded_60_30_and_7_days_before_and_when_it_expires(site_a, manager, tech):
+    from tests.training.conftest import train
+    from training.services.courses import create_course
+
+    course = create_course(
+        actor=manager,
+        site=site_a,
+        now=NOW,
+        code="CT-DOSE",
+        title="CT dose optimisation",
+        category="dose_optimisation",
+        validity_months=12,
+        modalities=["CT"],
+    )
+    [record] = train(manager, site_a, course, tech, held_on=date(2026, 3, 4), now=NOW).records.all()
+    assert record.expires_on == date(2027, 3, 4)
+    day_60 = datetime(2027, 1, 3, 12, 0, tzinfo=UTC)  # 07:00 EST at Alpha
+    sweep(day_60 - timedelta(minutes=1))
+    assert stages(SubjectKind.TRAINING) == []
+    sweep_and_deliver(day_60)
+    sweep_and_deliver(datetime(2027, 2, 25, 12, 0, tzinfo=UTC))  # a gap past 30: 7 only
+    sweep_and_deliver(datetime(2027, 3, 4, 12, 0, tzinfo=UTC))
+    assert stages(SubjectKind.TRAINING) == [
+        (record.expires_on, "lead-60"),
+        (record.expires_on, "lead-7"),
+        (record.expires_on, "expired"),
+    ]
+    assert Notification.objects.filter(user=tech).count() == 3
+    assert Notification.objects.filter(user=manager).count() == 1  # told once it expired
+
+
+def test_renewed_training_is_not_reminded_again(site_a, manager, tech):
+    from tests.training.conftest import train
+    from training.services.courses import create_course
+
+    course = create_course(
+        actor=manager,
+        site=site_a,
+        now=NOW,
+        code="MRI-L1",
+        title="MRI safety level 1",
+        category="mri_safety",
+        validity_months=12,
+    )
+    train(manager, site_a, course, tech, held_on=date(2026, 3, 4), now=NOW)
+    sweep_and_deliver(datetime(2027, 1, 3, 12, 0, tzinfo=UTC))
+    assert len(stages(SubjectKind.TRAINING)) == 1
+    renewal = datetime(2027, 1, 10, 15, 0, tzinfo=UTC)
+    train(manager, site_a, course, tech, held_on=date(2027, 1, 10), now=renewal)
+    sweep_and_deliver(datetime(2027, 2, 25, 12, 0, tzinfo=UTC))
+    assert len(stages(SubjectKind.TRAINING)) == 1  # the old record is superseded
