@@ -1,6 +1,6 @@
 """Training records expiring: reminded 60, 30 and 7 days before `expires_on` and on the day it
-expires, at the record's site's opening time, to the person trained (and, once expired, to the
-site's managers too). A newer record of the same course for the person, or voiding the record,
+expires, at the record's site's opening time, to the person trained and to the site's
+managers. A newer record of the same course for the person, or voiding the record,
 cancels the rest; training without an expiry is never reminded."""
 
 import datetime as dt
@@ -90,7 +90,7 @@ class TrainingSubject(RowSubject):
                 f"{row.course.code} ({row.course.title}) of {row.person.display_name} at "
                 f"{row.site.name} {verb} {row.expires_on:%Y-%m-%d}."
             )
-            targets = Targets(users={row.person_id}, roles={Role.MANAGER} if expired else set())
+            targets = Targets(users={row.person_id}, roles={Role.MANAGER})
             path = reverse("training:record", kwargs={"pk": row.pk})
             messages[notice.pk] = Message(targets=targets, body=body, path=path)
         return messages
