@@ -16,8 +16,10 @@ from django.db.models import (
     Count,
     DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -44,7 +46,9 @@ from equipment.selectors.schedules import status_filter, with_status
 from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
 from imaging_ops.access.scoping import scope
 from imaging_ops.access.site_paths import scope_lookup
-from imaging_ops.models import SiteIdentifier
+from imaging_ops.models import SiteIdentifier, SiteMembership
+from imaging_ops.vocabulary import Role
+from training.models import Requirement, RequirementBasis, TrainingRecord
 
 OVERDUE = (ScheduleStatus.OVERDUE, ScheduleStatus.PAST_HARD_LIMIT)
 # A completion is on time when it came before its occurrence was overdue: early (in the window
@@ -409,3 +413,66 @@ def expiring_identifiers(scope_: DashboardScope, days: int = EXPIRY_DAYS) -> Que
         .select_related("site")
         .order_by("expires_on", "site__code", "pk")
     )
+
+
+# --- Training ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    site_id: int
+    label: str
+    required: int
+    current: int
+
+    @property
+    def share(self) -> float | None:
+        """The share of required qualifications that are current (None when none is required)."""
+        return self.current / self.required if self.required else None
+
+
+def _count_courses(requirements: QuerySet) -> Subquery:
+    counted = requirements.order_by().values("site").annotate(n=Count("course", distinct=True))
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
+
+
+def training_by_site(scope_: DashboardScope) -> list[TrainingRow]:
+    """Per site: the qualifications required of its people (each person with a role in force
+    there, inspectors aside, times each course a requirement in force asks of them: for their
+    role, or for a modality or area class, as the competency matrix counts) and how many of
+    them are current today (UTC): a record that counts, completed by today, not expired. With
+    a modality, only that modality's requirements. One query."""
+    on = scope_.now.date()
+    members = _scoped(
+        SiteMembership.objects.in_force(on).exclude(role=Role.INSPECTOR), scope_, modality_path=None
+    )
+    # One row per person and site, however many roles they hold there.
+    first = members.filter(user=OuterRef("user"), site=OuterRef("site")).order_by("pk")
+    people = members.filter(pk=Subquery(first.values("pk")[:1]))
+    holds_role = SiteMembership.objects.in_force(on).filter(
+        user=OuterRef(OuterRef("user")), site=OuterRef(OuterRef("site")), role=OuterRef("role")
+    )
+    required = Requirement.objects.filter(site=OuterRef("site"), retired_at__isnull=True).filter(
+        ~Q(basis=RequirementBasis.ROLE) | Q(Exists(holds_role))
+    )
+    if scope_.modality:
+        required = required.filter(basis=RequirementBasis.MODALITY, modality=scope_.modality)
+    current_record = TrainingRecord.objects.filter(
+        person=OuterRef(OuterRef("user")),
+        course=OuterRef("course"),
+        counts=True,
+        completed_on__lte=on,
+    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+    current = required.filter(Exists(current_record))
+    rows = (
+        people.annotate(
+            person_required=_count_courses(required), person_current=_count_courses(current)
+        )
+        .order_by("site__code", "site")
+        .values("site", "site__code")
+        .annotate(required=Sum("person_required"), current=Sum("person_current"))
+    )
+    return [
+        TrainingRow(r["site"], r["site__code"], r["required"] or 0, r["current"] or 0)
+        for r in rows
+    ]

@@ -215,3 +215,46 @@ def test_other_sites_are_never_counted(manager, person, site_a, site_b, proc, ct
     assert (beta.label, beta.overdue) == ("BETA", 1)
     # A technician manages nothing: no site, no figure.
     assert compliance_by_site(scope_for(tech)) == []
+
+
+def test_training_compliance_is_the_share_of_required_qualifications_current(
+    manager, person, site_a, site_b
+):
+    """GIVEN at Alpha: MR safety required for MR, radiation safety for technicians; Tess
+    (technician) holds MR safety current and radiation safety expired yesterday; Rosa (RSO)
+    holds nothing; an inspector is not counted; Max (manager) holds MR safety
+    THEN required: Tess 2, Rosa 1, Max 1 = 4; current: Tess 1, Max 1 = 2; with MR, 3 and 2."""
+    from training.models import Course, Requirement, TrainingRecord
+
+    from compliance.selectors.dashboard import training_by_site
+
+    def course(code):
+        return Course.objects.create(site=site_a, code=code, title=code, category="mri_safety")
+
+    mr_safety, radiation = course("MR-SAFE"), course("RAD-SAFE")
+    for made, basis, subject in (
+        (mr_safety, "modality", {"modality": "MR"}),
+        (radiation, "role", {"role": Role.TECHNICIAN}),
+    ):
+        Requirement.objects.create(
+            site=site_a, course=made, basis=basis, created_at=NOW, **subject
+        )
+    tess = person(Role.TECHNICIAN, site_a, username="tess")
+    person(Role.RSO, site_a, username="rosa")
+    person(Role.INSPECTOR, site_a, username="ines")
+    person(Role.TECHNICIAN, site_b, username="bob")  # Beta's people are never counted here
+
+    def holds(who, made, *, expires):
+        TrainingRecord.objects.create(
+            site=site_a, person=who, course=made, completed_on=(NOW - 300 * DAY).date(),
+            expires_on=expires, counts=True,
+        )
+
+    holds(tess, mr_safety, expires=None)
+    holds(tess, radiation, expires=(NOW - DAY).date())
+    holds(manager, mr_safety, expires=NOW.date())
+    [alpha] = training_by_site(scope_for(manager))
+    assert (alpha.label, alpha.required, alpha.current) == ("ALPHA", 4, 2)
+    assert alpha.share == 0.5
+    [mr] = training_by_site(scope_for(manager, modality="MR"))
+    assert (mr.required, mr.current) == (3, 2)
