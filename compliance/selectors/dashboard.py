@@ -206,7 +206,9 @@ def _as_utc(moment) -> datetime:
 
 def _work(queryset: QuerySet, scope_: DashboardScope) -> QuerySet:
     return with_status(
-        queryset.select_related("equipment__site", "procedure__current_version", "assignee"),
+        queryset.select_related(
+            "site", "equipment__site", "procedure__current_version", "assignee"
+        ),
         now=scope_.now,
     )
 
@@ -473,6 +475,49 @@ def training_by_site(scope_: DashboardScope) -> list[TrainingRow]:
         .annotate(required=Sum("person_required"), current=Sum("person_current"))
     )
     return [
-        TrainingRow(r["site"], r["site__code"], r["required"] or 0, r["current"] or 0)
-        for r in rows
+        TrainingRow(r["site"], r["site__code"], r["required"] or 0, r["current"] or 0) for r in rows
     ]
+
+
+# --- Every figure at once ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the page, the API and the site QC summary show: each figure from its selector."""
+
+    compliance_by_site: list[ComplianceRow]
+    compliance_by_modality: list[ComplianceRow]
+    on_time_by_month: list[MonthRow]
+    overdue: list
+    overdue_count: int
+    due_soon: list
+    due_soon_count: int
+    availability: list[AvailabilityRow]
+    work_orders: list[WorkOrderRow]
+    repair_time: RepairTime
+    failures: list[FailureRow]
+    training: list[TrainingRow]
+    identifiers: list
+
+
+def dashboard_figures(scope_: DashboardScope, *, limit: int = 10) -> Figures:
+    """Every figure of the dashboard, with the first `limit` rows of the work lists; a fixed
+    number of queries whatever the data."""
+    overdue, soon = overdue_work(scope_), due_soon(scope_)
+    by_site = compliance_by_site(scope_)
+    return Figures(
+        compliance_by_site=by_site,
+        compliance_by_modality=compliance_by_modality(scope_),
+        on_time_by_month=on_time_by_month(scope_),
+        overdue=list(overdue[:limit]),
+        overdue_count=sum(row.overdue for row in by_site),
+        due_soon=list(soon[:limit]),
+        due_soon_count=soon.count(),
+        availability=availability_by_modality(scope_),
+        work_orders=open_work_orders_by_priority(scope_),
+        repair_time=mean_time_to_repair(scope_),
+        failures=action_failures(scope_),
+        training=training_by_site(scope_),
+        identifiers=list(expiring_identifiers(scope_)),
+    )

@@ -17,9 +17,10 @@ from compliance.selectors.dashboard import (
     on_time_by_month,
     open_work_orders_by_priority,
     overdue_work,
+    training_by_site,
 )
 from equipment.models import EquipmentStatus
-from imaging_ops.models import SiteIdentifier
+from imaging_ops.models import SiteIdentifier, SiteMembership
 from imaging_ops.vocabulary import Role
 from tests.compliance.dashboard_data import (
     DAY,
@@ -32,6 +33,7 @@ from tests.compliance.dashboard_data import (
     unit,
     work_order,
 )
+from training.models import Course, Requirement, TrainingRecord
 
 pytestmark = pytest.mark.django_db
 OUT, IN = EquipmentStatus.OUT_OF_SERVICE, EquipmentStatus.IN_SERVICE
@@ -200,8 +202,6 @@ def test_identifiers_expiring_within_ninety_days(manager, site_a):
 def test_other_sites_are_never_counted(manager, person, site_a, site_b, proc, ct, tech):
     """A manager of Alpha who is a technician at Beta sees Alpha only; Beta's manager, Beta only."""
     person(Role.TECHNICIAN, site_b, username="max-at-beta")
-    from imaging_ops.models import SiteMembership
-
     SiteMembership.objects.create(user=manager, site=site_b, role=Role.TECHNICIAN)
     beta_ct = unit(site_b, asset_tag="B-CT")
     schedule(ct, proc, due=NOW + DAY)
@@ -224,9 +224,6 @@ def test_training_compliance_is_the_share_of_required_qualifications_current(
     (technician) holds MR safety current and radiation safety expired yesterday; Rosa (RSO)
     holds nothing; an inspector is not counted; Max (manager) holds MR safety
     THEN required: Tess 2, Rosa 1, Max 1 = 4; current: Tess 1, Max 1 = 2; with MR, 3 and 2."""
-    from training.models import Course, Requirement, TrainingRecord
-
-    from compliance.selectors.dashboard import training_by_site
 
     def course(code):
         return Course.objects.create(site=site_a, code=code, title=code, category="mri_safety")
@@ -236,9 +233,7 @@ def test_training_compliance_is_the_share_of_required_qualifications_current(
         (mr_safety, "modality", {"modality": "MR"}),
         (radiation, "role", {"role": Role.TECHNICIAN}),
     ):
-        Requirement.objects.create(
-            site=site_a, course=made, basis=basis, created_at=NOW, **subject
-        )
+        Requirement.objects.create(site=site_a, course=made, basis=basis, created_at=NOW, **subject)
     tess = person(Role.TECHNICIAN, site_a, username="tess")
     person(Role.RSO, site_a, username="rosa")
     person(Role.INSPECTOR, site_a, username="ines")
@@ -246,8 +241,12 @@ def test_training_compliance_is_the_share_of_required_qualifications_current(
 
     def holds(who, made, *, expires):
         TrainingRecord.objects.create(
-            site=site_a, person=who, course=made, completed_on=(NOW - 300 * DAY).date(),
-            expires_on=expires, counts=True,
+            site=site_a,
+            person=who,
+            course=made,
+            completed_on=(NOW - 300 * DAY).date(),
+            expires_on=expires,
+            counts=True,
         )
 
     holds(tess, mr_safety, expires=None)
