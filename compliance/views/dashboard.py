@@ -179,7 +179,11 @@ def dashboard_response(request, form, *, template="compliance/dashboard.html", e
         "work_orders": [
             (
                 row,
-                [(n, links.work_orders(row.priority)) for n in row.by_age],
+                # The list filters by a minimum age only: the oldest band links there exactly.
+                [
+                    (n, links.work_orders(row.priority, age=low) if high is None else "")
+                    for n, (low, high) in zip(row.by_age, AGE_BANDS, strict=True)
+                ],
                 links.work_orders(row.priority),
             )
             for row in figures.work_orders

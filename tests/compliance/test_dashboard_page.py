@@ -177,3 +177,19 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_1000_pieces_of_equipment
     small = _queries(client, url)
     many_units(site_a, proc, 990, prefix="LARGE")
     assert _queries(client, url) == small
+
+
+def test_the_oldest_open_work_orders_link_to_the_list_of_exactly_those(
+    client, manager, site_a, history
+):
+    ct = history["overdue"].equipment
+    old = work_order(ct, manager, opened_at=NOW - 45 * DAY, priority="urgent")
+    work_order(ct, manager, opened_at=NOW - 2 * DAY, priority="urgent")
+    client.force_login(manager)
+    rows = {
+        row.priority: cells for row, cells, _url in client.get(DASHBOARD).context["work_orders"]
+    }
+    (young, _young_url), _middle, (oldest, oldest_url) = rows["urgent"]
+    assert (young, oldest) == (1, 1)
+    listed = client.get(oldest_url)
+    assert list(listed.context["page_obj"].object_list) == [old]
