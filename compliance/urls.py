@@ -1,13 +1,19 @@
-"""The compliance pages: the regulatory catalog for managers; reminders (preferences, the
-notices of a manager's sites, the secret calendar feed)."""
+"""The compliance pages: the managers' dashboard, the regulatory catalog, and reminders
+(preferences, the notices of a manager's sites, the secret calendar feed)."""
 
 from django.urls import path
 
-from compliance.views import catalog, reminders
+from compliance.views import catalog, dashboard, reminders
 
 app_name = "compliance"
 
 urlpatterns = [
+    path("dashboard/", dashboard.DashboardView.as_view(), name="dashboard"),
+    path(
+        "dashboard/export/<slug:table>.csv",
+        dashboard.DashboardExportView.as_view(),
+        name="dashboard_export",
+    ),
     path("catalog/", catalog.CatalogView.as_view(), name="catalog"),
     path("catalog/<int:pk>/assign/", catalog.CatalogAssignView.as_view(), name="catalog_assign"),
     path(

@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from compliance.forms.dashboard import dashboard_form
+from compliance.views.dashboard import dashboard_response
 from equipment.models import EquipmentStatus
 from equipment.selectors.registry import status_by_site
 from equipment.selectors.status import recent_status_changes
@@ -41,6 +43,10 @@ def home(request):
             for row in sites
         )
         template = "home/manager.html"
+        # The compliance dashboard of the sites they manage, under their equipment by status.
+        form = dashboard_form(request.GET, user)
+        if form.managed:
+            return dashboard_response(request, form, template=template, extra=context)
     elif role == Role.INSPECTOR:
         context["access"] = inspector_access(user)
         template = "home/inspector.html"

@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from compliance.api.dashboard import DashboardViewSet
 from equipment.api.acceptance import AcceptanceNoteViewSet
 from equipment.api.checks import CheckViewSet
 from equipment.api.procedures import ProcedureViewSet
@@ -90,6 +91,7 @@ router.register("training-records", TrainingRecordViewSet, basename="training-re
 router.register("training-matrix", MatrixViewSet, basename="training-matrix")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("dashboard", DashboardViewSet, basename="dashboard")
 
 API_V1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
