@@ -1,1 +1,0 @@
-"""Reminders, dashboards and signed logs arrive with their issues."""
