@@ -6,6 +6,7 @@ SHA-256 the printed log carries; the PDF builder is a pure function of it. Momen
 in the site's time with the zone's abbreviation and offset, as an inspector reads them.
 """
 
+import bisect
 import hashlib
 import itertools
 import json
@@ -15,12 +16,14 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from equipment.models import (
     Equipment,
     EquipmentStatusChange,
     Measurement,
     MissedOccurrence,
+    ProcedureKind,
     Schedule,
     ServiceRecord,
     ServiceRecordVersion,
@@ -127,7 +130,38 @@ def _performer(version: ServiceRecordVersion) -> str:
     return user.display_name if user else ""
 
 
-def _version(version: ServiceRecordVersion, zone) -> dict:
+class Calibrations:
+    """The calibration dates of the instruments a period's records used, read in one query:
+    for each use, the instrument's last counting calibration at or before the work."""
+
+    def __init__(self, records: list[ServiceRecord], end: datetime):
+        ids = {i.pk for r in records for v in r.versions.all() for i in v.instruments.all()}
+        self._done: dict[int, list[datetime]] = {}
+        if not ids:
+            return
+        rows = (
+            ServiceRecord.objects.filter(
+                equipment_id__in=ids,
+                procedure__kind=ProcedureKind.CALIBRATION,
+                counts=True,
+                voided_at__isnull=True,
+                performed_at__lt=end,
+            )
+            .order_by("performed_at")
+            .values_list("equipment_id", "performed_at")
+        )
+        for instrument_id, at in rows:
+            self._done.setdefault(instrument_id, []).append(at)
+
+    def text(self, instrument: Equipment, used_at: datetime, zone) -> str:
+        done = self._done.get(instrument.pk, [])
+        index = bisect.bisect_right(done, used_at)
+        if not index:
+            return "no calibration on record before use"
+        return "calibrated " + timezone.localtime(done[index - 1], zone).date().isoformat()
+
+
+def _version(version: ServiceRecordVersion, zone, calibrations: Calibrations) -> dict:
     return {
         "number": version.number,
         "performed_at": local_time_text(version.performed_at, zone),
@@ -135,7 +169,7 @@ def _version(version: ServiceRecordVersion, zone) -> dict:
         "timeliness": version.get_timeliness_display() if version.timeliness else "",
         "performer": _performer(version),
         "instruments": [
-            f"{i.asset_tag} {i.name}".strip()
+            f"{i.asset_tag} {i.name} ({calibrations.text(i, version.performed_at, zone)})"
             for i in sorted(version.instruments.all(), key=lambda i: i.asset_tag)
         ],
         "results": _results(version),
@@ -144,7 +178,7 @@ def _version(version: ServiceRecordVersion, zone) -> dict:
     }
 
 
-def _record(record: ServiceRecord, zone) -> dict:
+def _record(record: ServiceRecord, zone, calibrations: Calibrations) -> dict:
     versions = sorted(record.versions.all(), key=lambda v: v.number)
     current = next((v for v in versions if v.pk == record.current_version_id), versions[-1])
     amendments = [
@@ -152,7 +186,7 @@ def _record(record: ServiceRecord, zone) -> dict:
             "version": later.number,
             "at": local_time_text(later.created_at, zone),
             "reason": later.amendment_reason,
-            "superseded": _version(earlier, zone),
+            "superseded": _version(earlier, zone, calibrations),
         }
         for earlier, later in itertools.pairwise(versions)
     ]
@@ -161,7 +195,7 @@ def _record(record: ServiceRecord, zone) -> dict:
         "procedure": f"{record.procedure.code} {current.procedure_version.name}",
         "citation": current.procedure_version.citation,
         "kind": record.procedure.get_kind_display(),
-        **_version(current, zone),
+        **_version(current, zone, calibrations),
         "version": current.number,
         "amendments": amendments,
         "voided": record.void_reason if record.voided_at else "",
@@ -303,7 +337,9 @@ def equipment_log_snapshot(*, equipment: Equipment, period: Period, now: datetim
         }
         for i in site.identifiers.order_by("kind", "number")
     ]
-    records = [_record(r, zone) for r in _records(equipment, start, end)]
+    rows = _records(equipment, start, end)
+    calibrations = Calibrations(rows, end)
+    records = [_record(r, zone, calibrations) for r in rows]
     schedules = _schedules(equipment, zone, now)
     work_orders = _work_orders(equipment, start, end, zone, now)
     changes = list(

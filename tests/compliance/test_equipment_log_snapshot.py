@@ -3,15 +3,22 @@ against limits, signatures and amendments beside what they superseded, the sched
 orders with downtime, status changes and exceptions, read in a constant number of queries."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from compliance.selectors.logs import Period, snapshot_sha256
+from equipment.models import Category
+from equipment.services.records import sign_service_record
 from equipment.services.work_orders import open_work_order
+from imaging_ops.models import Meaning
+from tests import factories
 from tests.compliance.logs_support import PERIOD, amend, record, snapshot
 from tests.equipment.conftest import NOW
+from tests.equipment.records.conftest import sign
+from tests.equipment.records.test_record_service import calibrate
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +104,21 @@ def test_the_snapshot_reads_in_the_same_number_of_queries_for_few_or_many_record
         open_work_order(actor=manager, equipment=ct, problem=problem, now=NOW, priority="low")
     assert len(snapshot(ct)["records"]) == 11
     assert _queries(ct) == few
+
+
+def test_each_instrument_shows_its_calibration_before_the_work(zoe, physicist, daily, ct, site_a):
+    meter = factories.EquipmentFactory(
+        site=site_a, asset_tag="ALPHA-DOS1", category=Category.QA_INSTRUMENT, modalities=[]
+    )
+    calibration = calibrate(meter, zoe, site_a, valid_until=NOW + timedelta(days=60))
+    sign_service_record(
+        record=calibration,
+        signer=physicist,
+        now=NOW,
+        meaning=Meaning.REVIEWED,
+        **sign(username="phil"),
+    )
+    record(daily, zoe, days_ago=1, content={"instruments": [meter]})
+    (entry,) = snapshot(ct)["records"]
+    calibrated_on = (NOW - timedelta(days=300)).date().isoformat()
+    assert entry["instruments"] == [f"ALPHA-DOS1 {meter.name} (calibrated {calibrated_on})"]
