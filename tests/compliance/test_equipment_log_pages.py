@@ -5,11 +5,15 @@ import hashlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from compliance.models import RegulatoryLog
+from equipment.services.work_orders import open_work_order
 from imaging_ops.models import AuditEvent
 from imaging_ops.vocabulary import Role
 from tests.compliance.logs_support import record
+from tests.equipment.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +106,21 @@ def test_the_verification_page_shows_what_the_log_covered_without_signing_in(
 
 def test_an_unknown_code_is_not_found(client, db):
     assert client.get("/verify/EL-0000-0000-0000/").status_code == 404
+
+
+def _issue_queries(client, manager, ct) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert _issue(client, manager, ct).status_code == 200
+    return len(queries)
+
+
+def test_issuing_a_log_runs_the_same_number_of_queries_for_few_or_many_records(
+    client, manager, zoe, daily, ct
+):
+    record(daily, zoe, days_ago=1)
+    open_work_order(actor=manager, equipment=ct, problem="Couch squeak", now=NOW, priority="low")
+    _issue_queries(client, manager, ct)  # warm up
+    few = _issue_queries(client, manager, ct)
+    for days_ago in range(2, 14):
+        record(daily, zoe, days_ago=days_ago)
+    assert _issue_queries(client, manager, ct) == few
