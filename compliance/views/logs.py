@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views import View
+from rest_framework.throttling import SimpleRateThrottle
 
 from compliance.forms.logs import LogPeriodForm
 from compliance.models import RegulatoryLog
@@ -88,9 +89,32 @@ VERIFY_FIELDS = (
 LARGEST_UPLOAD = 50 * 1024 * 1024
 
 
+class VerifyLogThrottle(SimpleRateThrottle):
+    """Requests to the public verification page per address, counted in the default cache
+    (shared by the web workers when it is Redis), signed in or not."""
+
+    scope = "verify_log"
+    rate = "30/minute"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 class VerifyLogView(View):
     """Public, without signing in: what the log with this code covered, when it was made and
     its hashes; and whether an uploaded file is byte-identical to the one issued."""
+
+    def dispatch(self, request, *args, **kwargs):
+        throttle = VerifyLogThrottle()
+        if not throttle.allow_request(request, self):
+            response = HttpResponse(
+                "Too many verification requests from this address: try again in a minute.",
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Retry-After"] = str(int(throttle.wait() or 60))
+            return response
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, code):
         return self._page(request, _issued(code))

@@ -4,11 +4,13 @@ byte for byte, scoped to the person's sites, and checked by its code without sig
 import hashlib
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from compliance.models import RegulatoryLog
+from compliance.views.logs import VerifyLogThrottle
 from equipment.services.work_orders import open_work_order
 from imaging_ops.models import AuditEvent
 from imaging_ops.vocabulary import Role
@@ -23,6 +25,7 @@ PERIOD = {"from": "2026-02-01", "to": "2026-03-31"}
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()  # the verification page's rate limit counts in the cache
 
 
 def _issue(client, user, equipment, **query):
@@ -124,3 +127,12 @@ def test_issuing_a_log_runs_the_same_number_of_queries_for_few_or_many_records(
     for days_ago in range(2, 14):
         record(daily, zoe, days_ago=days_ago)
     assert _issue_queries(client, manager, ct) == few
+
+
+def test_the_verification_page_is_rate_limited_per_address(client, monkeypatch, db):
+    monkeypatch.setattr(VerifyLogThrottle, "rate", "2/minute")
+    assert client.get("/verify/EL-0000-0000-0000/").status_code == 404
+    assert client.get("/verify/EL-0000-0000-0001/").status_code == 404
+    refused = client.get("/verify/EL-0000-0000-0002/")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    cache.clear()
