@@ -136,3 +136,10 @@ def test_the_verification_page_is_rate_limited_per_address(client, monkeypatch, 
     refused = client.get("/verify/EL-0000-0000-0002/")
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     cache.clear()
+
+
+def test_an_inspector_downloads_their_sites_log(client, inspector, zoe, daily, ct):
+    record(daily, zoe, days_ago=1)
+    response = _issue(client, inspector, ct)
+    assert response.status_code == 200
+    assert RegulatoryLog.objects.get().requested_by == inspector
