@@ -1,9 +1,9 @@
-"""The compliance pages: the managers' dashboard, the regulatory catalog, and reminders
-(preferences, the notices of a manager's sites, the secret calendar feed)."""
+"""The compliance pages: the managers' dashboard, the regulatory catalog, reminders
+(preferences, the notices of a manager's sites, the secret calendar feed) and regulatory logs."""
 
 from django.urls import path
 
-from compliance.views import catalog, dashboard, reminders
+from compliance.views import catalog, dashboard, logs, reminders
 
 app_name = "compliance"
 
@@ -34,4 +34,6 @@ urlpatterns = [
         name="lead_times",
     ),
     path("calendar/<str:secret>.ics", reminders.calendar_feed_view, name="calendar_feed"),
+    path("logs/equipment/<int:pk>/", logs.EquipmentLogView.as_view(), name="equipment_log"),
+    path("logs/<int:pk>/file/", logs.LogFileView.as_view(), name="log_file"),
 ]

@@ -1,21 +1,26 @@
 """The shared PDF toolkit: page sizes, fonts, text fitted to a box, and QR codes drawn as vectors.
 
 Everything that prints (label sheets, signed logs) builds on these pieces with ReportLab and
-`qrcode`; nothing here needs a browser or another program. Text uses the standard PDF fonts
-(Helvetica), which every viewer and printer has, so nothing is embedded and text stays
-searchable and selectable.
+`qrcode`; nothing here needs a browser or another program. Labels use the standard PDF fonts
+(Helvetica), which every viewer and printer has. Regulatory logs embed the vendored DejaVu Sans
+(`unicode_fonts()`, subset by ReportLab), embedded so every viewer prints names and units the same
+("Zoë Ångström", "Øyvind Çelik", µSv, ±), beyond Latin-1 too (Ł, Ş, the minus sign). Text
+stays searchable and selectable either way.
 """
 
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import inch, mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import registerFont, registerFontFamily, stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 __all__ = [
@@ -34,6 +39,7 @@ __all__ = [
     "new_canvas",
     "qr_modules",
     "text_width",
+    "unicode_fonts",
     "wrap",
 ]
 
@@ -62,6 +68,26 @@ def new_canvas(
     canvas.setCreator("Imaging Ops")
     canvas.setAuthor("Imaging Ops")
     return canvas
+
+
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+UNICODE_FONT = "DejaVuSans"
+UNICODE_FONT_BOLD = "DejaVuSans-Bold"
+
+
+@cache
+def unicode_fonts() -> tuple[str, str]:
+    """The embedded Unicode font's regular and bold names, registered with ReportLab once."""
+    registerFont(TTFont(UNICODE_FONT, FONTS_DIR / "DejaVuSans.ttf"))
+    registerFont(TTFont(UNICODE_FONT_BOLD, FONTS_DIR / "DejaVuSans-Bold.ttf"))
+    registerFontFamily(
+        UNICODE_FONT,
+        normal=UNICODE_FONT,
+        bold=UNICODE_FONT_BOLD,
+        italic=UNICODE_FONT,
+        boldItalic=UNICODE_FONT_BOLD,
+    )
+    return UNICODE_FONT, UNICODE_FONT_BOLD
 
 
 # --- Text ------------------------------------------------------------------------------------

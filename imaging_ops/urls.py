@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from compliance.api.dashboard import DashboardViewSet
+from compliance.views.logs import VerifyLogView
 from equipment.api.acceptance import AcceptanceNoteViewSet
 from equipment.api.checks import CheckViewSet
 from equipment.api.procedures import ProcedureViewSet
@@ -148,6 +149,8 @@ urlpatterns = [
     path("sites/", site_views.SiteSettingsIndexView.as_view(), name="site_settings_index"),
     path("sites/<slug:site_code>/", include(SITE_PAGES)),
     path("health/", health, name="health"),
+    # Public: an inspector checks a log's code without an account.
+    path("verify/<str:code>/", VerifyLogView.as_view(), name="verify_log"),
     path("favicon.ico", favicon, name="favicon"),
     path("equipment/", include("equipment.urls")),
     path("compliance/", include("compliance.urls")),

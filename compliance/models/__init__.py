@@ -1,6 +1,7 @@
 """The compliance app's models: the reminder outbox, its deliveries, people's preferences and
-calendar feeds, and the sites' lead times."""
+calendar feeds, the sites' lead times, and the regulatory logs it has issued."""
 
+from compliance.models.logs import LogKind, LogState, RegulatoryLog
 from compliance.models.reminders import (
     CalendarFeed,
     DeliveryMode,
@@ -16,7 +17,10 @@ __all__ = [
     "CalendarFeed",
     "DeliveryMode",
     "LeadTime",
+    "LogKind",
+    "LogState",
     "NoticeState",
+    "RegulatoryLog",
     "ReminderDelivery",
     "ReminderNotice",
     "ReminderPreference",

@@ -75,3 +75,16 @@ def test_the_authorization_list_prints_as_a_pdf(
     assert (tech.full_name or tech.username) in text and "2027-03-04" in text
     unrequired = client.get(f"/training/sites/{site_a.code}/authorized/restricted/list.pdf")
     assert unrequired.status_code == 404
+
+
+@pytest.mark.needs_poppler
+def test_a_certificate_prints_a_name_beyond_latin_1_as_typed(
+    client, person, physicist, site_a, ct_dose, tmp_path
+):
+    learner = person(Role.TECHNICIAN, site_a, username="oyvind")
+    learner.full_name = "Øyvind Çelik-Łukasz"
+    learner.save(update_fields=["full_name"])
+    record = train(physicist, site_a, ct_dose, learner).records.get()
+    client.force_login(learner)
+    response = client.get(f"/training/records/{record.pk}/certificate.pdf")
+    assert "Øyvind Çelik-Łukasz" in _text(response.content, tmp_path)

@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 
 from imaging_ops.models import Meaning
-from imaging_ops.pdf import FONT, FONT_BOLD, LETTER, MUTED, draw_qr, inch, new_canvas, wrap
+from imaging_ops.pdf import LETTER, MUTED, draw_qr, inch, new_canvas, unicode_fonts, wrap
 from imaging_ops.records.signatures import signature_states
 
 
@@ -58,6 +58,8 @@ def certificate_content(record) -> CertificateContent | None:
 
 
 def build_certificate_pdf(content: CertificateContent, *, verify_url: str) -> bytes:
+    # The embedded Unicode font: a person's name prints as typed, whatever its letters.
+    FONT, FONT_BOLD = unicode_fonts()
     buffer = io.BytesIO()
     width, height = LETTER
     canvas = new_canvas(

@@ -1,0 +1,36 @@
+"""The period of a log, as the equipment page's form and the download address give it."""
+
+from datetime import timedelta
+
+from django import forms
+
+from compliance.selectors.logs import Period
+from imaging_ops.web.forms import DATE_INPUT
+
+# Ten years: the longest retention that applies to equipment records, and a bound on the work.
+LONGEST_PERIOD = timedelta(days=3660)
+
+
+class LogPeriodForm(forms.Form):
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD, both days included, in the site's calendar."""
+
+    from_ = forms.DateField(label="From", widget=DATE_INPUT)
+    to = forms.DateField(label="To", widget=DATE_INPUT)
+
+    def add_prefix(self, field_name):
+        # `from` is a Python keyword: the field is `from_`, its input and parameter `from`.
+        return "from" if field_name == "from_" else super().add_prefix(field_name)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from_"), cleaned.get("to")
+        if start and end:
+            if end < start:
+                self.add_error("to", "The period must end on or after the day it starts.")
+            elif end - start > LONGEST_PERIOD:
+                self.add_error("to", "A log covers at most ten years; choose a shorter period.")
+        return cleaned
+
+    @property
+    def period(self) -> Period:
+        return Period(start=self.cleaned_data["from_"], end=self.cleaned_data["to"])

@@ -1,0 +1,413 @@
+"""The equipment log as a plain snapshot: one piece of equipment over a period, read in a
+constant number of queries however many records, versions, measurements and signatures it holds.
+
+The snapshot is only dicts, lists, strings and numbers, so it serialises to canonical JSON whose
+SHA-256 the printed log carries; the PDF builder is a pure function of it. Moments are written
+in the site's time with the zone's abbreviation and offset, as an inspector reads them.
+"""
+
+import bisect
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from equipment.models import (
+    Equipment,
+    EquipmentStatusChange,
+    Measurement,
+    MissedOccurrence,
+    ProcedureKind,
+    Schedule,
+    ServiceRecord,
+    ServiceRecordVersion,
+    WorkOrder,
+)
+from equipment.models.work_orders import CLOSED_STATES
+from equipment.scheduling.timeline import ScheduleStatus
+from equipment.selectors.schedules import with_status
+from equipment.selectors.work_orders import downtime_of, downtimes, duration_text
+from imaging_ops.models import Signature
+from imaging_ops.sites.local_time import local_time_text
+
+SNAPSHOT_VERSION = 1
+LATE = frozenset({ScheduleStatus.OVERDUE, ScheduleStatus.PAST_HARD_LIMIT})
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days a log covers, both included, in the site's calendar."""
+
+    start: date
+    end: date
+
+    def bounds(self, site) -> tuple[datetime, datetime]:
+        return site.day_bounds(self.start)[0], site.day_bounds(self.end)[1]
+
+
+def snapshot_sha256(snapshot: dict) -> str:
+    """The SHA-256 of the snapshot's canonical JSON (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def loggable_equipment():
+    """Equipment with what a log's header reads; scope it to the person's sites."""
+    return Equipment.objects.select_related("site", "location")
+
+
+def _number(value) -> str:
+    if value is None:
+        return ""
+    return format(Decimal(value).normalize(), "f")
+
+
+def _side(low, high) -> str:
+    if low is not None and high is not None:
+        return f"{low} to {high}"
+    return f"at least {low}" if low is not None else f"at most {high}"
+
+
+def limits_text(band: dict) -> str:
+    """A measurement's limits as stored with it, in words ("tolerance 95 to 105; action limits
+    90 to 110 mA"), or "recorded" for a check without limits."""
+    if band.get("choices"):
+        return "passing: " + ", ".join(band.get("passing") or [])
+    parts = []
+    if band.get("tolerance_low") is not None or band.get("tolerance_high") is not None:
+        parts.append("tolerance " + _side(band.get("tolerance_low"), band.get("tolerance_high")))
+    if band.get("action_low") is not None or band.get("action_high") is not None:
+        parts.append("action limits " + _side(band.get("action_low"), band.get("action_high")))
+    if not parts:
+        return "recorded"
+    unit = band.get("unit") or ""
+    suffix = " % of reference" if band.get("mode") == "percent" else (f" {unit}" if unit else "")
+    return "; ".join(parts) + suffix
+
+
+def _results(version: ServiceRecordVersion) -> list[dict]:
+    return [
+        {
+            "check": m.procedure_check.name,
+            "citation": m.procedure_check.citation,
+            "value": m.value_text,
+            "unit": m.band.get("unit") or m.procedure_check.unit,
+            "reference": _number(m.reference),
+            "limits": limits_text(m.band),
+            "result": m.get_result_display(),
+        }
+        for m in version.measurements.all()
+    ]
+
+
+def _signatures(version: ServiceRecordVersion, zone) -> list[dict]:
+    return [
+        {
+            "name": s.printed_name,
+            "credentials": s.credentials,
+            "meaning": s.get_meaning_display(),
+            "signed_at": local_time_text(s.signed_at, zone),
+        }
+        for s in sorted(version.signatures.all(), key=lambda s: (s.signed_at, s.pk))
+    ]
+
+
+def _performer(version: ServiceRecordVersion) -> str:
+    if version.external_name:
+        parts = [version.external_name, version.external_credentials, version.external_organisation]
+        return ", ".join(p for p in parts if p)
+    performed = [s for s in version.signatures.all() if s.meaning == "performed"]
+    if performed:
+        s = performed[0]
+        return f"{s.printed_name}, {s.credentials}" if s.credentials else s.printed_name
+    user = version.created_by
+    return user.display_name if user else ""
+
+
+class Calibrations:
+    """The calibration dates of the instruments a period's records used, read in one query:
+    for each use, the instrument's last counting calibration at or before the work."""
+
+    def __init__(self, records: list[ServiceRecord], end: datetime):
+        ids = {i.pk for r in records for v in r.versions.all() for i in v.instruments.all()}
+        self._done: dict[int, list[datetime]] = {}
+        if not ids:
+            return
+        rows = (
+            ServiceRecord.objects.filter(
+                equipment_id__in=ids,
+                procedure__kind=ProcedureKind.CALIBRATION,
+                counts=True,
+                voided_at__isnull=True,
+                performed_at__lt=end,
+            )
+            .order_by("performed_at")
+            .values_list("equipment_id", "performed_at")
+        )
+        for instrument_id, at in rows:
+            self._done.setdefault(instrument_id, []).append(at)
+
+    def text(self, instrument: Equipment, used_at: datetime, zone) -> str:
+        done = self._done.get(instrument.pk, [])
+        index = bisect.bisect_right(done, used_at)
+        if not index:
+            return "no calibration on record before use"
+        return "calibrated " + timezone.localtime(done[index - 1], zone).date().isoformat()
+
+
+def _version(version: ServiceRecordVersion, zone, calibrations: Calibrations) -> dict:
+    return {
+        "number": version.number,
+        "performed_at": local_time_text(version.performed_at, zone),
+        "outcome": version.get_outcome_display(),
+        "timeliness": version.get_timeliness_display() if version.timeliness else "",
+        "performer": _performer(version),
+        "instruments": [
+            f"{i.asset_tag} {i.name} ({calibrations.text(i, version.performed_at, zone)})"
+            for i in sorted(version.instruments.all(), key=lambda i: i.asset_tag)
+        ],
+        "results": _results(version),
+        "comments": version.comments,
+        "signatures": _signatures(version, zone),
+    }
+
+
+def _record(record: ServiceRecord, zone, calibrations: Calibrations) -> dict:
+    versions = sorted(record.versions.all(), key=lambda v: v.number)
+    current = next((v for v in versions if v.pk == record.current_version_id), versions[-1])
+    amendments = [
+        {
+            "version": later.number,
+            "at": local_time_text(later.created_at, zone),
+            "reason": later.amendment_reason,
+            "superseded": _version(earlier, zone, calibrations),
+        }
+        for earlier, later in itertools.pairwise(versions)
+    ]
+    return {
+        "id": record.pk,
+        "procedure": f"{record.procedure.code} {current.procedure_version.name}",
+        "citation": current.procedure_version.citation,
+        "kind": record.procedure.get_kind_display(),
+        **_version(current, zone, calibrations),
+        "version": current.number,
+        "amendments": amendments,
+        "voided": record.void_reason if record.voided_at else "",
+        "report_received_on": (
+            current.report_received_on.isoformat() if current.report_received_on else ""
+        ),
+    }
+
+
+def _procedure_name(procedure) -> str:
+    return f"{procedure.code} {procedure.current_version.name}"
+
+
+def _records(equipment: Equipment, start: datetime, end: datetime) -> list[ServiceRecord]:
+    versions = ServiceRecordVersion.objects.select_related(
+        "created_by", "procedure_version"
+    ).prefetch_related(
+        Prefetch(
+            "measurements",
+            queryset=Measurement.objects.select_related("procedure_check").order_by("position"),
+        ),
+        "instruments",
+        Prefetch(
+            "signatures",
+            queryset=Signature.objects.filter(
+                content_type=ContentType.objects.get_for_model(ServiceRecordVersion)
+            ),
+        ),
+    )
+    return list(
+        ServiceRecord.objects.filter(
+            equipment=equipment, performed_at__gte=start, performed_at__lt=end
+        )
+        .select_related("procedure")
+        .prefetch_related(Prefetch("versions", queryset=versions))
+        .order_by("performed_at", "pk")
+    )
+
+
+def _schedules(equipment: Equipment, zone, now: datetime) -> list[dict]:
+    rows = with_status(
+        Schedule.objects.filter(equipment=equipment).select_related("procedure__current_version"),
+        now=now,
+    ).order_by("procedure__code", "pk")
+    return [
+        {
+            "id": s.pk,
+            "procedure": f"{s.procedure.code} {s.procedure.current_version.name}",
+            "last_done": local_time_text(s.last_done, zone) if s.last_done else "never",
+            "next_due": local_time_text(s.next_due, zone),
+            "status": ScheduleStatus(s.state).label,
+            "late": s.state in LATE,
+        }
+        for s in rows
+    ]
+
+
+def _work_orders(equipment: Equipment, start, end, zone, now) -> list[dict]:
+    rows = list(
+        WorkOrder.objects.filter(equipment=equipment, opened_at__lt=end)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+        .select_related("equipment")
+        .order_by("opened_at", "pk")
+    )
+    down = downtimes(rows, now=now)
+    return [
+        {
+            "id": w.pk,
+            "opened_at": local_time_text(w.opened_at, zone),
+            "closed_at": local_time_text(w.closed_at, zone) if w.closed_at else "",
+            "state": w.get_state_display(),
+            "open": w.state not in CLOSED_STATES,
+            "priority": w.get_priority_display(),
+            "problem": w.problem,
+            "resolution": w.resolution,
+            "downtime": duration_text(down[w.pk]),
+        }
+        for w in rows
+    ]
+
+
+def _exceptions(*, missed, schedules, work_orders, records, out_of_service, zone) -> list[dict]:
+    found = [
+        {
+            "kind": "Missed",
+            "when": m.day.isoformat(),
+            "detail": _procedure_name(m.schedule.procedure)
+            + (f" — {m.annotation}" if m.annotation else " — not explained"),
+        }
+        for m in missed
+    ]
+    found += [
+        {"kind": s["status"], "when": s["next_due"], "detail": s["procedure"]}
+        for s in schedules
+        if s["late"]
+    ]
+    found += [
+        {
+            "kind": "Open deficiency",
+            "when": w["opened_at"],
+            "detail": f"Work order #{w['id']} ({w['state']}): {w['problem']}",
+        }
+        for w in work_orders
+        if w["open"]
+    ]
+    found += [
+        {
+            "kind": "Action result",
+            "when": r["performed_at"],
+            "detail": f"{r['procedure']}: "
+            + ", ".join(x["check"] for x in r["results"] if x["result"] == "Action"),
+        }
+        for r in records
+        if r["outcome"] == "Action" and not r["voided"]
+    ]
+    if out_of_service > timedelta():
+        found.append(
+            {
+                "kind": "Out of service",
+                "when": "in the period",
+                "detail": f"{duration_text(out_of_service)} out of service in the period",
+            }
+        )
+    return found
+
+
+def equipment_log_snapshot(*, equipment: Equipment, period: Period, now: datetime) -> dict:
+    """Everything an inspector's equipment log prints for `equipment` (loaded with
+    `loggable_equipment()`, already scoped) over `period`, as of `now`."""
+    site = equipment.site
+    zone = site.zone
+    start, end = period.bounds(site)
+    identifiers = [
+        {
+            "kind": i.get_kind_display(),
+            "number": i.number,
+            "issuer": i.issuer,
+            "expires_on": i.expires_on.isoformat() if i.expires_on else "",
+        }
+        for i in site.identifiers.order_by("kind", "number")
+    ]
+    rows = _records(equipment, start, end)
+    calibrations = Calibrations(rows, end)
+    records = [_record(r, zone, calibrations) for r in rows]
+    schedules = _schedules(equipment, zone, now)
+    work_orders = _work_orders(equipment, start, end, zone, now)
+    changes = list(
+        EquipmentStatusChange.objects.filter(equipment=equipment, changed_at__gte=start)
+        .select_related("actor")
+        .order_by("changed_at", "pk")
+    )
+    out_of_service = downtime_of(
+        start=start,
+        end=min(end, max(now, start)),
+        changes=[(c.changed_at, c.from_status, c.to_status) for c in changes],
+        status_now=equipment.status,
+    )
+    missed = list(
+        MissedOccurrence.objects.filter(
+            schedule__equipment=equipment, day__gte=period.start, day__lte=period.end
+        )
+        .select_related("schedule__procedure__current_version")
+        .order_by("day", "pk")
+    )
+    return {
+        "format": SNAPSHOT_VERSION,
+        "kind": "equipment",
+        "title": "Equipment log",
+        "as_of": local_time_text(now, zone),
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "facility": {
+            "code": site.code,
+            "name": site.name,
+            "address": site.address,
+            "time_zone": site.time_zone,
+            "identifiers": identifiers,
+        },
+        "equipment": {
+            "id": equipment.pk,
+            "asset_tag": equipment.asset_tag,
+            "name": equipment.name,
+            "category": equipment.get_category_display(),
+            "modality": equipment.modality,
+            "manufacturer": equipment.manufacturer,
+            "model": equipment.model,
+            "serial_number": equipment.serial_number,
+            "location": str(equipment.location) if equipment.location else "",
+            "status": equipment.get_status_display(),
+            "risk": "High risk" if equipment.high_risk else "Not high risk",
+            "maintenance_strategy": equipment.get_maintenance_strategy_display(),
+        },
+        "schedules": schedules,
+        "records": records,
+        "work_orders": work_orders,
+        "status_changes": [
+            {
+                "at": local_time_text(c.changed_at, zone),
+                "from": c.get_from_status_display(),
+                "to": c.get_to_status_display(),
+                "reason": c.reason,
+                "by": c.actor.display_name if c.actor else "",
+            }
+            for c in changes
+            if c.changed_at < end
+        ],
+        "exceptions": _exceptions(
+            missed=missed,
+            schedules=schedules,
+            work_orders=work_orders,
+            records=records,
+            out_of_service=out_of_service,
+            zone=zone,
+        ),
+        "out_of_service": duration_text(out_of_service),
+    }
