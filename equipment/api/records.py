@@ -2,6 +2,7 @@
 signs it in one step through the same service as the record form; countersign (`sign`) and
 `void` are actions. Nothing is deleted or edited in place: a signed record is amended."""
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -222,9 +223,12 @@ class ServiceRecordSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_next_due(self, record):
-        """The schedule's next due after this record (none for ad hoc work)."""
-        if record.schedule is None:
+        """The schedule's next due after this record (none for ad hoc work); a list reads it
+        with the row (`schedule_next_due`)."""
+        if record.schedule_id is None:
             return None
+        if "schedule_next_due" in record.__dict__:
+            return _moment(record.schedule_next_due)
         return _moment(record.schedule.next_due)
 
 
@@ -319,7 +323,14 @@ class ServiceRecordViewSet(
     def paginate_queryset(self, queryset):
         # A page's versions, measurements and signatures come in one query per relation
         # (with_contents), not through prefetch_related's per-record filtering.
-        page = super().paginate_queryset(queryset.prefetch_related(None))
+        # The page's rows are read bare: the list shows ids of the machine, schedule and
+        # procedure, and of the schedule only its next due.
+        bare = (
+            queryset.prefetch_related(None)
+            .select_related(None)
+            .annotate(schedule_next_due=F("schedule__next_due"))
+        )
+        page = super().paginate_queryset(bare)
         return None if page is None else with_contents(page)
 
     def _read(self, record, code=status.HTTP_200_OK) -> Response:

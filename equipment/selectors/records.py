@@ -37,13 +37,12 @@ def service_records():
 
 
 def with_contents(records: list[ServiceRecord]) -> list[ServiceRecord]:
-    """A page of records (read without prefetching) given what `service_records()` prefetches,
-    in one query per relation: their versions, and the versions' measurements (each check
-    loaded once however many measurements name it), instruments, attachments and signatures."""
+    """A page of records (read without prefetching) given what `service_records()` prefetches
+    but the versions' authors, in one query per relation: their versions, and the versions'
+    measurements (each check loaded once however many measurements name it), instruments,
+    attachments and signatures."""
     versions = list(
-        ServiceRecordVersion.objects.select_related("created_by", "procedure_version").filter(
-            record__in=records
-        )
+        ServiceRecordVersion.objects.select_related("procedure_version").filter(record__in=records)
     )
     keep_prefetched(
         records,
