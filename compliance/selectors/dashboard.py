@@ -63,6 +63,9 @@ MONTHS = 12
 # Open work orders by age, in days since they were opened: [0, 7), [7, 30), 30 and over.
 AGE_BANDS = ((0, 7), (7, 30), (30, None))
 
+# How a figure names equipment without a modality (sealed sources, instruments, rooms).
+NO_MODALITY = "No modality"
+
 
 @dataclass(frozen=True)
 class DashboardScope:
@@ -135,7 +138,9 @@ def _compliance_rows(scope_: DashboardScope, group: str, label: str) -> list[Com
         .values(group, label)
         .annotate(total=Count("pk"), overdue=Count("pk", filter=overdue))
     )
-    return [ComplianceRow(r[group], r[label] or "—", r["total"], r["overdue"]) for r in rows]
+    return [
+        ComplianceRow(r[group], r[label] or NO_MODALITY, r["total"], r["overdue"]) for r in rows
+    ]
 
 
 def compliance_by_site(scope_: DashboardScope) -> list[ComplianceRow]:
@@ -303,7 +308,7 @@ def availability_by_modality(scope_: DashboardScope) -> list[AvailabilityRow]:
     period = min(scope_.end, scope_.now) - scope_.start
     return [
         AvailabilityRow(
-            r["modality"] or "—",
+            r["modality"] or NO_MODALITY,
             r["units"],
             r["out"],
             min(downtime.get(r["modality"], timedelta()), period * r["units"]),
@@ -402,7 +407,7 @@ def action_failures(scope_: DashboardScope) -> list[FailureRow]:
         .values("equipment__modality")
         .annotate(failures=Count("pk"))
     )
-    return [FailureRow(r["equipment__modality"] or "—", r["failures"]) for r in rows]
+    return [FailureRow(r["equipment__modality"] or NO_MODALITY, r["failures"]) for r in rows]
 
 
 def expiring_identifiers(scope_: DashboardScope, days: int = EXPIRY_DAYS) -> QuerySet:

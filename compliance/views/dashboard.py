@@ -19,6 +19,7 @@ from compliance.forms.dashboard import dashboard_form
 from compliance.selectors.dashboard import (
     AGE_BANDS,
     DUE_SOON_DAYS,
+    NO_MODALITY,
     OVERDUE,
     DashboardScope,
     action_failures,
@@ -94,6 +95,11 @@ class Links:
         return f"{reverse('equipment:records')}?{_query(**params)}"
 
 
+def _filterable(modality: str) -> str | None:
+    """A row's modality as a list filter (none for the equipment without one)."""
+    return None if modality == NO_MODALITY else modality
+
+
 def _share(value) -> str:
     return "—" if value is None else f"{value * 100:.0f} %"
 
@@ -105,6 +111,7 @@ def on_time_chart(months):
         unit="%",
         points=points,
         time_text=lambda moment: f"{moment:%b %Y}",
+        bounds=(0.0, 100.0),
     )
     return trend_svg(chart, dom_id="on-time-chart")
 
@@ -170,8 +177,8 @@ def dashboard_response(request, form, *, template="compliance/dashboard.html", e
                 row,
                 _share(row.availability),
                 duration_text(row.downtime),
-                links.equipment(EquipmentStatus.OUT_OF_SERVICE, modality=row.modality),
-                links.equipment(modality=row.modality),
+                links.equipment(EquipmentStatus.OUT_OF_SERVICE, modality=_filterable(row.modality)),
+                links.equipment(modality=_filterable(row.modality)),
             )
             for row in figures.availability
         ],

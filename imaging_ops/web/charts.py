@@ -57,6 +57,8 @@ class Chart:
     markers: Sequence[Marker] = ()
     failed_colour: str = "#dc3545"
     time_text: Callable[[datetime], str] = field(default=lambda moment: f"{moment:%Y-%m-%d}")
+    # A fixed value axis (a share drawn from 0 to 100 %), instead of one fitted to the points.
+    bounds: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,10 @@ def number_text(value: float) -> str:
 
 def value_range(chart: Chart) -> tuple[float, float]:
     """The values shown: every point and the zone limits near them (within three times their
-    spread), with a margin; a flat or single value gets a range around it."""
+    spread), with a margin; a flat or single value gets a range around it. A chart with
+    `bounds` shows exactly those."""
+    if chart.bounds is not None:
+        return chart.bounds
     values = [p.value for p in chart.points]
     limits = [v for z in chart.zones for v in (z.low, z.high) if v is not None]
     if values:

@@ -130,3 +130,13 @@ def test_texts_are_escaped_and_the_unit_labels_the_axis():
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert "µGy &amp; co" in svg
     assert re.search(r"<text[^>]*>µGy &amp; co</text>", svg)
+
+
+def test_a_chart_with_bounds_draws_exactly_them():
+    """A share is drawn from 0 to 100 %, however close to 100 the points are."""
+    from imaging_ops.web.charts import Chart, Point, value_range
+
+    points = [Point(datetime(2026, m, 1, tzinfo=UTC), 100.0) for m in (9, 10, 11)]
+    assert value_range(Chart(title="On time", points=points, bounds=(0.0, 100.0))) == (0.0, 100.0)
+    fitted = value_range(Chart(title="On time", points=points))
+    assert fitted[1] > 100.0  # fitted around the points
