@@ -330,3 +330,16 @@ def test_the_course_catalog_is_loaded_without_requirements(seeded):
 
     assert Course.objects.filter(site__isnull=True, code="MRI-SAFETY-L2").exists()
     assert not Requirement.objects.exists()
+
+
+def test_the_broken_portable_unit_is_held_out_by_its_work_order(seeded):
+    from equipment.models import Equipment, EquipmentStatus, WorkOrder
+    from equipment.services.status import return_to_service_blockers
+
+    dx2 = Equipment.objects.get(asset_tag="MAIN-DX2")
+    [work_order] = WorkOrder.objects.filter(equipment=dx2)
+    assert dx2.status == EquipmentStatus.OUT_OF_SERVICE
+    assert work_order.stop_use and work_order.vendor == "GE HealthCare"
+    assert any(f"Work order {work_order.pk}" in s for s in return_to_service_blockers(dx2))
+    call_command("seed_demo", "--without-history", stdout=StringIO())
+    assert WorkOrder.objects.filter(equipment=dx2).count() == 1  # a rerun adds none

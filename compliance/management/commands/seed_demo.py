@@ -34,13 +34,14 @@ from equipment.models import (
     Location,
     MaintenanceStrategy,
     Procedure,
+    WorkOrderPriority,
 )
 from equipment.services import registry as services
 from equipment.services.acceptance import create_acceptance_note, sign_acceptance_note
 from equipment.services.assignment import assign_to_modality
 from equipment.services.procedures import copy_library_procedure
 from equipment.services.schedules import set_reference
-from equipment.services.status import change_equipment_status
+from equipment.services.work_orders import open_work_order
 from imaging_ops.audit.context import audit_actor
 from imaging_ops.audit.trail import regulated_transaction
 from imaging_ops.models import Meaning, Site, SiteIdentifier, SiteMembership, User
@@ -381,11 +382,16 @@ class Command(BaseCommand):
             **details,
         )
         if suffix == "DX2":
-            change_equipment_status(
-                equipment=equipment,
-                to=EquipmentStatus.OUT_OF_SERVICE,
-                reason="Detector cracked during transport; vendor called.",
+            # A fault reported the way a technician reports one: the work order holds the
+            # portable unit out of service until its repair is verified.
+            open_work_order(
                 actor=actor,
+                equipment=equipment,
+                problem="Detector cracked during transport; vendor called.",
+                now=timezone.now(),
+                priority=WorkOrderPriority.HIGH,
+                vendor="GE HealthCare",
+                take_out_of_service=True,
             )
         return 1, 0
 
