@@ -33,8 +33,9 @@ from equipment.models import (
     Schedule,
     ServiceRecord,
 )
-from imaging_ops.models import Site, User
+from imaging_ops.models import Site, SiteMembership, User
 from imaging_ops.security.tokens import issue_api_token
+from imaging_ops.vocabulary import Role
 
 WARMUP = 3
 REPEAT = 30
@@ -44,6 +45,7 @@ PAGE_SIZE = 50
 PAGE_TARGET_MS = 50  # "My work" and the equipment page
 API_TARGET_MS = 50  # API list page of 50
 DASHBOARD_TARGET_MS = 150  # the compliance dashboard, for the manager of every site
+MATRIX_TARGET_MS = 150  # the competency matrix of the largest site
 
 
 class CaseError(Exception):
@@ -535,6 +537,7 @@ def build_cases(built_on: date | None = None) -> tuple[list[Case], dict]:
             deep_record=deep_record,
             now=now,
         ),
+        *training_cases(manager_client=manager_client),
     ]
     facts = {
         "equipment_page_machine": detail_id,
@@ -735,6 +738,73 @@ def maintenance_cases(
         ),
     ]
     return cases
+
+
+def training_cases(*, manager_client) -> list[Case]:
+    """The competency matrix of the site with the most people, as its manager reads it, beside
+    the bare SQL of its cells."""
+    from training.models import Requirement, TrainingRecord
+
+    members = (
+        SiteMembership.objects.in_force(timezone.now().date())
+        .exclude(role=Role.INSPECTOR)
+        .filter(user__is_active=True)
+    )
+    site_id, people = (
+        members.values("site_id")
+        .annotate(people=Count("user_id", distinct=True))
+        .order_by("-people", "site_id")
+        .values_list("site_id", "people")
+        .first()
+    )
+    site = Site.objects.get(pk=site_id)
+    courses = Requirement.objects.filter(site=site, retired_at=None).values("course").distinct()
+    records = TrainingRecord.objects.filter(site=site).count()
+
+    def cells():
+        with connection.cursor() as cursor:
+            cursor.execute(MATRIX_SQL, {"site": site_id})
+            return cursor.fetchall()
+
+    def check(response) -> str | None:
+        if problem := _ok(response):
+            return problem
+        rows = len(response.context["matrix"].rows)
+        return None if rows == people else f"{rows} rows for {people} people"
+
+    return [
+        Case(
+            f"Competency matrix, manager, {people}-person site",
+            "page",
+            lambda: manager_client.get(f"/training/sites/{site.code}/matrix/", secure=True),
+            check,
+            MATRIX_TARGET_MS,
+            f"{people} people x {courses.count()} required courses, {records:,} training "
+            f"records at {site.code}",
+            baseline="Baseline: the matrix's cells in bare SQL",
+        ),
+        Case(
+            "Baseline: the matrix's cells in bare SQL",
+            "baseline",
+            cells,
+            lambda rows: None if rows else "no cells",
+            None,
+            "raw cursor; each member's latest counting record of each required course",
+        ),
+    ]
+
+
+# Each member (inspectors aside) by each required course: the latest counting expiry.
+MATRIX_SQL = """
+    SELECT m.user_id, q.course_id, max(r.completed_on), max(r.expires_on)
+    FROM (SELECT DISTINCT user_id FROM imaging_ops_sitemembership
+          WHERE site_id = %(site)s AND role <> 'inspector') m
+    CROSS JOIN (SELECT DISTINCT course_id FROM training_requirement
+                WHERE site_id = %(site)s AND retired_at IS NULL) q
+    LEFT JOIN training_trainingrecord r
+      ON r.person_id = m.user_id AND r.course_id = q.course_id AND r.counts
+    GROUP BY m.user_id, q.course_id
+"""
 
 
 def _my_work(response) -> str | None:

@@ -8,6 +8,10 @@ per group of tables, each from its own module:
 - `locations`: the rooms of each site;
 - `equipment`: the equipment in them, with makers, models, contracts and sealed sources;
 - `status_history`: each piece of equipment's status changes, adoption first;
+- `maintenance`: procedures, schedules, service records with their measurements and
+  signatures, work orders;
+- `training`: the shipped course catalog, each site's requirements, and people's signed
+  training records;
 - `audit_chain`: the chained audit trail (with `audit_creations`, `audit_activity` and
   `audit_origin`), last, since it records the rows of every step before it.
 

@@ -20,12 +20,13 @@ from bench.generator import (
     people,
     sites,
     status_history,
+    training,
 )
 from bench.generator.checks import broken_rules
 from bench.generator.context import Build
 from imaging_ops.audit.trail import hmac_key
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 SEED = 20260504
 
 # In build order: each step reads what the steps before it left on the context. The audit
@@ -37,6 +38,7 @@ STEPS = [
     equipment.STEP,
     status_history.STEP,
     maintenance.STEP,
+    training.STEP,
     audit_chain.STEP,
 ]
 

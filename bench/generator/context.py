@@ -19,7 +19,7 @@ class Build:
     cursor: object
     counts: dict = field(default_factory=dict)  # rows per table
     models: list = field(default_factory=list)  # the models written, for their id sequences
-    sites: list = field(default_factory=list)  # dicts: id, code, tier, weight
+    sites: list = field(default_factory=list)  # dicts: id, code, tier, weight, people_weight
     users: list = field(default_factory=list)  # dicts: id, username
     members: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
     rooms: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))

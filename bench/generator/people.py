@@ -30,7 +30,7 @@ REGIONAL_MANAGERS = 10  # managers of 8 to 30 sites, besides the bench manager a
 def build_people(ctx: Build) -> None:
     rng = ctx.rng
     sites = ctx.sites
-    weights = [s["weight"] for s in sites]
+    weights = [s["people_weight"] for s in sites]
     largest = max(sites, key=lambda s: s["weight"])
     password = make_password("bench-password-not-used", salt="bench")  # one hash for everyone
     joined = ctx.now - timedelta(days=3 * 365)

@@ -9,8 +9,11 @@ from imaging_ops.models import Site, SiteIdentifier
 from imaging_ops.vocabulary import IdentifierKind
 
 TABLES = read_json("sites")
-# Site tiers: (tier, share of the sites, weight of each for equipment, people and rooms).
+# Site tiers: (tier, share of the sites, weight of each for equipment and rooms).
 SITE_TIERS = [(row["tier"], row["share"], row["weight"]) for row in TABLES["tiers"]]
+# The weight of each tier for its staff: a large medical center employs more people per piece
+# of equipment than a clinic (a teaching hospital's matrix holds some 500 people).
+PEOPLE_WEIGHTS = {row["tier"]: row["people_weight"] for row in TABLES["tiers"]}
 SITE_KINDS = TABLES["kinds"]  # by tier: code suffix, name, opening hours
 TOWNS = TABLES["towns"]
 ZONES = TABLES["time_zones"]
@@ -39,7 +42,15 @@ def build_sites(ctx: Build) -> None:
                 f"{100 + i} Hospital Drive, {town}",
             )
         )  # fmt: skip
-        ctx.sites.append({"id": site_id, "code": code, "tier": tier, "weight": weight})
+        ctx.sites.append(
+            {
+                "id": site_id,
+                "code": code,
+                "tier": tier,
+                "weight": weight,
+                "people_weight": PEOPLE_WEIGHTS[tier],
+            }
+        )
         for held in IDENTIFIERS:
             # Some identifiers only a share of the small sites hold (a licence for radioactive
             # material, where there is nuclear medicine).
