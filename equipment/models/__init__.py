@@ -20,6 +20,7 @@ from equipment.models.records import (
     ServiceRecordVersion,
 )
 from equipment.models.registry import Category, Equipment, Location, MaintenanceStrategy
+from equipment.models.rollups import CompletionMonth
 from equipment.models.schedules import (
     MissedOccurrence,
     Reference,
@@ -48,6 +49,7 @@ __all__ = [
     "Category",
     "Check",
     "CheckKind",
+    "CompletionMonth",
     "Equipment",
     "EquipmentEvent",
     "EquipmentStatus",

@@ -32,6 +32,7 @@ from equipment.scheduling.site_days import (
     time_of_day,
 )
 from equipment.scheduling.timeline import (
+    ON_TIME,
     ScheduleStatus,
     Timeline,
     Timeliness,
@@ -49,6 +50,7 @@ from equipment.scheduling.timeline import (
 __all__ = [
     "DAILY_PRESETS",
     "LEGACY_WINDOWS",
+    "ON_TIME",
     "Anchor",
     "DueTime",
     "Interval",

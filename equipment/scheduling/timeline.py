@@ -52,6 +52,11 @@ class Timeliness(models.TextChoices):
     PAST_HARD_LIMIT = "past_hard_limit", "Past hard limit"
 
 
+# A completion is on time when it came before its occurrence was overdue: early (in the window
+# before due), on time, or in the grace after due. Late and past the hard limit are not.
+ON_TIME = (Timeliness.EARLY, Timeliness.ON_TIME, Timeliness.IN_GRACE)
+
+
 def _check(recurrence: Recurrence, anchor: str) -> None:
     if errors := recurrence_errors(recurrence, anchor=anchor):
         raise ValueError(" ".join(errors.values()))

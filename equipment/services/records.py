@@ -32,6 +32,7 @@ from equipment.scheduling.site_days import local_date
 from equipment.services.qualification import qualification_gap
 from equipment.services.record_content import Draft, prepare
 from equipment.services.review_state import REVIEW_DERIVED, flag_instrument_records, settle_review
+from equipment.services.rollups import refresh_for_record
 from equipment.services.schedules import DERIVED_SAVED, move_clock, site_closures
 from equipment.services.work_orders import apply_failure_behaviour
 from imaging_ops.access.authority import roles_at
@@ -252,13 +253,14 @@ def _settle(record: ServiceRecord, version: ServiceRecordVersion, *, now, actor)
     applies its action-level failures' behaviour — out of service, a work order — in this
     transaction; nothing here ever reverses it. An instrument calibration found out of
     tolerance puts the instrument's records in review."""
-    counted = record.counts
+    counted, performed_at = record.counts, record.performed_at
     record.performed_at, record.outcome = version.performed_at, version.outcome
     record.counts = _counts(record, version)
     settle_review(record, version)
     record.save(update_fields=RECORD_DERIVED)
     if counted or record.counts:
         recompute_schedule(record.schedule, now=now)
+        refresh_for_record(record, was_counted=counted, was_performed_at=performed_at)
     if record.counts and not counted:
         _explain_missed_day(record, version, actor=actor, now=now)
         if version.outcome == Outcome.ACTION:

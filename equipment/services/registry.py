@@ -23,6 +23,7 @@ from equipment.services.facts import (
     sealed_source_errors,
 )
 from equipment.services.grants import require_equipment_edit, require_location_edit
+from equipment.services.rollups import refresh_for_equipment
 from equipment.services.status import STATUS_NOT_EDITED, record_status_change
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.audit.trail import regulated_transaction
@@ -322,6 +323,7 @@ def update_equipment(
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
     require_equipment_edit(actor, equipment.site_id, equipment.category)
+    old_modality = equipment.modality
     if "modalities" in changes:
         changes["modalities"] = clean_modalities(changes["modalities"])
         equipment.modality = changes["modalities"][0] if changes["modalities"] else ""
@@ -338,6 +340,7 @@ def update_equipment(
     now = timezone.now()
     with _clash_is_a_field_error("asset_tag", TAG_TAKEN), regulated_transaction(actor=actor):
         equipment.save()
+        refresh_for_equipment(equipment, old_modality=old_modality)
         if record_relocation:
             where = equipment.location
             record_equipment_event(

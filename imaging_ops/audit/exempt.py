@@ -11,5 +11,6 @@ AUDIT_EXEMPT: dict[str, str] = {
     "compliance.remindernotice": "the reminder outbox: who was told what and when, not a record",
     "compliance.reminderdelivery": "one reminder to one person, with the in-app notification",
     "compliance.reminderpreference": "a person's own choice of how reminders reach them",
+    "equipment.completionmonth": "monthly counts derived from service records, rebuilt from them",
     "compliance.calendarfeed": "a person's secret calendar address, a credential to read a feed",
 }

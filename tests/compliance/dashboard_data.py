@@ -16,6 +16,7 @@ from equipment.models import (
     WorkOrder,
 )
 from equipment.services.procedures import create_procedure
+from equipment.services.rollups import refresh_for_record
 from imaging_ops.audit.mixin import audited_bulk_writes
 from tests import factories
 
@@ -91,6 +92,8 @@ def record(sched, actor, *, performed_at, timeliness="on_time", outcome="pass", 
     )
     made.current_version = version
     made.save()
+    # The monthly figures, as the record service keeps them when a record settles.
+    refresh_for_record(made, was_counted=False, was_performed_at=None)
     return made
 
 
