@@ -29,11 +29,21 @@ def memberships_in_force(user, now: datetime | None = None) -> tuple[Grant, ...]
     if not user.is_authenticated:
         return ()
     now = now or timezone.now()
-    return tuple(
+    # Roles expire at the end of a day: within one minute the answer stands, so a request that
+    # asks a dozen times (each scoped query, each permission) works it out once.
+    minute = now.replace(second=0, microsecond=0)
+    cached = getattr(user, "_grants_in_force", None)
+    if cached is not None and cached[0] == minute and cached[1] is user.__dict__.get(
+        "_membership_rows"
+    ):
+        return cached[2]
+    grants = tuple(
         Grant(site_id=m.site_id, role=m.role, is_trainee=m.is_trainee)
         for m in _active_memberships(user)
         if m.in_force_at(now)
     )
+    user._grants_in_force = (minute, user.__dict__.get("_membership_rows"), grants)
+    return grants
 
 
 def roles_at(user, site_id: int) -> frozenset[str]:
