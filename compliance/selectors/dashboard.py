@@ -11,15 +11,14 @@ docs/dashboard.md; each is said once, here.
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
     DateTimeField,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -49,7 +48,7 @@ from imaging_ops.access.scoping import scope
 from imaging_ops.access.site_paths import scope_lookup
 from imaging_ops.models import SiteIdentifier, SiteMembership
 from imaging_ops.vocabulary import Role
-from training.models import Requirement, RequirementBasis, TrainingRecord
+from training.models import RequirementBasis
 
 OVERDUE = (ScheduleStatus.OVERDUE, ScheduleStatus.PAST_HARD_LIMIT)
 # The fleet a figure counts: equipment awaiting acceptance, retired or disposed is not in use.
@@ -128,27 +127,37 @@ class ComplianceRow:
         return self.compliant / self.total if self.total else None
 
 
-def _compliance_rows(scope_: DashboardScope, group: str, label: str) -> list[ComplianceRow]:
+def compliance_counts(scope_: DashboardScope) -> list[dict]:
+    """Active schedules and those overdue (or past their hard limit) at `now`, by site and the
+    equipment's primary modality: one pass over the schedules that both figures fold."""
     overdue = status_filter(OVERDUE, now=scope_.now)
-    rows = (
+    return list(
         active_schedules(scope_)
-        .order_by(label, group)
-        .values(group, label)
+        .order_by()
+        .values("site_id", "site__code", "equipment__modality")
         .annotate(total=Count("pk"), overdue=Count("pk", filter=overdue))
     )
-    return [
-        ComplianceRow(r[group], r[label] or NO_MODALITY, r["total"], r["overdue"]) for r in rows
-    ]
 
 
-def compliance_by_site(scope_: DashboardScope) -> list[ComplianceRow]:
-    """Active schedules and those overdue (or past their hard limit) at `now`, by site."""
-    return _compliance_rows(scope_, "site_id", "site__code")
+def _folded(counts: list[dict], key: str, label: str) -> list[ComplianceRow]:
+    totals: dict = {}
+    for row in counts:
+        entry = totals.setdefault(row[key], [row[label], 0, 0])
+        entry[1] += row["total"]
+        entry[2] += row["overdue"]
+    rows = [ComplianceRow(k, name or NO_MODALITY, t, o) for k, (name, t, o) in totals.items()]
+    return sorted(rows, key=lambda r: (r.label if r.key else "", str(r.key)))
 
 
-def compliance_by_modality(scope_: DashboardScope) -> list[ComplianceRow]:
-    """The same, by the equipment's primary modality."""
-    return _compliance_rows(scope_, "equipment__modality", "equipment__modality")
+def compliance_by_site(scope_: DashboardScope, counts: list[dict] | None = None):
+    """The compliance counts by site, in site code order."""
+    return _folded(compliance_counts(scope_) if counts is None else counts, "site_id", "site__code")
+
+
+def compliance_by_modality(scope_: DashboardScope, counts: list[dict] | None = None):
+    """The same, by the equipment's primary modality (equipment without one first)."""
+    counts = compliance_counts(scope_) if counts is None else counts
+    return _folded(counts, "equipment__modality", "equipment__modality")
 
 
 # --- On-time completion ------------------------------------------------------------------------
@@ -434,9 +443,28 @@ class TrainingRow:
         return self.current / self.required if self.required else None
 
 
-def _count_courses(requirements: QuerySet) -> Subquery:
-    counted = requirements.order_by().values("site").annotate(n=Count("course", distinct=True))
-    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
+# The required qualifications of the scoped memberships (`m`: site, person, role), each (site,
+# person, course) once, left-joined to the (person, course) pairs with a current record: one
+# pass over each table, hashed, where a subquery per person would probe the records thousands
+# of times. Written as SQL around the scoped memberships' own query, so `scope()` still decides
+# whose rows these are.
+TRAINING_SQL = """
+    WITH m AS ({members}),
+    q AS (
+        SELECT DISTINCT m.site_id, m.user_id, r.course_id
+        FROM m JOIN training_requirement r ON r.site_id = m.site_id AND r.retired_at IS NULL
+        WHERE (r.basis <> %s OR r.role = m.role) {modality}
+    ),
+    c AS (
+        SELECT DISTINCT person_id, course_id FROM training_trainingrecord
+        WHERE counts AND completed_on <= %s AND (expires_on IS NULL OR expires_on >= %s)
+    )
+    SELECT q.site_id, s.code, count(*), count(c.person_id)
+    FROM q JOIN imaging_ops_site s ON s.id = q.site_id
+    LEFT JOIN c ON c.person_id = q.user_id AND c.course_id = q.course_id
+    GROUP BY q.site_id, s.code
+    ORDER BY s.code, q.site_id
+"""
 
 
 def training_by_site(scope_: DashboardScope) -> list[TrainingRow]:
@@ -448,36 +476,16 @@ def training_by_site(scope_: DashboardScope) -> list[TrainingRow]:
     on = scope_.now.date()
     members = _scoped(
         SiteMembership.objects.in_force(on).exclude(role=Role.INSPECTOR), scope_, modality_path=None
-    )
-    # One row per person and site, however many roles they hold there.
-    first = members.filter(user=OuterRef("user"), site=OuterRef("site")).order_by("pk")
-    people = members.filter(pk=Subquery(first.values("pk")[:1]))
-    holds_role = SiteMembership.objects.in_force(on).filter(
-        user=OuterRef(OuterRef("user")), site=OuterRef(OuterRef("site")), role=OuterRef("role")
-    )
-    required = Requirement.objects.filter(site=OuterRef("site"), retired_at__isnull=True).filter(
-        ~Q(basis=RequirementBasis.ROLE) | Q(Exists(holds_role))
-    )
+    ).values("site_id", "user_id", "role")
+    members_sql, members_params = members.query.sql_with_params()
+    modality, modality_params = "", []
     if scope_.modality:
-        required = required.filter(basis=RequirementBasis.MODALITY, modality=scope_.modality)
-    current_record = TrainingRecord.objects.filter(
-        person=OuterRef(OuterRef("user")),
-        course=OuterRef("course"),
-        counts=True,
-        completed_on__lte=on,
-    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
-    current = required.filter(Exists(current_record))
-    rows = (
-        people.annotate(
-            person_required=_count_courses(required), person_current=_count_courses(current)
-        )
-        .order_by("site__code", "site")
-        .values("site", "site__code")
-        .annotate(required=Sum("person_required"), current=Sum("person_current"))
-    )
-    return [
-        TrainingRow(r["site"], r["site__code"], r["required"] or 0, r["current"] or 0) for r in rows
-    ]
+        modality = "AND r.basis = %s AND r.modality = %s"
+        modality_params = [RequirementBasis.MODALITY, scope_.modality]
+    sql = TRAINING_SQL.format(members=members_sql, modality=modality)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*members_params, RequirementBasis.ROLE, *modality_params, on, on])
+        return [TrainingRow(*row) for row in cursor.fetchall()]
 
 
 # --- Every figure at once ----------------------------------------------------------------------
@@ -506,10 +514,11 @@ def dashboard_figures(scope_: DashboardScope, *, limit: int = 10) -> Figures:
     """Every figure of the dashboard, with the first `limit` rows of the work lists; a fixed
     number of queries whatever the data."""
     overdue, soon = overdue_work(scope_), due_soon(scope_)
-    by_site = compliance_by_site(scope_)
+    counts = compliance_counts(scope_)
+    by_site = compliance_by_site(scope_, counts)
     return Figures(
         compliance_by_site=by_site,
-        compliance_by_modality=compliance_by_modality(scope_),
+        compliance_by_modality=compliance_by_modality(scope_, counts),
         on_time_by_month=on_time_by_month(scope_),
         overdue=list(overdue[:limit]),
         overdue_count=sum(row.overdue for row in by_site),
