@@ -133,3 +133,12 @@ def test_the_courses_and_authorization_pages(client, manager, tech, physicist, s
     page = client.get(f"/training/sites/{site_a.code}/authorized/mri_zone_4/")
     assert page.status_code == 200 and [p.username for p in page.context["people"]] == ["tess"]
     assert client.get(f"/training/sites/{site_a.code}/authorized/nowhere/").status_code == 404
+
+
+def test_the_matrix_escapes_names_and_links_each_person(client, manager, tech, site_a, ct_dose):
+    tech.full_name = 'Zoë <b>"Ångström"</b>'
+    tech.save()
+    client.force_login(manager)
+    page = client.get(f"/training/sites/{site_a.code}/matrix/").content.decode()
+    assert "<b>" not in page and "Zoë &lt;b&gt;&quot;Ångström&quot;&lt;/b&gt;" in page
+    assert f'href="/training/people/{tech.pk}/"' in page
