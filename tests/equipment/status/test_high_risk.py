@@ -41,8 +41,9 @@ def managers(person, site_a, site_b):
     left.save()
     return {
         "alpha": [person(Role.MANAGER, site_a, username="mia"), person(Role.MANAGER, site_a)],
+        # Two days back: one is still today at Alpha (New York) in the hours after midnight UTC.
         "expired": person(
-            Role.MANAGER, site_a, username="ed", expires_on=factories.days_from_today(-1)
+            Role.MANAGER, site_a, username="ed", expires_on=factories.days_from_today(-2)
         ),
         "deactivated": deactivated,
         "left": left,
