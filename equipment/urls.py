@@ -27,6 +27,7 @@ urlpatterns = [
     path("", registry.EquipmentListView.as_view(), name="list"),
     path("new/", registry.EquipmentFormView.as_view(), name="create"),
     path("<int:pk>/", registry.EquipmentDetailView.as_view(), name="detail"),
+    path("<int:pk>/history/", registry.EquipmentHistoryView.as_view(), name="equipment_history"),
     path("<int:pk>/edit/", registry.EquipmentFormView.as_view(), name="edit"),
     path("<int:pk>/status/", status.EquipmentStatusView.as_view(), name="status"),
     path("<int:pk>/events/new/", events.EquipmentEventView.as_view(), name="event_create"),

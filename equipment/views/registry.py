@@ -2,12 +2,15 @@
 
 from urllib.parse import urlencode
 
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
 from django.http import Http404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views import View
 from django.views.generic import DetailView, ListView
 
 from equipment.decay import source_activity
@@ -138,13 +141,13 @@ def equipment_page(user, equipment: Equipment, *, status_form=None, asked_status
         **events_section(user, equipment),
         **schedules_section(user, equipment),
         **records_section(user, equipment),
-        **page_history(user, equipment),
         **work_orders_section(user, equipment),
     }
 
 
-# The equipment page is opened at the machine many times a day: it shows the newest events and
-# links the rest, in the audit search, for those who may search the trail.
+# The equipment page is opened at the machine many times a day: its history follows the page
+# (`EquipmentHistoryView`, loaded once the page has painted) with the newest events, and links
+# the rest, in the audit search, for those who may search the trail.
 PAGE_HISTORY = 10
 
 
@@ -155,6 +158,20 @@ def page_history(user, equipment: Equipment) -> dict:
         query = urlencode({"object_type": equipment._meta.label_lower, "object_id": equipment.pk})
         more = f"{reverse('audit')}?{query}"
     return {"audit_history": events, "audit_more_url": more}
+
+
+class EquipmentHistoryView(LoginRequiredMixin, View):
+    """The machine's newest audit events: the section the equipment page loads after itself
+    (htmx), or a page of its own without JavaScript. Outside the person's sites: not found."""
+
+    def get(self, request, pk):
+        equipment = get_object_or_404(
+            scope(Equipment.objects.select_related("site"), request.user), pk=pk
+        )
+        context = {"equipment": equipment, **page_history(request.user, equipment)}
+        fragment = request.headers.get("HX-Request") == "true"
+        template = "includes/audit_history.html" if fragment else "equipment/history_page.html"
+        return render(request, template, context)
 
 
 class EquipmentFormView(ServiceFormView):

@@ -29,20 +29,23 @@ def memberships_in_force(user, now: datetime | None = None) -> tuple[Grant, ...]
     if not user.is_authenticated:
         return ()
     now = now or timezone.now()
-    # Roles expire at the end of a day: within one minute the answer stands, so a request that
-    # asks a dozen times (each scoped query, each permission) works it out once.
-    minute = now.replace(second=0, microsecond=0)
+    # Roles expire at the end of a day: within one minute, for the same rows, the answer stands,
+    # so a request that asks a dozen times (each scoped query, each permission) works it out
+    # once. The rows' own facts are part of the key: a row changed in place is read again.
+    rows = _active_memberships(user)
+    key = (
+        now.replace(second=0, microsecond=0),
+        tuple((m.pk, m.role, m.is_trainee, m.expires_on, m.is_active) for m in rows),
+    )
     cached = getattr(user, "_grants_in_force", None)
-    if cached is not None and cached[0] == minute and cached[1] is user.__dict__.get(
-        "_membership_rows"
-    ):
-        return cached[2]
+    if cached is not None and cached[0] == key:
+        return cached[1]
     grants = tuple(
         Grant(site_id=m.site_id, role=m.role, is_trainee=m.is_trainee)
-        for m in _active_memberships(user)
+        for m in rows
         if m.in_force_at(now)
     )
-    user._grants_in_force = (minute, user.__dict__.get("_membership_rows"), grants)
+    user._grants_in_force = (key, grants)
     return grants
 
 

@@ -1,4 +1,5 @@
-"""The equipment page shows its newest audit events and links the rest in the audit search."""
+"""The equipment page loads its newest audit events after itself and links the rest in the
+audit search."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,7 +19,10 @@ def test_the_newest_events_are_shown_and_the_rest_linked_for_those_who_search(
     for n in range(PAGE_HISTORY + 2):
         update_equipment(actor=manager, equipment=unit, name=f"CT scanner {n}")
     client.force_login(manager)
-    page = client.get(f"/equipment/{unit.pk}/")
+    history = f"/equipment/{unit.pk}/history/"
+    assert f'hx-get="{history}"' in client.get(f"/equipment/{unit.pk}/").content.decode()
+    page = client.get(history, headers={"HX-Request": "true"})
+    assert "<html" not in page.content.decode()
     assert len(page.context["audit_history"]) == PAGE_HISTORY
     more = urlsplit(page.context["audit_more_url"])
     assert parse_qs(more.query) == {
@@ -29,4 +33,12 @@ def test_the_newest_events_are_shown_and_the_rest_linked_for_those_who_search(
     assert listed.status_code == 200
     assert "CT scanner 0" in listed.content.decode()
     client.force_login(tech)  # technicians do not search the trail: no link to a 403
-    assert client.get(f"/equipment/{unit.pk}/").context["audit_more_url"] is None
+    assert client.get(history).context["audit_more_url"] is None
+    # Without JavaScript, the history is a page of its own; outside the site, not found.
+    assert "<html" in client.get(history).content.decode()
+
+
+def test_another_sites_history_is_not_found(client, person, site_b, site_a):
+    unit = factories.EquipmentFactory(site=site_a, asset_tag="ALPHA-CT2")
+    client.force_login(person("technician", site_b))
+    assert client.get(f"/equipment/{unit.pk}/history/").status_code == 404
