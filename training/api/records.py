@@ -66,6 +66,7 @@ class RequirementSerializer(serializers.ModelSerializer):
 class TrainingRecordSerializer(serializers.ModelSerializer):
     version = serializers.SerializerMethodField()
     instructor = serializers.SerializerMethodField()
+    instructor_name = serializers.SerializerMethodField()
     passed = serializers.SerializerMethodField()
     score = serializers.SerializerMethodField()
     signatures = serializers.SerializerMethodField()
@@ -84,6 +85,8 @@ class TrainingRecordSerializer(serializers.ModelSerializer):
             "counts",
             "version",
             "instructor",
+            "instructor_name",
+            "imported",
             "passed",
             "score",
             "voided",
@@ -94,8 +97,14 @@ class TrainingRecordSerializer(serializers.ModelSerializer):
     def get_version(self, record) -> int:
         return record.current().number
 
-    def get_instructor(self, record) -> int:
+    def get_instructor(self, record) -> int | None:
+        """The instructor's account; None for an outside instructor (named in
+        `instructor_name`)."""
         return record.current().instructor_id
+
+    def get_instructor_name(self, record) -> str:
+        """The instructor as shown: the account's display name or the outside instructor's."""
+        return record.current().instructor_label
 
     def get_passed(self, record) -> bool:
         return record.current().passed
