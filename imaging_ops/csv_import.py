@@ -72,9 +72,13 @@ def _header(cells: list[str], *, columns, required, hint: str) -> list[str]:
     return names
 
 
-def read_rows(upload, *, columns, required, hint: str) -> tuple[list[str], list[Row]]:
+def read_rows(
+    upload, *, columns, required, hint: str, max_rows: int | None = None
+) -> tuple[list[str], list[Row]]:
     """The header and the non-blank rows of an uploaded CSV, or a FileError saying why not.
-    `hint` says where a template is found."""
+    `hint` says where a template is found; `max_rows` lowers the row limit for a file whose
+    rows cost more to write."""
+    max_rows = MAX_ROWS if max_rows is None else min(max_rows, MAX_ROWS)
     size = getattr(upload, "size", None) or 0
     if size > MAX_BYTES:
         raise FileError(
@@ -106,8 +110,8 @@ def read_rows(upload, *, columns, required, hint: str) -> tuple[list[str], list[
             if header is None:
                 header = _header(cells, columns=columns, required=required, hint=hint)
                 continue
-            if len(rows) >= MAX_ROWS:
-                raise FileError(f"The file has more than {MAX_ROWS:,} rows; split it.")
+            if len(rows) >= max_rows:
+                raise FileError(f"The file has more than {max_rows:,} rows; split it.")
             values = {
                 name: unescape(cell).strip() for name, cell in zip(header, cells, strict=False)
             }

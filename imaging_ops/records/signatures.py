@@ -263,6 +263,22 @@ def check_signature(
     else:
         _require_signable(version)
         _require_authority(version=version, signer=signer, meaning=meaning)
+    _check_request_and_password(
+        version=version,
+        signer=signer,
+        meaning=meaning,
+        password=password,
+        username=username,
+        session=session,
+        via_api=via_api,
+        acknowledge_policy=acknowledge_policy,
+        now=now,
+    )
+
+
+def _check_request_and_password(
+    *, version, signer, meaning, password, username, session, via_api, acknowledge_policy, now
+) -> None:
     _check_request(
         version=version,
         signer=signer,
@@ -296,16 +312,17 @@ def check_credentials(
     allowed, why = account_may_act(signer, now)
     if not allowed:
         raise PermissionDenied(why)
-    _check_request(
+    _check_request_and_password(
         version=version,
         signer=signer,
         meaning=meaning,
+        password=password,
         username=username,
         session=session,
         via_api=via_api,
         acknowledge_policy=acknowledge_policy,
+        now=now,
     )
-    _verify_credentials(signer=signer, username=username, password=password, now=now)
 
 
 def check_signing_authority(*, version, signer, meaning: str, now: datetime) -> None:
