@@ -22,7 +22,7 @@ from tests.training.conftest import NOW, sign
 from training.documents import records_import
 from training.documents.certificates import certificate_content
 from training.documents.records_import import import_training_records, template_csv
-from training.models import TrainingRecord
+from training.models import Course, TrainingRecord
 from training.selectors.matrix import competency_matrix
 from training.selectors.records import training_records
 from training.services.sessions import amend_training_record
@@ -106,6 +106,30 @@ def test_an_imported_record_makes_the_matrix_current(manager, tech, physicist, s
     assert tess.cells[0].status == "current" and tess.cells[0].expires_on == date(2026, 11, 14)
 
 
+def test_a_catalog_course_is_found_when_the_site_has_none_of_that_code(
+    manager, tech, physicist, site_a
+):
+    """GIVEN the organisation catalog's electrical safety course, which never expires, THEN a
+    row naming its code imports against it, with no expiry."""
+    catalog = Course.objects.create(
+        site=None, code="ELECTRICAL-SAFETY", title="Electrical safety", category="electrical_safety"
+    )
+    report = run(manager, "ALPHA,tess,electrical-safety,2024-05-01,yes,,,Vendor trainer,")
+    assert report.saved, reasons(report)
+    record = TrainingRecord.objects.get()
+    assert record.course == catalog and record.expires_on is None and record.counts
+
+
+def test_a_username_wins_over_another_accounts_identical_email(
+    manager, person, tech, physicist, site_a, ct_dose
+):
+    odd = person(Role.TECHNICIAN, site_a, username="odd")
+    odd.email = "tess"
+    odd.save(update_fields=["email"])
+    report = run(manager, ROW)
+    assert report.saved and TrainingRecord.objects.get().person == tech
+
+
 def test_the_template_is_a_file_the_import_reads(manager, site_a):
     lines = template_csv().splitlines()
     assert lines[0] == HEADER
@@ -128,8 +152,8 @@ def test_the_template_is_a_file_the_import_reads(manager, site_a):
         ("ALPHA,tess,CT-DOSE,1949-12-31,yes,,phil,,", "completed_on", "before 1950"),
         ("ALPHA,tess,CT-DOSE,2025-11-14,yes,101,phil,,", "score", "from 0 to 100"),
         ("ALPHA,tess,CT-DOSE,2025-11-14,yes,abc,phil,,", "score", "from 0 to 100"),
-        ("ALPHA,tess,CT-DOSE,2025-11-14,maybe,,phil,,", "passed", "is not yes or no"),
-        ("ALPHA,tess,CT-DOSE,2025-11-14,,,phil,,", "passed", "yes or no"),
+        ("ALPHA,tess,CT-DOSE,2025-11-14,maybe,,phil,,", "passed", "“maybe” is not yes or no"),
+        ("ALPHA,tess,CT-DOSE,2025-11-14,,,phil,,", "passed", "Say whether the person passed"),
         ("ALPHA,tess,CT-DOSE,2025-11-14,yes,,,,", "instructor", "Give the instructor"),
         ("ALPHA,tess,CT-DOSE,2025-11-14,yes,,phil,Dr. Out,", "instructor_name", "not both"),
         ("ALPHA,tess,CT-DOSE,2025-11-14,yes,,tess,,", "instructor", "their own training"),
@@ -461,6 +485,14 @@ def test_the_page_is_linked_from_the_matrix_and_the_courses(client, manager, sit
     assert page.status_code == 200 and page.context["site"] == site_a
     template = client.get("/training/import/template.csv")
     assert template.status_code == 200 and template.content.decode().startswith(HEADER)
+
+
+def test_the_upload_page_runs_a_fixed_number_of_queries(
+    client, manager, site_a, django_assert_max_num_queries
+):
+    client.force_login(manager)
+    with django_assert_max_num_queries(9):
+        assert client.get(PAGE, {"site": "ALPHA"}).status_code == 200
 
 
 def test_the_page_imports_and_reports(client, manager, tech, physicist, ct_dose):

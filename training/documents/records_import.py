@@ -62,8 +62,8 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 TEMPLATE_ROWS = (
     COLUMNS,
-    ("ALPHA", "jdoe", "MRI-L1", "2025-11-14", "yes", "92", "asmith", "", "Paper sign-in sheet"),
-    ("ALPHA", "jdoe@example.org", "RAD-SAFETY", "2025-06-02", "yes", "", "", "Dr. R. Outside", ""),
+    ("ALPHA", "jdoe", "MRI-SAFETY-L1", "2025-11-14", "yes", "92", "asmith", "", "Sign-in sheet"),
+    ("ALPHA", "jdoe@example.org", "RS-19-12", "2025-06-02", "yes", "", "", "Dr. R. Outside", ""),
 )
 
 
@@ -161,7 +161,7 @@ class _Lookups:
         # (both unique ignoring case); an account elsewhere reads as unknown.
         names = sorted(
             {
-                row.cells.get(column, "").casefold()
+                row.cells.get(column, "").lower()
                 for row in rows
                 for column in ("person", "instructor")
             }
@@ -169,6 +169,7 @@ class _Lookups:
         )
         at_your_sites = scope(SiteMembership.objects.held(), actor).values("user_id")
         self.people: dict[str, User] = {}
+        by_email: dict[str, User] = {}
         for batch in _batches(names):
             found = (
                 User.objects.annotate(username_key=Lower("username"), email_key=Lower("email"))
@@ -176,9 +177,11 @@ class _Lookups:
                 .filter(pk__in=at_your_sites)
             )
             for person in found:
-                self.people[person.username.casefold()] = person
+                self.people[person.username.lower()] = person
                 if person.email:
-                    self.people[person.email.casefold()] = person
+                    by_email[person.email.lower()] = person
+        # A username wins over another account's identical e-mail address.
+        self.people = {**by_email, **self.people}
         person_ids = sorted({person.pk for person in self.people.values()})
 
         # Who holds a role at each row's site on its own today.
@@ -192,7 +195,7 @@ class _Lookups:
                     self.members.add((membership.site_id, membership.user_id))
 
         # Courses: the site's own by code, else the organisation catalog's.
-        course_codes = sorted({row.cells.get("course", "").casefold() for row in rows} - {""})
+        course_codes = sorted({row.cells.get("course", "").lower() for row in rows} - {""})
         self.courses: dict[tuple[int | None, str], Course] = {}
         for batch in _batches(course_codes):
             found = (
@@ -201,7 +204,7 @@ class _Lookups:
                 .filter(code_key__in=batch)
                 .filter(Q(site__isnull=True) | Q(site_id__in=self.site_ids))
             )
-            self.courses.update({(c.site_id, c.code.casefold()): c for c in found})
+            self.courses.update({(c.site_id, c.code.lower()): c for c in found})
         course_ids = sorted({course.pk for course in self.courses.values()})
 
         # The records already there, so that a row naming one is unchanged.
@@ -216,7 +219,7 @@ class _Lookups:
             self.existing.update(found)
 
     def course(self, site: Site, code: str) -> Course | None:
-        key = code.casefold()
+        key = code.lower()
         return self.courses.get((site.pk, key)) or self.courses.get((None, key))
 
 
@@ -251,7 +254,7 @@ def _date(text: str) -> date:
 def _account(text: str, lookups: _Lookups, column: str, errors: list) -> User | None:
     if not text:
         return None
-    person = lookups.people.get(text.casefold())
+    person = lookups.people.get(text.lower())
     if person is None:
         hint = (
             "; name an outside instructor in instructor_name instead"
@@ -308,10 +311,18 @@ def _parse(row: Row, lookups: _Lookups, header_width: int, *, actor) -> _Parsed:
         completed_on = _date(cells.get("completed_on", ""))
     except ValueError as problem:
         errors.append(("completed_on", str(problem)))
+    passed_text = cells.get("passed", "")
     try:
-        passed = yes_no(cells.get("passed", ""), required=True)
-    except ValueError as problem:
-        errors.append(("passed", f"{problem} Say whether the person passed: yes or no."))
+        passed = yes_no(passed_text, required=True)
+    except ValueError:
+        errors.append(
+            (
+                "passed",
+                f"“{passed_text[:40]}” is not yes or no: say whether the person passed."
+                if passed_text
+                else "Say whether the person passed: yes or no.",
+            )
+        )
     score_errors: dict[str, str] = {}
     score = clean_score(cells.get("score", ""), score_errors, "score")
     errors.extend(score_errors.items())
