@@ -32,6 +32,7 @@ from imaging_ops.records.signatures import signature_states
 from imaging_ops.vocabulary import AreaClass, Modality, Role
 from training.documents import records_import as importer
 from training.filters import TrainingRecordFilter
+from training.forms.imports import TrainingImportForm
 from training.models import (
     Course,
     CourseCategory,
@@ -187,7 +188,7 @@ class TrainingRecordViewSet(ScopedReadOnlyViewSet):
         row, or 400 with field errors for an unreadable file or a refused signature."""
         if not importer.may_import(request.user):
             raise PermissionDenied("You are not allowed to record training at any of your sites.")
-        form = importer.TrainingImportForm(request.data, request.FILES)
+        form = TrainingImportForm(request.data, request.FILES)
         if not form.is_valid():
             errors = {
                 ("non_field_errors" if name == "__all__" else name): list(messages)

@@ -18,8 +18,8 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
-from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -28,7 +28,7 @@ from django.utils import timezone
 from imaging_ops.access.permissions import Action, sites_where
 from imaging_ops.access.scoping import scope
 from imaging_ops.audit.trail import regulated_transaction
-from imaging_ops.csv_import import FlagInput, Row, read_rows, width_error, yes_no
+from imaging_ops.csv_import import Row, read_rows, width_error, yes_no
 from imaging_ops.errors import Conflict
 from imaging_ops.models import Site, SiteMembership, User
 from training.models import Course, TrainingRecord
@@ -267,6 +267,45 @@ def _account(text: str, lookups: _Lookups, column: str, errors: list) -> User | 
     return person
 
 
+def _course(code: str, site: Site | None, lookups: _Lookups, errors: list) -> Course | None:
+    if not code:
+        errors.append(("course", "Give the course's code."))
+        return None
+    if site is None:
+        return None
+    course = lookups.course(site, code)
+    if course is None:
+        errors.append(
+            ("course", f"{site.code} has no course “{code}”, nor has the organisation catalog.")
+        )
+    return course
+
+
+def _values(cells: dict, errors: list) -> tuple[date | None, bool | None, Decimal | None]:
+    """The completion day, whether passed, and the score, as far as they can be read."""
+    completed_on = passed = None
+    try:
+        completed_on = _date(cells.get("completed_on", ""))
+    except ValueError as problem:
+        errors.append(("completed_on", str(problem)))
+    text = cells.get("passed", "")
+    try:
+        passed = yes_no(text, required=True)
+    except ValueError:
+        errors.append(
+            (
+                "passed",
+                f"“{text[:40]}” is not yes or no: say whether the person passed."
+                if text
+                else "Say whether the person passed: yes or no.",
+            )
+        )
+    score_errors: dict[str, str] = {}
+    score = clean_score(cells.get("score", ""), score_errors, "score")
+    errors.extend(score_errors.items())
+    return completed_on, passed, score
+
+
 def _parse(row: Row, lookups: _Lookups, header_width: int, *, actor) -> _Parsed:
     parsed = _Parsed(row=row)
     errors = parsed.errors
@@ -293,39 +332,8 @@ def _parse(row: Row, lookups: _Lookups, header_width: int, *, actor) -> _Parsed:
         errors.append(("person", f"{person.username} holds no role at {site.code}."))
     instructor = _account(cells.get("instructor", ""), lookups, "instructor", errors)
 
-    course_code = cells.get("course", "")
-    course = None
-    if not course_code:
-        errors.append(("course", "Give the course's code."))
-    elif site is not None:
-        course = lookups.course(site, course_code)
-        if course is None:
-            errors.append(
-                (
-                    "course",
-                    f"{site.code} has no course “{course_code}”, nor has the organisation catalog.",
-                )
-            )
-    completed_on = passed = score = None
-    try:
-        completed_on = _date(cells.get("completed_on", ""))
-    except ValueError as problem:
-        errors.append(("completed_on", str(problem)))
-    passed_text = cells.get("passed", "")
-    try:
-        passed = yes_no(passed_text, required=True)
-    except ValueError:
-        errors.append(
-            (
-                "passed",
-                f"“{passed_text[:40]}” is not yes or no: say whether the person passed."
-                if passed_text
-                else "Say whether the person passed: yes or no.",
-            )
-        )
-    score_errors: dict[str, str] = {}
-    score = clean_score(cells.get("score", ""), score_errors, "score")
-    errors.extend(score_errors.items())
+    course = _course(cells.get("course", ""), site, lookups, errors)
+    completed_on, passed, score = _values(cells, errors)
     if site is None or course is None or completed_on is None or passed is None:
         return parsed
     if person is None and person_text:
@@ -454,71 +462,3 @@ def import_training_records(
         for column, reason in p.errors
     ]
     return report
-
-
-# --- the request ---------------------------------------------------------------------------
-
-
-class TrainingImportForm(forms.Form):
-    """The file, the options and the importer's signature, for the page and the API alike."""
-
-    file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8 CSV with the columns of the template (site, person, course, "
-        "completed_on and passed required).",
-        error_messages={"empty": "The file is empty.", "required": "Choose a CSV file."},
-    )
-    dry_run = forms.BooleanField(
-        required=False, widget=FlagInput, label="Check only (dry run): save nothing"
-    )
-    skip_invalid = forms.BooleanField(
-        required=False,
-        widget=FlagInput,
-        label="Save the valid rows even when others are invalid",
-    )
-    username = forms.CharField(
-        max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "username"})
-    )
-    password = forms.CharField(
-        strip=False,
-        required=False,
-        label="Your password (your signature on every imported record)",
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    acknowledge_policy = forms.BooleanField(
-        required=False,
-        widget=FlagInput,
-        label="I have read the electronic signature policy and accept that my electronic "
-        "signature is the legally binding equivalent of my handwritten signature.",
-    )
-
-    def __init__(self, *args, ask_username: bool = True, ask_policy: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not ask_username:
-            del self.fields["username"]
-        if not ask_policy:
-            del self.fields["acknowledge_policy"]
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("dry_run") and not data.get("password"):
-            self.add_error(
-                "password",
-                "Enter your password: you sign every imported record (a dry run needs none).",
-            )
-        return data
-
-    def options(self, *, session=None, via_api: bool = False) -> dict:
-        data = self.cleaned_data
-        return {
-            "upload": data["file"],
-            "dry_run": data["dry_run"],
-            "skip_invalid": data["skip_invalid"],
-            "signature": {
-                "password": data.get("password") or "",
-                "username": data.get("username") or "",
-                "acknowledge_policy": data.get("acknowledge_policy", False),
-                "session": session,
-                "via_api": via_api,
-            },
-        }

@@ -21,6 +21,7 @@ from imaging_ops.access.scoping import scope
 from imaging_ops.models import Site
 from imaging_ops.records.signatures import POLICY_TEXT, has_acknowledged_policy, needs_username
 from training.documents import records_import as importer
+from training.forms.imports import TrainingImportForm
 
 
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")
@@ -43,7 +44,7 @@ class TrainingImportView(LoginRequiredMixin, View):
 
     def _form(self, *args, **kwargs):
         user = self.request.user
-        return importer.TrainingImportForm(
+        return TrainingImportForm(
             *args,
             ask_username=needs_username(signer=user, session=self.request.session, via_api=False),
             ask_policy=not has_acknowledged_policy(user),
