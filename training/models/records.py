@@ -6,6 +6,8 @@ completion of one course, signed by the instructor as performed; a signed versio
 changes, an amendment adds a version with a reason, a record is voided with a reason, never
 deleted. The identity stores what the matrix and the gates read — completed on, expires on,
 and whether it counts (signed and not voided) — moved by the services in the same transaction.
+Past training imported from its evidence has no session, may name an outside instructor
+without an account, and is signed by the importer as reviewed (`imported`).
 """
 
 from django.conf import settings
@@ -106,7 +108,8 @@ class TrainingRecord(VersionedRecord):
 
 
 class TrainingRecordVersion(RecordVersion):
-    """What one version of a training record says; the instructor signs it as performed."""
+    """What one version of a training record says; the instructor signs it as performed (an
+    imported record: the importer, as reviewed)."""
 
     scope_path = "record__site"
     signature_meanings = (Meaning.PERFORMED, Meaning.REVIEWED)
