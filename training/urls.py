@@ -1,12 +1,14 @@
 from django.urls import path
 
-from training.views import courses, matrix, people, records, sessions
+from training.views import courses, imports, matrix, people, records, sessions
 
 app_name = "training"
 
 urlpatterns = [
     path("", people.MyTrainingView.as_view(), name="mine"),
     path("courses/", people.CourseListView.as_view(), name="courses"),
+    path("import/", imports.TrainingImportView.as_view(), name="import"),
+    path("import/template.csv", imports.import_template, name="import_template"),
     path("people/<int:pk>/", people.PersonTrainingView.as_view(), name="person"),
     path("records/<int:pk>/", records.TrainingRecordView.as_view(), name="record"),
     path("records/<int:pk>/certificate.pdf", records.CertificateView.as_view(), name="certificate"),

@@ -1,14 +1,13 @@
 """Equipment as CSV: one column spec for the export and the import.
 
 The export streams the filtered list, text cells neutralised against spreadsheet formulas; the
-import (equipment/csv_import.py) reads the same file back: this module reads the file, turns
-cells into values, and holds the upload form that the page and the API share.
+import (equipment/csv_import.py) reads the same file back: this module turns cells into values
+and holds the upload form that the page and the API share; the file itself is read as every
+import reads one (imaging_ops/csv_import.py).
 """
 
 import csv
-import io
 import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -20,29 +19,26 @@ from django.utils import timezone
 
 from equipment.models import Equipment
 from equipment.services import registry as services
+from imaging_ops import csv_import as shared
 from imaging_ops.access.permissions import Action, sites_where
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
 from imaging_ops.csv_export import FORMULA_STARTS, Echo, neutralise
+from imaging_ops.csv_import import (  # noqa: F401 (the equipment imports read them from here)
+    FALSE_WORDS,
+    MAX_BYTES,
+    MAX_ROWS,
+    TRUE_WORDS,
+    FileError,
+    Row,
+)
+from imaging_ops.csv_import import FlagInput as _FlagInput
 
 # The columns, in export order. `status` is exported to be read, and never imported.
 FIELD_COLUMNS = ("name", "category", "modalities", "location", *services.DETAIL_FIELDS)
 COLUMNS = ("site", "asset_tag", *FIELD_COLUMNS, "status")
 REQUIRED_COLUMNS = ("site", "asset_tag", "name")
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 10_000
-
-TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1"})
-FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", ""})
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-class FileError(Exception):
-    """The file as a whole cannot be read: nothing in it was imported."""
-
-    def __init__(self, *messages: str):
-        super().__init__(" ".join(messages))
-        self.messages = list(messages)
 
 
 def may_import(user) -> bool:
@@ -63,12 +59,6 @@ def _escape(text: str) -> str:
     if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
         return "'" + text
     return neutralise(text)
-
-
-def _unescape(text: str) -> str:
-    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -135,88 +125,15 @@ def export_response(queryset, *, filters) -> StreamingHttpResponse:
 # --- reading the file ----------------------------------------------------------------------
 
 
-@dataclass
-class Row:
-    """A row of the file: its first line number and its cells, un-neutralised and stripped."""
-
-    line: int
-    cells: dict[str, str]
-    width: int  # how many cells the row had (the header's count when it is well formed)
-
-
-def _header(
-    cells: list[str], *, columns=COLUMNS, required=REQUIRED_COLUMNS, hint: str = ""
-) -> list[str]:
-    names = [_unescape(cell).strip().lower().replace(" ", "_") for cell in cells]
-    problems = []
-    unknown = [name or "(blank)" for name in names if name not in columns]
-    repeated = sorted({name for name in names if name and names.count(name) > 1})
-    missing = [name for name in required if name not in names]
-    if unknown:
-        problems.append(f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.")
-    if repeated:
-        problems.append(
-            f"Repeated column{'s' if len(repeated) > 1 else ''}: {', '.join(repeated)}."
-        )
-    if missing:
-        problems.append(f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.")
-    if problems:
-        problems.append(
-            f"The first line must name the columns: {', '.join(columns)} "
-            f"({', '.join(required)} are required; {hint or 'export a CSV for a template'})."
-        )
-        raise FileError(*problems)
-    return names
-
-
 def read_rows(
     upload, *, columns=COLUMNS, required=REQUIRED_COLUMNS, hint: str = ""
 ) -> tuple[list[str], list[Row]]:
     """The header and the non-blank rows of an uploaded CSV, or a FileError saying why not.
     `columns` and `required` are the equipment file's unless another file is read; `hint`
     says where a template is found."""
-    size = getattr(upload, "size", None) or 0
-    if size > MAX_BYTES:
-        raise FileError(
-            f"The file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} "
-            "MB. Split it into smaller files."
-        )
-    raw = upload.read(MAX_BYTES + 1)
-    if len(raw) > MAX_BYTES:
-        raise FileError(f"The file is over {MAX_BYTES // 1024 // 1024} MB; split it.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FileError(
-            f"The file is not UTF-8 text (byte {exc.start + 1} cannot be read). In a "
-            "spreadsheet, save it as “CSV UTF-8”."
-        ) from None
-    if not text.strip():
-        raise FileError("The file is empty.")
-    if "\x00" in text:
-        raise FileError("The file holds NUL characters: it is not CSV text.")
-    # Strict: a stray quote is an error to correct, not a guess at where a cell ends.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header, rows, last_line = None, [], 0
-    try:
-        for cells in reader:
-            line, last_line = last_line + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if header is None:
-                header = _header(cells, columns=columns, required=required, hint=hint)
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise FileError(f"The file has more than {MAX_ROWS:,} rows; split it.")
-            values = {
-                name: _unescape(cell).strip() for name, cell in zip(header, cells, strict=False)
-            }
-            rows.append(Row(line=line, cells=values, width=len(cells)))
-    except csv.Error as exc:
-        raise FileError(f"Line {reader.line_num} cannot be read as CSV: {exc}.") from None
-    if not rows:
-        raise FileError("The file has a header but no rows.")
-    return header, rows
+    return shared.read_rows(
+        upload, columns=columns, required=required, hint=hint or "export a CSV for a template"
+    )
 
 
 # --- values --------------------------------------------------------------------------------
@@ -279,17 +196,6 @@ def cell_value(column: str, text: str):
 
 
 # --- the request ---------------------------------------------------------------------------
-
-
-class _FlagInput(forms.CheckboxInput):
-    """A checkbox on the page ("on"), and true/false, yes/no or 1/0 through the API."""
-
-    def value_from_datadict(self, data, files, name):
-        value = data.get(name)
-        if isinstance(value, str):
-            word = value.strip().casefold()
-            return word in TRUE_WORDS or word == "on"
-        return bool(value)
 
 
 class ImportForm(forms.Form):

@@ -263,6 +263,22 @@ def check_signature(
     else:
         _require_signable(version)
         _require_authority(version=version, signer=signer, meaning=meaning)
+    _check_request_and_password(
+        version=version,
+        signer=signer,
+        meaning=meaning,
+        password=password,
+        username=username,
+        session=session,
+        via_api=via_api,
+        acknowledge_policy=acknowledge_policy,
+        now=now,
+    )
+
+
+def _check_request_and_password(
+    *, version, signer, meaning, password, username, session, via_api, acknowledge_policy, now
+) -> None:
     _check_request(
         version=version,
         signer=signer,
@@ -273,6 +289,40 @@ def check_signature(
         acknowledge_policy=acknowledge_policy,
     )
     _verify_credentials(signer=signer, username=username, password=password, now=now)
+
+
+def check_credentials(
+    *,
+    version,
+    signer,
+    meaning: str,
+    password: str,
+    username: str | None = None,
+    session=None,
+    via_api: bool = False,
+    acknowledge_policy: bool = False,
+    now: datetime,
+) -> None:
+    """What `check_signature` asks of the signer and the request — the account may act, the
+    meaning is one this kind of record takes, the username when it is needed, the policy, the
+    password — and not who may sign this version: for a service whose own rule says that (the
+    training import, where whoever may record training at a site attests the evidence of past
+    training as reviewed). `version` may be unsaved: only its kind is read. Run it outside any
+    transaction: a wrong password is recorded though nothing is signed."""
+    allowed, why = account_may_act(signer, now)
+    if not allowed:
+        raise PermissionDenied(why)
+    _check_request_and_password(
+        version=version,
+        signer=signer,
+        meaning=meaning,
+        password=password,
+        username=username,
+        session=session,
+        via_api=via_api,
+        acknowledge_policy=acknowledge_policy,
+        now=now,
+    )
 
 
 def check_signing_authority(*, version, signer, meaning: str, now: datetime) -> None:

@@ -1,5 +1,6 @@
 """/api/v1/training-records/ (cursor pages, filters `person`, `course`, `site`, `status`,
-`voided`), /api/v1/training-sessions/ (POST records a session with its attendance, signed by
+`voided`; POST import/ takes a CSV of past training, signed by the requester as reviewed),
+/api/v1/training-sessions/ (POST records a session with its attendance, signed by
 the requester as instructor: username and password every time), /api/v1/courses/,
 /api/v1/training-requirements/ and /api/v1/training-matrix/?site=<id>. The rules are
 training.services' and training.selectors'."""
@@ -8,8 +9,16 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from imaging_ops.access.permissions import Action, require
@@ -17,10 +26,13 @@ from imaging_ops.access.scoping import ScopedRelatedField, scope
 from imaging_ops.api.base import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from imaging_ops.api.pagination import CursorPagination, PageNumberPagination
 from imaging_ops.api.signatures import SignatureStateSerializer
+from imaging_ops.csv_import import FileError
 from imaging_ops.models import Site, SiteMembership, User
 from imaging_ops.records.signatures import signature_states
 from imaging_ops.vocabulary import AreaClass, Modality, Role
+from training.documents import records_import as importer
 from training.filters import TrainingRecordFilter
+from training.forms.imports import TrainingImportForm
 from training.models import (
     Course,
     CourseCategory,
@@ -66,6 +78,7 @@ class RequirementSerializer(serializers.ModelSerializer):
 class TrainingRecordSerializer(serializers.ModelSerializer):
     version = serializers.SerializerMethodField()
     instructor = serializers.SerializerMethodField()
+    instructor_name = serializers.SerializerMethodField()
     passed = serializers.SerializerMethodField()
     score = serializers.SerializerMethodField()
     signatures = serializers.SerializerMethodField()
@@ -84,6 +97,8 @@ class TrainingRecordSerializer(serializers.ModelSerializer):
             "counts",
             "version",
             "instructor",
+            "instructor_name",
+            "imported",
             "passed",
             "score",
             "voided",
@@ -94,8 +109,14 @@ class TrainingRecordSerializer(serializers.ModelSerializer):
     def get_version(self, record) -> int:
         return record.current().number
 
-    def get_instructor(self, record) -> int:
+    def get_instructor(self, record) -> int | None:
+        """The instructor's account; None for an outside instructor (named in
+        `instructor_name`)."""
         return record.current().instructor_id
+
+    def get_instructor_name(self, record) -> str:
+        """The instructor as shown: the account's display name or the outside instructor's."""
+        return record.current().instructor_label
 
     def get_passed(self, record) -> bool:
         return record.current().passed
@@ -111,6 +132,42 @@ class TrainingRecordSerializer(serializers.ModelSerializer):
         return SignatureStateSerializer(signature_states(record.current()), many=True).data
 
 
+IMPORT_REQUEST = inline_serializer(
+    "TrainingImportRequest",
+    {
+        "file": serializers.FileField(),
+        "dry_run": serializers.BooleanField(default=False),
+        "skip_invalid": serializers.BooleanField(default=False),
+        "username": serializers.CharField(help_text="Your username: every API signature."),
+        "password": serializers.CharField(help_text="Your password (not needed for a dry run)."),
+        "acknowledge_policy": serializers.BooleanField(default=False),
+    },
+)
+IMPORT_REPORT = inline_serializer(
+    "TrainingImportReport",
+    {
+        "dry_run": serializers.BooleanField(),
+        "skip_invalid": serializers.BooleanField(),
+        "saved": serializers.BooleanField(),
+        "summary": serializers.CharField(),
+        "rows": serializers.IntegerField(),
+        "created": serializers.IntegerField(),
+        "unchanged": serializers.IntegerField(),
+        "invalid": serializers.IntegerField(),
+        "errors": inline_serializer(
+            "TrainingImportRowError",
+            {
+                "line": serializers.IntegerField(),
+                "person": serializers.CharField(),
+                "column": serializers.CharField(allow_null=True),
+                "reason": serializers.CharField(),
+            },
+            many=True,
+        ),
+    },
+)
+
+
 class TrainingRecordViewSet(ScopedReadOnlyViewSet):
     """Training records at your sites, newest first, with the instructor's signature."""
 
@@ -118,6 +175,33 @@ class TrainingRecordViewSet(ScopedReadOnlyViewSet):
     serializer_class = TrainingRecordSerializer
     pagination_class = CursorPagination
     filterset_class = TrainingRecordFilter
+
+    @extend_schema(request={"multipart/form-data": IMPORT_REQUEST}, responses={200: IMPORT_REPORT})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_csv(self, request):
+        """Import past training from CSV (the page's columns); answers the report of every
+        row, or 400 with field errors for an unreadable file or a refused signature."""
+        if not importer.may_import(request.user):
+            raise PermissionDenied("You are not allowed to record training at any of your sites.")
+        form = TrainingImportForm(request.data, request.FILES)
+        if not form.is_valid():
+            errors = {
+                ("non_field_errors" if name == "__all__" else name): list(messages)
+                for name, messages in form.errors.items()
+            }
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            report = importer.import_training_records(
+                actor=request.user, now=timezone.now(), **form.options(via_api=True)
+            )
+        except FileError as exc:
+            return Response({"file": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(report.as_dict())
 
 
 class CourseCreateSerializer(serializers.Serializer):

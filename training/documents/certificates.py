@@ -1,6 +1,7 @@
 """A training certificate as a one-page PDF (ReportLab): the person, the course, completed on,
-expiry, the instructor's signature manifestation (the one rendering of
-imaging_ops.records.signatures) and a verification code.
+expiry, the instructor, the signature manifestation that vouches for the record (the one
+rendering of imaging_ops.records.signatures: the instructor's, or for imported past training
+the importer's review of the evidence) and a verification code.
 
 The verification code binds the certificate to the signed content: the record's id and the
 first 12 hexadecimal digits of the instructor's signature hash. The record's page (at the
@@ -24,6 +25,8 @@ class CertificateContent:
     site: str
     completed_on: str
     expires_on: str
+    instructor: str
+    signature_label: str
     instructor_signature: str
     signature_valid: bool
     verification_code: str
@@ -34,15 +37,19 @@ def verification_code(record, state) -> str:
 
 
 def certificate_content(record) -> CertificateContent | None:
-    """What the certificate says; None when the record has no instructor's signature (no
+    """What the certificate says; None when no signature vouches for the record (no
     certificate for an unsigned, failed or voided record)."""
     version = record.current()
     if version is None or record.is_voided or not version.passed:
         return None
-    performed = [s for s in signature_states(version) if s.signature.meaning == Meaning.PERFORMED]
-    if not performed:
+    vouching = [
+        s for s in signature_states(version) if s.signature.meaning in record.vouching_meanings
+    ]
+    if not vouching:
         return None
-    state = performed[0]
+    # The instructor's own signature first, when there is one.
+    state = min(vouching, key=lambda s: s.signature.meaning != Meaning.PERFORMED)
+    reviewed = state.signature.meaning != Meaning.PERFORMED
     return CertificateContent(
         person=record.person.full_name or record.person.username,
         credentials=record.person.credentials,
@@ -51,6 +58,10 @@ def certificate_content(record) -> CertificateContent | None:
         site=record.site.name,
         completed_on=f"{version.completed_on:%Y-%m-%d}",
         expires_on=f"{version.expires_on:%Y-%m-%d}" if version.expires_on else "Does not expire",
+        instructor=version.instructor_label,
+        signature_label="Recorded from past training evidence, reviewed by:"
+        if reviewed
+        else "Instructor's signature:",
         instructor_signature=state.manifestation,
         signature_valid=state.valid,
         verification_code=verification_code(record, state),
@@ -86,7 +97,8 @@ def build_certificate_pdf(content: CertificateContent, *, verify_url: str) -> by
         (content.course, FONT_BOLD, 14),
         (content.citation, FONT, 10),
         (f"Completed on {content.completed_on}. Expires on: {content.expires_on}.", FONT, 12),
-        ("Instructor's signature:", FONT, 10),
+        (f"Instructor: {content.instructor}", FONT, 12),
+        (content.signature_label, FONT, 10),
         (content.instructor_signature, FONT, 11),
     ]
     for text, font, size in lines:

@@ -6,10 +6,13 @@ completion of one course, signed by the instructor as performed; a signed versio
 changes, an amendment adds a version with a reason, a record is voided with a reason, never
 deleted. The identity stores what the matrix and the gates read — completed on, expires on,
 and whether it counts (signed and not voided) — moved by the services in the same transaction.
+Past training imported from its evidence has no session, may name an outside instructor
+without an account, and is signed by the importer as reviewed (`imported`).
 """
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from imaging_ops.audit.mixin import RegulatedModel
 from imaging_ops.models import Meaning
@@ -75,6 +78,12 @@ class TrainingRecord(VersionedRecord):
     counts = models.BooleanField(
         default=False, editable=False, help_text="Passed, signed by the instructor, not voided."
     )
+    imported = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Imported from past training evidence: the importer's review signature "
+        "attests it, as the instructor's signature does for training recorded here.",
+    )
 
     class Meta:
         ordering = ["-completed_on", "-pk"]
@@ -89,9 +98,18 @@ class TrainingRecord(VersionedRecord):
     def is_radiation_record(self) -> bool:
         return self.course.category == CourseCategory.RADIATION_SAFETY
 
+    @property
+    def vouching_meanings(self) -> frozenset[str]:
+        """The signatures that make a passed version count: the instructor's (performed), and
+        for imported past training the importer's review of the evidence."""
+        if self.imported:
+            return frozenset({Meaning.PERFORMED, Meaning.REVIEWED})
+        return frozenset({Meaning.PERFORMED})
+
 
 class TrainingRecordVersion(RecordVersion):
-    """What one version of a training record says; the instructor signs it as performed."""
+    """What one version of a training record says; the instructor signs it as performed (an
+    imported record: the importer, as reviewed)."""
 
     scope_path = "record__site"
     signature_meanings = (Meaning.PERFORMED, Meaning.REVIEWED)
@@ -99,8 +117,12 @@ class TrainingRecordVersion(RecordVersion):
     record = models.ForeignKey(TrainingRecord, on_delete=models.PROTECT, related_name="versions")
     completed_on = models.DateField()
     expires_on = models.DateField(null=True, blank=True)
+    # An account, or (past training given by an outside instructor) the name as written.
     instructor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    instructor_name = models.CharField(
+        max_length=200, blank=True, default="", validators=[no_bidi_controls]
     )
     passed = models.BooleanField(default=True)
     score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
@@ -113,11 +135,31 @@ class TrainingRecordVersion(RecordVersion):
                 fields=["record", "number"],
                 name="one_training_version_per_number",
                 violation_error_message="This training record already has that version.",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(instructor__isnull=False, instructor_name="")
+                | Q(instructor__isnull=True) & ~Q(instructor_name=""),
+                name="training_instructor_account_or_name",
+                violation_error_message="Give the instructor's account or, for an outside "
+                "instructor, their name: one of the two.",
+            ),
         ]
 
+    @property
+    def instructor_label(self) -> str:
+        """The instructor as pages, the API and the certificate show them."""
+        if self.instructor_id is not None:
+            return self.instructor.display_name
+        return self.instructor_name
+
+    @property
+    def is_external(self) -> bool:
+        """Imported past training has no instructor's signature here: the importer's review
+        of the evidence is its signature (imaging_ops.records.signatures)."""
+        return self.record.imported
+
     def record_content(self) -> dict:
-        return {
+        content = {
             "person_id": self.record.person_id,
             "course_id": self.record.course_id,
             "session_id": self.record.session_id,
@@ -128,3 +170,8 @@ class TrainingRecordVersion(RecordVersion):
             "score": self.score,
             "notes": self.notes,
         }
+        # Only when given: a record with an instructor's account hashes as it did before the
+        # outside instructor's name existed, so its signatures still verify.
+        if self.instructor_name:
+            content["instructor_name"] = self.instructor_name
+        return content

@@ -40,7 +40,8 @@ class Attendance:
     score: object = None
 
 
-def _score(value, errors: dict, key: str):
+def clean_score(value, errors: dict, key: str):
+    """A score from 0 to 100 to one decimal, None when blank; a bad one adds `errors[key]`."""
     if value in (None, ""):
         return None
     try:
@@ -97,7 +98,7 @@ def validate_session(
             )
             continue
         seen.add(person.pk)
-        score = _score(attendance.score, errors, f"{key}.score")
+        score = clean_score(attendance.score, errors, f"{key}.score")
         cleaned.append(Attendance(person=person, passed=bool(attendance.passed), score=score))
     if errors:
         raise ValidationError(errors)
@@ -176,18 +177,19 @@ def record_session(
                 session=keep.get("session"),
                 via_api=keep.get("via_api", False),
             )
-            _settle(record, version)
+            settle_record(record, version)
     return session
 
 
-def _settle(record: TrainingRecord, version: TrainingRecordVersion) -> None:
+def settle_record(record: TrainingRecord, version: TrainingRecordVersion) -> None:
     """Store what the matrix and the gates read from the current version."""
     record.completed_on, record.expires_on = version.completed_on, version.expires_on
-    # The instructor's signature (performed) makes it count; a review alone does not.
+    # The instructor's signature (performed) makes it count; a review alone does not, except
+    # the importer's review of imported past training (TrainingRecord.vouching_meanings).
     record.counts = (
         not record.is_voided
         and version.passed
-        and version.signatures.filter(meaning=Meaning.PERFORMED).exists()
+        and version.signatures.filter(meaning__in=record.vouching_meanings).exists()
     )
     record.save(update_fields=["completed_on", "expires_on", "counts"])
 
@@ -198,7 +200,7 @@ def void_training_record(*, actor, record: TrainingRecord, reason: str, now: dat
     with regulated_transaction(actor=actor):
         void_record(record=record, reason=reason, actor=actor, now=now)
         current = TrainingRecord.objects.select_for_update().get(pk=record.pk)
-        _settle(current, current.current_version)
+        settle_record(current, current.current_version)
     record.refresh_from_db()
     return record
 
@@ -221,7 +223,7 @@ def amend_training_record(
     previous = record.current_version
     completed = completed_on or previous.completed_on
     errors: dict = {}
-    parsed_score = _score(score, errors, "score") if score is not None else previous.score
+    parsed_score = clean_score(score, errors, "score") if score is not None else previous.score
     if completed > record.site.today(now):
         errors["completed_on"] = "The completion cannot be in the future."
     if errors:
@@ -230,6 +232,7 @@ def amend_training_record(
         completed_on=completed,
         expires_on=expires_on(completed, record.course.validity_months),
         instructor=previous.instructor,
+        instructor_name=previous.instructor_name,
         passed=previous.passed if passed is None else bool(passed),
         score=parsed_score,
         notes=previous.notes if notes is None else notes.strip(),
@@ -237,7 +240,7 @@ def amend_training_record(
     with regulated_transaction(actor=actor):
         amend_record(record=record, version=version, reason=reason, actor=actor, now=now)
         current = TrainingRecord.objects.select_for_update().get(pk=record.pk)
-        _settle(current, version)
+        settle_record(current, version)
     record.refresh_from_db()
     return version
 
@@ -261,6 +264,6 @@ def sign_training_record(*, record: TrainingRecord, signer, now: datetime, **sig
             session=keep.get("session"),
             via_api=keep.get("via_api", False),
         )
-        _settle(TrainingRecord.objects.select_for_update().get(pk=record.pk), version)
+        settle_record(TrainingRecord.objects.select_for_update().get(pk=record.pk), version)
     record.refresh_from_db()
     return written

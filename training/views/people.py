@@ -8,6 +8,7 @@ from django.views import View
 from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
 from imaging_ops.access.scoping import scope
 from imaging_ops.models import Site, SiteMembership, User
+from training.documents.records_import import may_import
 from training.expiry import status_on
 from training.selectors.records import courses_for, training_records
 
@@ -63,4 +64,5 @@ class PersonTrainingView(LoginRequiredMixin, View):
 class CourseListView(LoginRequiredMixin, View):
     def get(self, request):
         courses = courses_for(request.user).order_by("site__code", "code")
-        return render(request, "training/course_list.html", {"courses": courses})
+        context = {"courses": courses, "may_import": may_import(request.user)}
+        return render(request, "training/course_list.html", context)

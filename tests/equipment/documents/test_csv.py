@@ -19,6 +19,7 @@ from equipment.models import (
     MaintenanceStrategy,
     StatusChangeKind,
 )
+from imaging_ops import csv_import
 from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditEvent
 from imaging_ops.vocabulary import AreaClass, Role
@@ -358,13 +359,14 @@ def test_a_utf8_bom_and_a_header_written_in_words_are_accepted(api, manager, sit
 
 
 def test_files_over_the_row_or_size_limit_are_refused(api, manager, site_a, monkeypatch):
-    monkeypatch.setattr(csv_io, "MAX_ROWS", 2)
+    # The limits are every import's, read where the file is read.
+    monkeypatch.setattr(csv_import, "MAX_ROWS", 2)
     rows = [HEADER, new_row("A1"), new_row("A2"), new_row("A3")]
     response = import_csv(api, manager, csv_file(rows))
     assert response.status_code == 400
     assert "more than 2 rows" in response.json()["file"][0]
 
-    monkeypatch.setattr(csv_io, "MAX_BYTES", 100)
+    monkeypatch.setattr(csv_import, "MAX_BYTES", 100)
     response = import_csv(api, manager, csv_file([HEADER] + [new_row(f"T{n}") for n in range(9)]))
     assert response.status_code == 400
     assert "the limit is" in response.json()["file"][0]
