@@ -182,7 +182,7 @@ class SignatureCheck:
     field: str
     signer: str
     intact: bool  # the signed bytes hash to the digest the signature covers
-    valid: bool  # and the signature over that digest verifies with the certificate's key
+    valid: bool  # intact, and the signature verifies with the certificate's key
     trusted: bool  # and the certificate chains to a trust root given
     self_signed: bool
     development: bool
@@ -228,7 +228,7 @@ def check_pdf_signatures(pdf: bytes, trust_roots=()) -> list[SignatureCheck]:
                 field=embedded.field_name,
                 signer=cert.subject.human_friendly,
                 intact=bool(status.intact),
-                valid=bool(status.valid),
+                valid=bool(status.intact and status.valid),
                 trusted=bool(status.trusted),
                 self_signed=self_signed,
                 development=self_signed and DEVELOPMENT_NAME in cert.subject.human_friendly,

@@ -1,0 +1,148 @@
+"""Every issued log is digitally signed (PAdES, pyHanko): poppler's pdfsig finds the signature
+valid, and a changed byte of content breaks it; the development certificate is made once and
+named on every page of what it signs; approval keeps the snapshot and signs the new file."""
+
+import hashlib
+import stat
+
+import pytest
+from django.core.management import call_command
+
+from compliance.models import LogState
+from imaging_ops import pdf_signing
+from imaging_ops.pdf_signing import DEVELOPMENT_NOTE, check_pdf_signatures, signing_identity
+from tests.compliance.logs_support import record
+from tests.compliance.signed_logs import approve, issue, pdf_text, pdfsig, stored, tampered
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.mark.needs_poppler
+def test_pdfsig_finds_the_draft_and_the_approved_log_validly_signed(
+    tmp_path, manager, physicist, zoe, daily, ct
+):
+    record(daily, zoe, days_ago=1)
+    log = issue(manager, ct)
+    draft = pdfsig(stored(log), tmp_path)
+    assert "Signature is Valid" in draft and "ETSI.CAdES.detached" in draft
+    assert "Total document signed" in draft
+    approved = approve(log, physicist)
+    report = pdfsig(stored(approved), tmp_path)
+    assert "Signature is Valid" in report and "Total document signed" in report
+
+
+@pytest.mark.needs_poppler
+def test_pdfsig_reports_a_digest_mismatch_after_one_byte_of_content_changes(
+    tmp_path, manager, zoe, daily, ct
+):
+    record(daily, zoe, days_ago=1)
+    pdf = stored(issue(manager, ct))
+    report = pdfsig(tampered(pdf), tmp_path)
+    assert "Digest Mismatch" in report or "Signature is Invalid" in report
+    assert "Signature is Valid" not in report
+
+
+def test_pyhanko_validates_the_signature_and_names_the_development_certificate(
+    manager, zoe, daily, ct
+):
+    record(daily, zoe, days_ago=1)
+    pdf = stored(issue(manager, ct))
+    [check] = check_pdf_signatures(pdf)
+    assert check.intact and check.valid and check.covers_whole_file
+    assert not check.trusted and check.development
+    assert "self-signed development certificate" in check.trust_text
+    [broken] = check_pdf_signatures(tampered(pdf))
+    assert not broken.intact and not broken.valid
+
+
+@pytest.mark.needs_poppler
+def test_the_development_signature_is_named_on_every_page(tmp_path, manager, zoe, daily, ct):
+    for days_ago in range(1, 40):
+        record(daily, zoe, days_ago=days_ago)
+    text = pdf_text(stored(issue(manager, ct)), tmp_path)
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert len(pages) > 1
+    assert all(DEVELOPMENT_NOTE in page for page in pages)
+
+
+def test_the_development_pair_is_made_once_and_kept_private(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    first = signing_identity()
+    path = tmp_path / "signing" / "development.pem"
+    assert first.development and path.exists()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    pdf_signing._identity.cache_clear()
+    again = signing_identity()
+    assert again.signer.signing_cert.dump() == first.signer.signing_cert.dump()
+    assert list((tmp_path / "signing").iterdir()) == [path]  # no temporary file left
+
+
+def test_a_configured_certificate_signs_without_the_development_note(
+    settings, tmp_path, manager, zoe, daily, ct
+):
+    pem = tmp_path / "facility.pem"
+    pem.write_bytes(pdf_signing._development_pem())
+    settings.SIGNING_KEY_PATH = settings.SIGNING_CERT_PATH = str(pem)
+    identity = signing_identity()
+    assert not identity.development
+    record(daily, zoe, days_ago=1)
+    log = issue(manager, ct)
+    [check] = check_pdf_signatures(stored(log))
+    assert check.valid
+    assert DEVELOPMENT_NOTE.encode() not in stored(log)
+
+
+def test_approval_keeps_the_snapshot_and_stores_the_signed_approved_file(
+    manager, physicist, zoe, daily, ct
+):
+    record(daily, zoe, days_ago=1)
+    log = issue(manager, ct)
+    draft = stored(log)
+    approved = approve(log, physicist)
+    approved.refresh_from_db()
+    pdf = stored(approved)
+    assert approved.state == LogState.APPROVED and approved.approved_by == physicist
+    assert approved.snapshot_sha256 == log.snapshot_sha256
+    assert approved.file_sha256 == hashlib.sha256(pdf).hexdigest() != approved.draft_file_sha256
+    assert approved.draft_file_sha256 == hashlib.sha256(draft).hexdigest()
+    assert approved.size == len(pdf)
+    [check] = check_pdf_signatures(pdf)
+    assert check.valid and check.intact
+
+
+def test_verify_log_recognises_the_draft_and_the_approved_file_offline(
+    tmp_path, capsys, manager, physicist, zoe, daily, ct
+):
+    record(daily, zoe, days_ago=1)
+    log = issue(manager, ct)
+    draft = tmp_path / "draft.pdf"
+    draft.write_bytes(stored(log))
+    approved = tmp_path / "approved.pdf"
+    approved.write_bytes(stored(approve(log, physicist)))
+    call_command("verify_log", str(draft))
+    out = capsys.readouterr().out
+    assert log.code in out and "byte-identical to the draft as issued" in out
+    assert "self-signed development certificate" in out and "intact" in out
+    call_command("verify_log", str(approved))
+    out = capsys.readouterr().out
+    assert "byte-identical to the approved log" in out and "Approved by" in out
+
+
+def test_verify_log_exits_1_for_a_file_it_did_not_issue(tmp_path, capsys, manager, zoe, daily, ct):
+    record(daily, zoe, days_ago=1)
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(tampered(stored(issue(manager, ct))))
+    with pytest.raises(SystemExit) as exit_:
+        call_command("verify_log", str(changed))
+    assert exit_.value.code == 1
+    out = capsys.readouterr().out
+    assert "No log was issued with this SHA-256" in out
+    assert "signature is broken" in out
+    with pytest.raises(SystemExit) as exit_:
+        call_command("verify_log", str(tmp_path / "missing.pdf"))
+    assert exit_.value.code == 1
