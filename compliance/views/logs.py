@@ -85,9 +85,8 @@ def _log_page_context(request, log: RegulatoryLog) -> dict:
     }
 
 
-def _approve_form(request, data=None) -> ApproveLogForm:
+def _approve_form(request) -> ApproveLogForm:
     return ApproveLogForm(
-        data,
         ask_username=needs_username(signer=request.user, session=request.session, via_api=False),
         ask_policy=not has_acknowledged_policy(request.user),
     )
@@ -127,10 +126,15 @@ class LogApproveView(ServiceFormView):
         if conflict:
             raise Conflict(conflict)
 
-    def get_form(self):
-        return _approve_form(
-            self.request, self.request.POST if self.request.method == "POST" else None
-        )
+    def get_form_kwargs(self):
+        request = self.request
+        return {
+            **super().get_form_kwargs(),
+            "ask_username": needs_username(
+                signer=request.user, session=request.session, via_api=False
+            ),
+            "ask_policy": not has_acknowledged_policy(request.user),
+        }
 
     def get_context_data(self, **kwargs):
         context = _log_page_context(self.request, self.object)
