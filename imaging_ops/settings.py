@@ -257,6 +257,8 @@ SPECTACULAR_SETTINGS = {
         "AreaClassEnum": "imaging_ops.vocabulary.AreaClass",
         "CourseCategoryEnum": "training.models.courses.CourseCategory",
         "RequirementBasisEnum": "training.models.courses.RequirementBasis",
+        "LogKindEnum": "compliance.models.logs.LogKind",
+        "LogStateEnum": "compliance.models.logs.LogState",
     },
 }
 

@@ -12,6 +12,16 @@ from imaging_ops.web.forms import DATE_INPUT
 LONGEST_PERIOD = timedelta(days=3660)
 
 
+def period_error(start, end) -> str | None:
+    """What is wrong with a log's period (both days included), or None: the one rule the page's
+    form and the API both ask."""
+    if end < start:
+        return "The period must end on or after the day it starts."
+    if end - start > LONGEST_PERIOD:
+        return "A log covers at most ten years; choose a shorter period."
+    return None
+
+
 class LogPeriodForm(forms.Form):
     """from=YYYY-MM-DD, to=YYYY-MM-DD, both days included, in the site's calendar."""
 
@@ -25,11 +35,8 @@ class LogPeriodForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("from_"), cleaned.get("to")
-        if start and end:
-            if end < start:
-                self.add_error("to", "The period must end on or after the day it starts.")
-            elif end - start > LONGEST_PERIOD:
-                self.add_error("to", "A log covers at most ten years; choose a shorter period.")
+        if start and end and (error := period_error(start, end)):
+            self.add_error("to", error)
         return cleaned
 
     @property
