@@ -4,9 +4,9 @@ The key and certificate come from IMAGING_OPS_SIGNING_KEY / IMAGING_OPS_SIGNING_
 the certificate file may carry its chain after it) and IMAGING_OPS_SIGNING_KEY_PASSWORD. Where
 they are unset (development, tests) a self-signed certificate and key are made on first use
 under var/signing/, and the document says so on every page: `signing_identity().development`.
-With IMAGING_OPS_TSA_URL set, each signature carries a timestamp token from that authority and
-the file ends with a document timestamp. It lives in the core so that every PDF the app issues
-(logs, training certificates) can be signed the same way.
+With IMAGING_OPS_TSA_URL set, each signature carries a timestamp token from that authority.
+It lives in the core so that every PDF the app issues (logs, training certificates) can be
+signed the same way.
 """
 
 import contextlib
@@ -151,8 +151,13 @@ def timestamper() -> timestamps.TimeStamper | None:
 
 
 def sign_pdf(pdf: bytes, *, reason: str, identity: SigningIdentity | None = None) -> bytes:
-    """`pdf` signed PAdES baseline (SHA-256) as an incremental update, with a signature
-    timestamp and then a document timestamp where a timestamp authority is configured."""
+    """`pdf` signed PAdES baseline (SHA-256) as an incremental update; where a timestamp
+    authority is configured, the signature carries its timestamp token (PAdES B-T).
+
+    The timestamp goes inside the signature rather than in a separate document timestamp
+    (/DocTimeStamp) after it: poppler's pdfsig cannot validate a document timestamp ("Unable to
+    validate this type of signature") and would report the signature as not covering the whole
+    file, and every issued log must read "Signature is Valid" there."""
     identity = identity or signing_identity()
     stamper = timestamper()
     metadata = signers.PdfSignatureMetadata(
@@ -166,13 +171,7 @@ def sign_pdf(pdf: bytes, *, reason: str, identity: SigningIdentity | None = None
     signers.PdfSigner(metadata, signer=identity.signer, timestamper=stamper).sign_pdf(
         IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out
     )
-    if stamper is None:
-        return out.getvalue()
-    stamped = io.BytesIO()
-    signers.PdfTimeStamper(stamper).timestamp_pdf(
-        IncrementalPdfFileWriter(io.BytesIO(out.getvalue())), "sha256", output=stamped
-    )
-    return stamped.getvalue()
+    return out.getvalue()
 
 
 @dataclass(frozen=True)

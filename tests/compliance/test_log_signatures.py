@@ -146,3 +146,53 @@ def test_verify_log_exits_1_for_a_file_it_did_not_issue(tmp_path, capsys, manage
     with pytest.raises(SystemExit) as exit_:
         call_command("verify_log", str(tmp_path / "missing.pdf"))
     assert exit_.value.code == 1
+
+
+def _test_tsa():
+    """A timestamp authority of our own, answering in process (pyHanko's dummy client)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder_data
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test timestamp authority")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return cert, key_pem, DummyTimeStamper, load_cert_from_pemder, load_private_key_from_pemder_data
+
+
+@pytest.mark.needs_poppler
+def test_with_a_timestamp_authority_the_signature_carries_its_timestamp(
+    monkeypatch, tmp_path, manager, zoe, daily, ct
+):
+    cert, key_pem, dummy, load_cert, load_key = _test_tsa()
+    from cryptography.hazmat.primitives import serialization
+
+    cert_path = tmp_path / "tsa.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    stamper = dummy(tsa_cert=load_cert(str(cert_path)), tsa_key=load_key(key_pem, None))
+    monkeypatch.setattr(pdf_signing, "timestamper", lambda: stamper)
+    record(daily, zoe, days_ago=1)
+    pdf = stored(issue(manager, ct))
+    report = pdfsig(pdf, tmp_path)
+    assert "Signature is Valid" in report and "Total document signed" in report
+    [check] = check_pdf_signatures(pdf)
+    assert check.valid and check.timestamped
