@@ -320,3 +320,6 @@ if bool(SIGNING_KEY_PATH) != bool(SIGNING_CERT_PATH):
         "Set both IMAGING_OPS_SIGNING_KEY and IMAGING_OPS_SIGNING_CERT, or neither."
     )
 SIGNING_TSA_URL = env_str("IMAGING_OPS_TSA_URL")
+
+# --- Regulatory logs (compliance): above this many entries a log is made by a Celery task ----
+LOG_ASYNC_ENTRIES = env_int("IMAGING_OPS_LOG_ASYNC_ENTRIES", 500, minimum=1)

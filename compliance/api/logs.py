@@ -12,10 +12,15 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from compliance.forms.logs import period_error
-from compliance.models import LogKind, RegulatoryLog
+from compliance.models import LogKind, LogState, RegulatoryLog
 from compliance.selectors.issued_logs import issued_logs
 from compliance.selectors.logs import Period, loggable_equipment
-from compliance.services.logs import approve_log, issue_equipment_log, record_log_download
+from compliance.services.logs import (
+    approve_log,
+    log_file_bytes,
+    record_log_download,
+    request_equipment_log,
+)
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.access.scoping import ScopedRelatedField
 from imaging_ops.api.base import ScopedViewSetMixin
@@ -68,6 +73,8 @@ class LogSerializer(serializers.ModelSerializer):
             "approved_by",
             "approved_by_name",
             "approved_at",
+            "progress",
+            "failure",
             "urls",
         ]
 
@@ -130,21 +137,24 @@ class LogViewSet(
         fresh = self.get_queryset().get(pk=log.pk)
         return Response(self.get_serializer(fresh).data, status=code)
 
-    @extend_schema(request=LogRequestSerializer, responses={201: LogSerializer})
+    @extend_schema(request=LogRequestSerializer, responses={201: LogSerializer, 202: LogSerializer})
     def create(self, request):
-        """Issue the log, digitally signed, as a draft."""
+        """Issue the log, digitally signed, as a draft: 201 with the log; 202 with the log
+        "being generated" when it holds more entries than are made at once (read it again for
+        its progress; you are notified when it is ready)."""
         payload = LogRequestSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         equipment = data["equipment"]
         require(request.user, Action.VIEW_RECORDS, equipment.site)
-        log = issue_equipment_log(
+        log = request_equipment_log(
             actor=request.user,
             equipment=equipment,
             period=Period(start=data["period_start"], end=data["period_end"]),
             now=timezone.now(),
         )
-        return self._read(log, status.HTTP_201_CREATED)
+        made = log.state != LogState.GENERATING
+        return self._read(log, status.HTTP_201_CREATED if made else status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, PdfRenderer])
@@ -153,9 +163,8 @@ class LogViewSet(
         recorded in the audit trail."""
         log = self.get_object()
         require(request.user, Action.VIEW_RECORDS, log.site_id)
+        pdf = log_file_bytes(log)
         record_log_download(actor=request.user, log=log)
-        with log.file.open("rb") as stored:
-            pdf = stored.read()
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{log.kind}-log-{log.code}.pdf"'
         response["X-Content-SHA256"] = log.file_sha256

@@ -20,8 +20,10 @@ class LogKind(models.TextChoices):
 
 
 class LogState(models.TextChoices):
+    GENERATING = "generating", "Being generated"
     DRAFT = "draft", "Draft (not approved)"
     APPROVED = "approved", "Approved"
+    FAILED = "failed", "Generation failed"
 
 
 # The file in hand is one of the two a log has had: as issued, or as approved.
@@ -34,6 +36,8 @@ class RegulatoryLog(RegulatedModel):
     scope_path = "site"
     # The snapshot is as large as the log; the audit trail records its SHA-256 beside it.
     audit_redacted_fields = frozenset({"snapshot"})
+    # How far a large log's generation has gone moves without an event of its own.
+    audit_exempt_fields = frozenset({"progress"})
 
     kind = models.CharField(max_length=20, choices=LogKind.choices)
     state = models.CharField(max_length=20, choices=LogState.choices, default=LogState.DRAFT)
@@ -51,19 +55,26 @@ class RegulatoryLog(RegulatedModel):
     period_start = models.DateField()
     period_end = models.DateField()
     code = models.CharField(max_length=20, unique=True, editable=False)
-    snapshot_sha256 = models.CharField(max_length=64, editable=False)
-    file_sha256 = models.CharField(max_length=64, editable=False)
-    file = models.FileField(upload_to="logs/%Y/%m/", editable=False)
-    size = models.PositiveIntegerField(editable=False)
+    # Empty while a large log is being generated.
+    snapshot_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    file_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    file = models.FileField(upload_to="logs/%Y/%m/", blank=True, editable=False)
+    size = models.PositiveIntegerField(default=0, editable=False)
     entries = models.PositiveIntegerField(
         default=0, editable=False, help_text="How many service records the log holds."
     )
-    chain_seq = models.BigIntegerField(editable=False)
-    chain_hash = models.CharField(max_length=64, editable=False)
+    chain_seq = models.BigIntegerField(default=0, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
-    generated_at = models.DateTimeField(editable=False)
+    generated_at = models.DateTimeField(
+        editable=False, help_text="When it was made; until then, when it was asked for."
+    )
+    progress = models.PositiveSmallIntegerField(
+        default=100, editable=False, help_text="Per cent of a large log's generation done."
+    )
+    failure = models.TextField(blank=True, editable=False)
     snapshot = models.JSONField(
         default=dict, editable=False, help_text="The snapshot the PDF was rendered from."
     )

@@ -1,5 +1,6 @@
 """Issuing regulatory logs: the snapshot read, the PDF built, digitally signed and stored with
-its hashes and a verification code, in one regulated transaction; approval with an electronic
+its hashes and a verification code, in one regulated transaction (a large log by a Celery
+task, with its progress on the row and a notification when it is ready); approval with an electronic
 signature, which re-renders the stored snapshot with the signature block and signs it again;
 and each download recorded as an audit event."""
 
@@ -10,16 +11,24 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.urls import reverse
 
 from compliance.documents.equipment_log import LogStamp, build_equipment_log_pdf
 from compliance.models import LogKind, LogState, RegulatoryLog
-from compliance.selectors.logs import Period, equipment_log_snapshot, snapshot_sha256
+from compliance.selectors.logs import (
+    Period,
+    equipment_log_snapshot,
+    log_entry_count,
+    loggable_equipment,
+    snapshot_sha256,
+)
 from imaging_ops.access.permissions import NONE, PHYSICS_LOGS, Action, Limited, grant_for, grants
 from imaging_ops.audit.selectors import chain_head
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
 from imaging_ops.errors import Conflict
 from imaging_ops.models import Meaning
+from imaging_ops.notifications.services import notify
 from imaging_ops.pdf_signing import DEVELOPMENT_NOTE, sign_pdf, signing_identity
 from imaging_ops.records.signatures import (
     check_document_signature,
@@ -35,6 +44,9 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # physics log (a physicist approves it, as a manager does); the RSO's grant covers the
 # radioactive-materials log, a kind still to come.
 APPROVAL_COVERS: dict[str, Limited] = {LogKind.EQUIPMENT: PHYSICS_LOGS}
+
+
+LOG_READY_NOTIFICATION = "log_ready"
 
 
 def new_verification_code() -> str:
@@ -62,12 +74,13 @@ def _signed_pdf(log_snapshot: dict, stamp: dict, *, approval: str = "") -> bytes
     return sign_pdf(pdf, reason=f"{reason}: {stamp['code']}", identity=identity)
 
 
-def issue_equipment_log(*, actor, equipment, period: Period, now: datetime) -> RegulatoryLog:
-    """Read `equipment` (loaded with `loggable_equipment()` and scoped) over `period`, render
-    the PDF, sign it and store it with its hashes and a fresh verification code, as a draft."""
+def _render(*, actor, equipment, period: Period, code: str, now: datetime, progress=None):
+    """The snapshot, the signed PDF and the row's fields for `code` as of `now`; `progress(n)`
+    hears how far it has gone (per cent)."""
     snapshot = equipment_log_snapshot(equipment=equipment, period=period, now=now)
+    if progress:
+        progress(40)
     digest = snapshot_sha256(snapshot)
-    code = new_verification_code()
     head = chain_head()
     stamp = {
         "generated_by": actor.display_name,
@@ -79,32 +92,162 @@ def issue_equipment_log(*, actor, equipment, period: Period, now: datetime) -> R
         "chain_hash": head.last_hash,
     }
     pdf = _signed_pdf(snapshot, stamp)
+    if progress:
+        progress(90)
     file_sha256 = hashlib.sha256(pdf).hexdigest()
+    fields = {
+        "snapshot_sha256": digest,
+        "file_sha256": file_sha256,
+        "draft_file_sha256": file_sha256,
+        "size": len(pdf),
+        "entries": len(snapshot["records"]),
+        "chain_seq": head.seq,
+        "chain_hash": head.last_hash,
+        "generated_at": now,
+        "snapshot": snapshot,
+        "stamp": stamp,
+        "progress": 100,
+    }
+    return fields, pdf
+
+
+def _scope_label(equipment) -> str:
+    return f"{equipment.asset_tag} {equipment.name} at {equipment.site.name}"
+
+
+def issue_equipment_log(*, actor, equipment, period: Period, now: datetime) -> RegulatoryLog:
+    """Read `equipment` (loaded with `loggable_equipment()` and scoped) over `period`, render
+    the PDF, sign it and store it with its hashes and a fresh verification code, as a draft."""
+    code = new_verification_code()
+    fields, pdf = _render(actor=actor, equipment=equipment, period=period, code=code, now=now)
     log = RegulatoryLog(
         kind=LogKind.EQUIPMENT,
         state=LogState.DRAFT,
         site=equipment.site,
         equipment=equipment,
-        scope_label=f"{equipment.asset_tag} {equipment.name} at {equipment.site.name}",
+        scope_label=_scope_label(equipment),
         period_start=period.start,
         period_end=period.end,
         code=code,
-        snapshot_sha256=digest,
-        file_sha256=file_sha256,
-        draft_file_sha256=file_sha256,
-        size=len(pdf),
-        entries=len(snapshot["records"]),
-        chain_seq=head.seq,
-        chain_hash=head.last_hash,
         requested_by=actor,
-        generated_at=now,
-        snapshot=snapshot,
-        stamp=stamp,
+        **fields,
     )
     log.file.save(f"{code}.pdf", ContentFile(pdf), save=False)
     with regulated_transaction(actor=actor):
         log.save()
     return log
+
+
+def _queue_generation(log_id: int) -> None:
+    from compliance.tasks import generate_log
+
+    generate_log.delay(log_id)
+
+
+def request_equipment_log(
+    *, actor, equipment, period: Period, now: datetime, queue=None
+) -> RegulatoryLog:
+    """Issue the log at once when it holds at most IMAGING_OPS_LOG_ASYNC_ENTRIES service
+    records; a larger one is stored as "being generated" and made by a Celery task, queued
+    once the row is committed (`queue(log_id)`, by default the task), which tells the
+    requester when it is ready."""
+    entries = log_entry_count(equipment=equipment, period=period)
+    if entries <= settings.LOG_ASYNC_ENTRIES:
+        return issue_equipment_log(actor=actor, equipment=equipment, period=period, now=now)
+    queue = _queue_generation if queue is None else queue
+    log = RegulatoryLog(
+        kind=LogKind.EQUIPMENT,
+        state=LogState.GENERATING,
+        site=equipment.site,
+        equipment=equipment,
+        scope_label=_scope_label(equipment),
+        period_start=period.start,
+        period_end=period.end,
+        code=new_verification_code(),
+        entries=entries,
+        requested_by=actor,
+        generated_at=now,
+        progress=0,
+    )
+    with regulated_transaction(actor=actor):
+        log.save()
+        transaction.on_commit(lambda: queue(log.pk))
+    return log
+
+
+def _set_progress(log_id: int, percent: int) -> None:
+    # Its own short write, seen by the page while the work goes on; progress is audit-exempt.
+    RegulatoryLog.objects.filter(pk=log_id, state=LogState.GENERATING).update(progress=percent)
+
+
+def complete_log(*, log_id: int, now: datetime) -> RegulatoryLog | None:
+    """Generate a log asked for as "being generated": the snapshot as of `now`, the signed PDF,
+    then the row, claimed under a lock so that a second run of the task changes nothing; the
+    requester is told it is ready. None when the row is gone or no longer being generated."""
+    log = (
+        RegulatoryLog.objects.select_related("requested_by", "site")
+        .filter(pk=log_id, state=LogState.GENERATING)
+        .first()
+    )
+    if log is None:
+        return None
+    equipment = loggable_equipment().get(pk=log.equipment_id)
+    period = Period(start=log.period_start, end=log.period_end)
+    _set_progress(log.pk, 10)
+    fields, pdf = _render(
+        actor=log.requested_by,
+        equipment=equipment,
+        period=period,
+        code=log.code,
+        now=now,
+        progress=lambda percent: _set_progress(log.pk, percent),
+    )
+    with regulated_transaction(actor=log.requested_by):
+        locked = RegulatoryLog.objects.select_for_update().get(pk=log.pk)
+        if locked.state != LogState.GENERATING:
+            return locked
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.state = LogState.DRAFT
+        locked.file.save(f"{locked.code}.pdf", ContentFile(pdf), save=False)
+        locked.save()
+        notify(
+            user=log.requested_by,
+            site=log.site,
+            kind=LOG_READY_NOTIFICATION,
+            title=f"Your log {locked.code} is ready",
+            body=f"{locked.get_kind_display()} of {locked.scope_label}, "
+            f"{locked.period_start.isoformat()} to {locked.period_end.isoformat()}: "
+            f"{locked.entries} entries, signed as a draft.",
+            url=reverse("compliance:log_detail", args=[locked.pk]),
+            now=now,
+        )
+    return locked
+
+
+def fail_log(*, log_id: int, reason: str, now: datetime) -> None:
+    """Mark a log whose generation failed, and tell the requester to ask for it again."""
+    with regulated_transaction():
+        log = (
+            RegulatoryLog.objects.select_for_update()
+            .select_related("requested_by", "site")
+            .filter(pk=log_id, state=LogState.GENERATING)
+            .first()
+        )
+        if log is None:
+            return
+        log.state = LogState.FAILED
+        log.failure = reason[:2000]
+        log.save()
+        notify(
+            user=log.requested_by,
+            site=log.site,
+            kind=LOG_READY_NOTIFICATION,
+            title=f"Your log {log.code} could not be generated",
+            body="Issue it again from the equipment's page; the administrators have the error.",
+            url=reverse("compliance:log_detail", args=[log.pk]),
+            now=now,
+        )
 
 
 def approval_refusal(user, log: RegulatoryLog) -> str | None:
@@ -123,6 +266,8 @@ def approval_conflict(log: RegulatoryLog) -> str | None:
     """Why `log` cannot be approved as it stands, or None."""
     if log.state == LogState.APPROVED:
         return "This log is already approved; its approved file is the one issued."
+    if log.state == LogState.FAILED:
+        return "This log could not be generated; issue it again."
     if log.state != LogState.DRAFT:
         return "This log is not ready yet; approve it once it has been generated."
     if not log.snapshot or snapshot_sha256(log.snapshot) != log.snapshot_sha256:
@@ -193,6 +338,16 @@ def approve_log(
         locked.approved_at = now
         locked.save()
     return locked
+
+
+def log_file_bytes(log: RegulatoryLog) -> bytes:
+    """The file as issued (as approved, once approved); Conflict while there is none yet."""
+    if not log.file:
+        if log.state == LogState.FAILED:
+            raise Conflict("This log could not be generated; issue it again.")
+        raise Conflict("This log is still being generated; it can be downloaded once it is ready.")
+    with log.file.open("rb") as stored:
+        return stored.read()
 
 
 def record_log_download(*, actor, log: RegulatoryLog) -> None:

@@ -15,15 +15,16 @@ from django.views.generic import ListView
 from rest_framework.throttling import SimpleRateThrottle
 
 from compliance.forms.logs import ApproveLogForm, LogPeriodForm
-from compliance.models import LogFile, RegulatoryLog
+from compliance.models import LogFile, LogState, RegulatoryLog
 from compliance.selectors.issued_logs import issued_logs, logs_of_site
 from compliance.selectors.logs import loggable_equipment
 from compliance.services.logs import (
     approval_conflict,
     approval_refusal,
     approve_log,
-    issue_equipment_log,
+    log_file_bytes,
     record_log_download,
+    request_equipment_log,
 )
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.access.scoping import scope
@@ -37,7 +38,7 @@ from imaging_ops.web.base import ServiceFormView
 
 def _pdf_response(log: RegulatoryLog, pdf: bytes) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
-    suffix = "" if log.state == "draft" else "-approved"
+    suffix = "-approved" if log.state == LogState.APPROVED else ""
     response["Content-Disposition"] = (
         f'attachment; filename="{log.kind}-log-{log.code}{suffix}.pdf"'
     )
@@ -62,11 +63,16 @@ class EquipmentLogView(ServiceFormView):
         return super().get_context_data(equipment=self.object, **kwargs)
 
     def call_service(self, form):
-        return issue_equipment_log(
+        return request_equipment_log(
             actor=self.request.user, equipment=self.object, period=form.period, now=timezone.now()
         )
 
     def get_success_message(self, log):
+        if log.state == LogState.GENERATING:
+            return (
+                f"Log {log.code} holds {log.entries} entries: it is being generated, and you "
+                "will be notified when it is ready."
+            )
         return f"Log {log.code} issued as a draft and signed. Download it below."
 
     def get_success_url(self, log):
@@ -167,9 +173,12 @@ class LogFileView(LoginRequiredMixin, View):
     def get(self, request, pk):
         log = get_object_or_404(scope(issued_logs(), request.user), pk=pk)
         require(request.user, Action.VIEW_RECORDS, log.site_id)
+        try:
+            pdf = log_file_bytes(log)
+        except Conflict as exc:
+            return render(request, "409.html", {"message": str(exc)}, status=409)
         record_log_download(actor=request.user, log=log)
-        with log.file.open("rb") as stored:
-            return _pdf_response(log, stored.read())
+        return _pdf_response(log, pdf)
 
 
 def _site_or_refuse(request, site_code: str) -> Site:
