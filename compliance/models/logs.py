@@ -10,6 +10,7 @@ on the row, so the verification page recognises both files.
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
+from django.urls import reverse
 
 from imaging_ops.audit.mixin import RegulatedModel
 from imaging_ops.models import Meaning, Signature, Site
@@ -110,6 +111,9 @@ class RegulatoryLog(RegulatedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("compliance:log_detail", args=[self.pk])
 
     def signed_content(self) -> dict:
         """What an approval signature covers: this log, its snapshot and the file issued."""
