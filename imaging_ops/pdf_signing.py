@@ -48,7 +48,7 @@ class SigningIdentity:
         return self.signer.signing_cert.subject.human_friendly
 
 
-def _development_pem() -> bytes:
+def _development_pem(common_name: str = DEVELOPMENT_NAME) -> bytes:
     """A self-signed certificate and its key (one PEM file), made with `cryptography`."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -58,7 +58,7 @@ def _development_pem() -> bytes:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name(
         [
-            x509.NameAttribute(NameOID.COMMON_NAME, DEVELOPMENT_NAME),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Imaging Ops (development)"),
         ]
     )

@@ -196,3 +196,20 @@ def test_with_a_timestamp_authority_the_signature_carries_its_timestamp(
     assert "Signature is Valid" in report and "Total document signed" in report
     [check] = check_pdf_signatures(pdf)
     assert check.valid and check.timestamped
+
+
+def test_verify_log_calls_a_certificate_trusted_only_when_given_its_root(
+    settings, tmp_path, capsys, manager, zoe, daily, ct
+):
+    pem = tmp_path / "facility.pem"
+    pem.write_bytes(pdf_signing._development_pem("Alpha General Imaging (test facility)"))
+    settings.SIGNING_KEY_PATH = settings.SIGNING_CERT_PATH = str(pem)
+    record(daily, zoe, days_ago=1)
+    path = tmp_path / "log.pdf"
+    path.write_bytes(stored(issue(manager, ct)))
+    call_command("verify_log", str(path))
+    assert "not trusted" in capsys.readouterr().out
+    call_command("verify_log", str(path), "--trust", str(pem))
+    out = capsys.readouterr().out
+    assert "trusted: the certificate chains to a trust root given" in out
+    assert "development certificate" not in out
