@@ -1,6 +1,7 @@
 """System checks of the signing configuration: a configured key or certificate that is not
-there fails every command at once; running without one is a warning of `check --deploy`, since
-the PDFs are then signed with the self-signed development certificate."""
+there, or does not load (a wrong password), fails every command at once; running without one
+is a warning of `check --deploy`, since the PDFs are then signed with the self-signed
+development certificate."""
 
 from pathlib import Path
 
@@ -21,6 +22,19 @@ def signing_files_exist(app_configs, **kwargs):
                     f"{name} names {path}, which is not a readable file.",
                     hint="Point it at the PEM file of the facility's signing key or certificate.",
                     id="imaging_ops.E101",
+                )
+            )
+    if settings.SIGNING_KEY_PATH and not errors:
+        from imaging_ops.pdf_signing import SigningConfigurationError, signing_identity
+
+        try:
+            signing_identity()
+        except SigningConfigurationError as exc:
+            errors.append(
+                Error(
+                    str(exc),
+                    hint="Check the files and IMAGING_OPS_SIGNING_KEY_PASSWORD.",
+                    id="imaging_ops.E102",
                 )
             )
     return errors

@@ -114,9 +114,23 @@ def development_pem_path() -> Path:
     return path
 
 
+class SigningConfigurationError(Exception):
+    """The configured key or certificate cannot be used; the message says which and why."""
+
+
 def _load(key_pem: bytes, cert_pem: bytes, password: str) -> signers.SimpleSigner:
-    certificates = list(load_certs_from_pemder_data(cert_pem))
-    key = load_private_key_from_pemder_data(key_pem, passphrase=password.encode() or None)
+    try:
+        certificates = list(load_certs_from_pemder_data(cert_pem))
+    except ValueError as exc:
+        raise SigningConfigurationError(f"The signing certificate does not load: {exc}") from exc
+    if not certificates:
+        raise SigningConfigurationError("The signing certificate file holds no certificate.")
+    try:
+        key = load_private_key_from_pemder_data(key_pem, passphrase=password.encode() or None)
+    except (ValueError, TypeError) as exc:
+        raise SigningConfigurationError(
+            f"The signing key does not load (a wrong or missing password?): {exc}"
+        ) from exc
     return signers.SimpleSigner(
         signing_cert=certificates[0],
         signing_key=key,

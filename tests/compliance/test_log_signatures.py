@@ -213,3 +213,33 @@ def test_verify_log_calls_a_certificate_trusted_only_when_given_its_root(
     out = capsys.readouterr().out
     assert "trusted: the certificate chains to a trust root given" in out
     assert "development certificate" not in out
+
+
+def _encrypted_pair(tmp_path, password: bytes):
+    from cryptography.hazmat.primitives import serialization
+
+    pem = pdf_signing._development_pem("Alpha General Imaging (test facility)")
+    key = serialization.load_pem_private_key(pem, password=None)
+    key_path, cert_path = tmp_path / "key.pem", tmp_path / "cert.pem"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(password),
+        )
+    )
+    cert_path.write_bytes(pem[pem.index(b"-----BEGIN CERTIFICATE") :])
+    return str(key_path), str(cert_path)
+
+
+def test_a_key_with_its_password_signs_and_a_wrong_password_fails_the_check(settings, tmp_path):
+    from imaging_ops.checks import signing_files_exist
+
+    key, cert = _encrypted_pair(tmp_path, b"s3cret")
+    settings.SIGNING_KEY_PATH, settings.SIGNING_CERT_PATH = key, cert
+    settings.SIGNING_KEY_PASSWORD = "s3cret"
+    assert not signing_identity().development
+    assert signing_files_exist(None) == []
+    settings.SIGNING_KEY_PASSWORD = "wrong"
+    [error] = signing_files_exist(None)
+    assert error.id == "imaging_ops.E102" and "password" in error.msg
