@@ -56,6 +56,7 @@ def test_the_form_page_shows_the_form_and_issues_nothing(client, manager, ct):
     assert not RegulatoryLog.objects.exists()
 
 
+@pytest.mark.req("11.10(b)")
 def test_a_log_is_issued_stored_and_downloaded_again_byte_for_byte(client, manager, zoe, daily, ct):
     record(daily, zoe, days_ago=1)
     response = _download(client, manager, ct)

@@ -51,6 +51,7 @@ def test_the_logs_page_shows_its_facts_and_offers_approval_to_an_approver(client
     assert f'href="/compliance/logs/{log.pk}/file/"' in text
 
 
+@pytest.mark.req("11.10(g)")
 @pytest.mark.parametrize("role", [Role.TECHNICIAN, Role.INSPECTOR, Role.RSO])
 def test_who_may_not_approve_sees_no_dialog_and_is_refused(client, person, site_a, log, role):
     user = person(role, site_a, username=f"no-{role}")
@@ -68,6 +69,7 @@ def test_the_rso_is_refused_by_the_service_too(rso, log):
         approve(log, rso)
 
 
+@pytest.mark.req("11.10(d)")
 def test_another_sites_log_is_not_found(client, person, site_b, log):
     outsider = person(Role.MANAGER, site_b, username="bmgr")
     client.force_login(outsider)
@@ -77,6 +79,7 @@ def test_another_sites_log_is_not_found(client, person, site_b, log):
     assert RegulatoryLog.objects.get().state == LogState.DRAFT
 
 
+@pytest.mark.req("11.50", "11.70")
 @pytest.mark.needs_poppler
 def test_a_physicist_approves_and_the_pdf_carries_the_manifestation(
     client, tmp_path, physicist, log
@@ -108,6 +111,7 @@ def test_the_snapshot_hash_is_stable_across_approval(manager, log):
     assert approved.snapshot_sha256 == before == snapshot_sha256(approved.snapshot)
 
 
+@pytest.mark.req("11.300")
 def test_a_wrong_password_approves_nothing_and_says_so(client, manager, log):
     response = _approve_page(client, manager, log, password="wrong")
     assert response.status_code == 400
@@ -116,6 +120,7 @@ def test_a_wrong_password_approves_nothing_and_says_so(client, manager, log):
     assert log.state == LogState.DRAFT and not log.signatures.exists()
 
 
+@pytest.mark.req("11.200(a)")
 def test_the_api_style_checks_of_the_signature_are_field_errors(manager, log):
     with pytest.raises(ValidationError) as refused:
         approve(log, manager, meaning=Meaning.REVIEWED)

@@ -36,6 +36,7 @@ def test_pdfsig_finds_the_draft_and_the_approved_log_validly_signed(
     assert "Signature is Valid" in report and "Total document signed" in report
 
 
+@pytest.mark.req("11.10(a)")
 @pytest.mark.needs_poppler
 def test_pdfsig_reports_a_digest_mismatch_after_one_byte_of_content_changes(
     tmp_path, manager, zoe, daily, ct
@@ -47,6 +48,7 @@ def test_pdfsig_reports_a_digest_mismatch_after_one_byte_of_content_changes(
     assert "Signature is Valid" not in report
 
 
+@pytest.mark.req("11.10(a)")
 def test_pyhanko_validates_the_signature_and_names_the_development_certificate(
     manager, zoe, daily, ct
 ):

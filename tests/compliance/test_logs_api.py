@@ -97,6 +97,7 @@ def test_another_sites_equipment_and_logs_are_not_found(api, person, site_b, man
     assert api.get("/api/v1/logs/").json()["results"] == []
 
 
+@pytest.mark.req("11.200(a)")
 def test_a_manager_approves_with_username_and_password(api, manager, ct):
     log = issue(manager, ct)
     api.force_authenticate(manager)
@@ -130,6 +131,7 @@ def test_a_bad_signature_is_a_field_error_and_approves_nothing(api, manager, ct,
     assert log.state == LogState.DRAFT
 
 
+@pytest.mark.req("11.10(g)")
 @pytest.mark.parametrize("role", [Role.TECHNICIAN, Role.INSPECTOR])
 def test_technicians_and_inspectors_may_not_approve(api, person, site_a, manager, ct, role):
     log = issue(manager, ct)
