@@ -27,12 +27,13 @@ from imaging_ops.access.permissions import NONE, PHYSICS_LOGS, Action, Limited, 
 from imaging_ops.audit.selectors import chain_head
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
 from imaging_ops.errors import Conflict
-from imaging_ops.models import Meaning
+from imaging_ops.models import Meaning, Signature
 from imaging_ops.notifications.services import notify
 from imaging_ops.pdf_signing import DEVELOPMENT_NOTE, sign_pdf, signing_identity
 from imaging_ops.records.signatures import (
     check_document_signature,
     manifestation,
+    printed_name,
     write_document_signature,
 )
 from imaging_ops.sites.local_time import local_time_text
@@ -314,6 +315,18 @@ def approve_log(
         acknowledge_policy=acknowledge_policy,
         now=now,
     )
+    # Rendered and signed before the lock is taken (a large log takes seconds): the
+    # manifestation is known before the signature is written, from what it will store.
+    approval = manifestation(
+        Signature(
+            site=log.site,
+            printed_name=printed_name(signer),
+            credentials=signer.credentials,
+            meaning=meaning,
+            signed_at=now,
+        )
+    )
+    pdf = _signed_pdf(log.snapshot, log.stamp, approval=approval)
     with regulated_transaction(actor=signer):
         locked = RegulatoryLog.objects.select_for_update().select_related("site").get(pk=log.pk)
         conflict = approval_conflict(locked)
@@ -329,7 +342,8 @@ def approve_log(
             session=session,
             via_api=via_api,
         )
-        pdf = _signed_pdf(locked.snapshot, locked.stamp, approval=manifestation(signature))
+        if manifestation(signature) != approval:
+            raise Conflict("Your name or credentials changed while signing; approve again.")
         locked.file.save(f"{locked.code}-approved.pdf", ContentFile(pdf), save=False)
         locked.file_sha256 = hashlib.sha256(pdf).hexdigest()
         locked.size = len(pdf)
