@@ -35,5 +35,13 @@ urlpatterns = [
     ),
     path("calendar/<str:secret>.ics", reminders.calendar_feed_view, name="calendar_feed"),
     path("logs/equipment/<int:pk>/", logs.EquipmentLogView.as_view(), name="equipment_log"),
+    path("logs/<int:pk>/", logs.LogDetailView.as_view(), name="log_detail"),
+    path("logs/<int:pk>/approve/", logs.LogApproveView.as_view(), name="log_approve"),
     path("logs/<int:pk>/file/", logs.LogFileView.as_view(), name="log_file"),
+    path("sites/<slug:site_code>/logs/", logs.SiteLogListView.as_view(), name="site_logs"),
+    path(
+        "sites/<slug:site_code>/logs/export.csv",
+        logs.SiteLogExportView.as_view(),
+        name="site_log_export",
+    ),
 ]

@@ -9,6 +9,7 @@ class ImagingOpsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import signals
 
+        from imaging_ops import checks  # noqa: F401 - registers the signing configuration checks
         from imaging_ops.api import schema  # noqa: F401 - registers the OpenAPI authentication schemes
         from imaging_ops.audit.core_names import register_core_names
         from imaging_ops.security import lockout as security

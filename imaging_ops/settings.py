@@ -5,6 +5,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from imaging_ops.beat import build_beat_schedule
 from imaging_ops.env import env_bool, env_int, env_list, env_str
@@ -256,6 +257,8 @@ SPECTACULAR_SETTINGS = {
         "AreaClassEnum": "imaging_ops.vocabulary.AreaClass",
         "CourseCategoryEnum": "training.models.courses.CourseCategory",
         "RequirementBasisEnum": "training.models.courses.RequirementBasis",
+        "LogKindEnum": "compliance.models.logs.LogKind",
+        "LogStateEnum": "compliance.models.logs.LogState",
     },
 }
 
@@ -305,3 +308,18 @@ REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 500, minimum=1)
 REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 300, minimum=10)
 REMINDER_LEAD_DAYS = env_int("REMINDER_LEAD_DAYS", 14, minimum=0)
 REMINDER_ESCALATE_AFTER_DAYS = env_int("REMINDER_ESCALATE_AFTER_DAYS", 7, minimum=1)
+
+# --- Signed PDFs: the facility's key and certificate (PEM paths) and a timestamp authority ----
+# Unset, a self-signed development pair is made under var/signing/ and every signed PDF says it
+# carries a development signature; `manage.py check --deploy` warns of it (imaging_ops/checks.py).
+SIGNING_KEY_PATH = env_str("IMAGING_OPS_SIGNING_KEY")
+SIGNING_CERT_PATH = env_str("IMAGING_OPS_SIGNING_CERT")
+SIGNING_KEY_PASSWORD = env_str("IMAGING_OPS_SIGNING_KEY_PASSWORD")
+if bool(SIGNING_KEY_PATH) != bool(SIGNING_CERT_PATH):
+    raise ImproperlyConfigured(
+        "Set both IMAGING_OPS_SIGNING_KEY and IMAGING_OPS_SIGNING_CERT, or neither."
+    )
+SIGNING_TSA_URL = env_str("IMAGING_OPS_TSA_URL")
+
+# --- Regulatory logs (compliance): above this many entries a log is made by a Celery task ----
+LOG_ASYNC_ENTRIES = env_int("IMAGING_OPS_LOG_ASYNC_ENTRIES", 500, minimum=1)

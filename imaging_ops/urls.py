@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from compliance.api.dashboard import DashboardViewSet
+from compliance.api.logs import LogViewSet
 from compliance.views.logs import VerifyLogView
 from equipment.api.acceptance import AcceptanceNoteViewSet
 from equipment.api.checks import CheckViewSet
@@ -93,6 +94,7 @@ router.register("training-matrix", MatrixViewSet, basename="training-matrix")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("dashboard", DashboardViewSet, basename="dashboard")
+router.register("logs", LogViewSet, basename="log")
 
 API_V1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

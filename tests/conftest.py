@@ -58,7 +58,7 @@ def _browser_missing() -> str | None:
 
 
 def _poppler_missing() -> str | None:
-    missing = [tool for tool in ("pdftoppm", "pdftotext") if not shutil.which(tool)]
+    missing = [tool for tool in ("pdftoppm", "pdftotext", "pdfsig") if not shutil.which(tool)]
     if missing:
         return f"needs poppler-utils ({', '.join(missing)}): apt-get install poppler-utils"
     return None

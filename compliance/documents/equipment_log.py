@@ -41,6 +41,10 @@ class LogStamp:
     chain_hash: str
     draft: bool = True
     system_version: str = ""
+    # Printed on every page when the file is signed with the development certificate.
+    signature_note: str = ""
+    # The approver's signature manifestation (name, credentials, time with zone, meaning).
+    approval: str = ""
 
 
 PAGE = landscape(LETTER)
@@ -327,8 +331,26 @@ def _closing(stamp: LogStamp, styles) -> list:
         + (f"; Imaging Ops {stamp.system_version}" if stamp.system_version else ""),
     ]
     if stamp.draft:
-        lines.append("DRAFT: this log has not been approved and carries no digital signature.")
-    return [KeepTogether([_p("Integrity", styles["h2"]), _lines(lines, styles["mono"])])]
+        lines.append(
+            "DRAFT: this log has not been approved. The file is digitally signed as issued; "
+            "the approved log carries the approver's signature below this line."
+        )
+    story = [KeepTogether([_p("Integrity", styles["h2"]), _lines(lines, styles["mono"])])]
+    if stamp.approval:
+        story.append(
+            KeepTogether(
+                [
+                    _p("Approval", styles["h2"]),
+                    _p(f"Electronically signed: {stamp.approval}", styles["body"]),
+                    _p(
+                        "The signature binds this log's snapshot (SHA-256 above) and the file "
+                        "as issued; the PDF is digitally signed after approval.",
+                        styles["body"],
+                    ),
+                ]
+            )
+        )
+    return story
 
 
 def _page_decorations(snapshot: dict, stamp: LogStamp):
@@ -358,6 +380,10 @@ def _page_decorations(snapshot: dict, stamp: LogStamp):
         canvas.drawString(
             MARGIN, MARGIN + 3, f"Verification code {stamp.code} — {stamp.verify_url}"
         )
+        if stamp.signature_note:
+            canvas.setFillColor(colors.Color(0.7, 0, 0))
+            canvas.drawString(MARGIN, MARGIN + 21, stamp.signature_note)
+            canvas.setFillColor(MUTED)
         canvas.setFont(bold, 9)
         canvas.setFillColor(colors.black)
         canvas.drawRightString(

@@ -1,18 +1,29 @@
-"""The period of a log, as the equipment page's form and the download address give it."""
+"""The period of a log, as the equipment page's form gives it; the approval dialog."""
 
 from datetime import timedelta
 
 from django import forms
 
 from compliance.selectors.logs import Period
+from imaging_ops.models import Meaning
 from imaging_ops.web.forms import DATE_INPUT
 
 # Ten years: the longest retention that applies to equipment records, and a bound on the work.
 LONGEST_PERIOD = timedelta(days=3660)
 
 
+def period_error(start, end) -> str | None:
+    """What is wrong with a log's period (both days included), or None: the one rule the page's
+    form and the API both ask."""
+    if end < start:
+        return "The period must end on or after the day it starts."
+    if end - start > LONGEST_PERIOD:
+        return "A log covers at most ten years; choose a shorter period."
+    return None
+
+
 class LogPeriodForm(forms.Form):
-    """?from=YYYY-MM-DD&to=YYYY-MM-DD, both days included, in the site's calendar."""
+    """from=YYYY-MM-DD, to=YYYY-MM-DD, both days included, in the site's calendar."""
 
     from_ = forms.DateField(label="From", widget=DATE_INPUT)
     to = forms.DateField(label="To", widget=DATE_INPUT)
@@ -24,13 +35,41 @@ class LogPeriodForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("from_"), cleaned.get("to")
-        if start and end:
-            if end < start:
-                self.add_error("to", "The period must end on or after the day it starts.")
-            elif end - start > LONGEST_PERIOD:
-                self.add_error("to", "A log covers at most ten years; choose a shorter period.")
+        if start and end and (error := period_error(start, end)):
+            self.add_error("to", error)
         return cleaned
 
     @property
     def period(self) -> Period:
         return Period(start=self.cleaned_data["from_"], end=self.cleaned_data["to"])
+
+
+class ApproveLogForm(forms.Form):
+    """The approval dialog: the meaning (approved), the password, and the username at the first
+    signature of a login session; the policy checkbox at a person's first signature. The
+    signature service says when a field is needed and why."""
+
+    meaning = forms.ChoiceField(
+        label="Meaning of your signature", choices=[(Meaning.APPROVED, Meaning.APPROVED.label)]
+    )
+    username = forms.CharField(
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    acknowledge_policy = forms.BooleanField(
+        required=False,
+        label="I have read the electronic signature policy and accept that my electronic "
+        "signature is the legally binding equivalent of my handwritten signature.",
+    )
+
+    def __init__(self, *args, ask_username: bool, ask_policy: bool, **kwargs):
+        kwargs.setdefault("initial", {"meaning": Meaning.APPROVED})
+        super().__init__(*args, **kwargs)
+        if not ask_username:
+            del self.fields["username"]
+        if not ask_policy:
+            del self.fields["acknowledge_policy"]

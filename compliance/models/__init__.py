@@ -1,7 +1,7 @@
 """The compliance app's models: the reminder outbox, its deliveries, people's preferences and
 calendar feeds, the sites' lead times, and the regulatory logs it has issued."""
 
-from compliance.models.logs import LogKind, LogState, RegulatoryLog
+from compliance.models.logs import LogFile, LogKind, LogState, RegulatoryLog
 from compliance.models.reminders import (
     CalendarFeed,
     DeliveryMode,
@@ -17,6 +17,7 @@ __all__ = [
     "CalendarFeed",
     "DeliveryMode",
     "LeadTime",
+    "LogFile",
     "LogKind",
     "LogState",
     "NoticeState",

@@ -1,14 +1,19 @@
 """A regulatory log as issued: what it covered, the hashes of its snapshot and file, its code.
 
 The file is kept so that downloading it again returns the very bytes issued, and the code
-printed on every page finds this row on the public verification page.
+printed on every page finds this row on the public verification page. The snapshot and the
+stamp of its generation are kept too, so that approving re-renders exactly what was issued,
+with the approver's signature block in place of the draft mark; the draft file's hash stays
+on the row, so the verification page recognises both files.
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
+from django.urls import reverse
 
 from imaging_ops.audit.mixin import RegulatedModel
-from imaging_ops.models import Site
+from imaging_ops.models import Meaning, Signature, Site
 
 
 class LogKind(models.TextChoices):
@@ -16,12 +21,24 @@ class LogKind(models.TextChoices):
 
 
 class LogState(models.TextChoices):
+    GENERATING = "generating", "Being generated"
     DRAFT = "draft", "Draft (not approved)"
     APPROVED = "approved", "Approved"
+    FAILED = "failed", "Generation failed"
+
+
+# The file in hand is one of the two a log has had: as issued, or as approved.
+class LogFile(models.TextChoices):
+    DRAFT = "draft", "the draft as issued"
+    APPROVED = "approved", "the approved log"
 
 
 class RegulatoryLog(RegulatedModel):
     scope_path = "site"
+    # The snapshot is as large as the log; the audit trail records its SHA-256 beside it.
+    audit_redacted_fields = frozenset({"snapshot"})
+    # How far a large log's generation has gone moves without an event of its own.
+    audit_exempt_fields = frozenset({"progress"})
 
     kind = models.CharField(max_length=20, choices=LogKind.choices)
     state = models.CharField(max_length=20, choices=LogState.choices, default=LogState.DRAFT)
@@ -39,19 +56,48 @@ class RegulatoryLog(RegulatedModel):
     period_start = models.DateField()
     period_end = models.DateField()
     code = models.CharField(max_length=20, unique=True, editable=False)
-    snapshot_sha256 = models.CharField(max_length=64, editable=False)
-    file_sha256 = models.CharField(max_length=64, editable=False)
-    file = models.FileField(upload_to="logs/%Y/%m/", editable=False)
-    size = models.PositiveIntegerField(editable=False)
+    # Empty while a large log is being generated.
+    snapshot_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    file_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    file = models.FileField(upload_to="logs/%Y/%m/", blank=True, editable=False)
+    size = models.PositiveIntegerField(default=0, editable=False)
     entries = models.PositiveIntegerField(
         default=0, editable=False, help_text="How many service records the log holds."
     )
-    chain_seq = models.BigIntegerField(editable=False)
-    chain_hash = models.CharField(max_length=64, editable=False)
+    chain_seq = models.BigIntegerField(default=0, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
-    generated_at = models.DateTimeField(editable=False)
+    generated_at = models.DateTimeField(
+        editable=False, help_text="When it was made; until then, when it was asked for."
+    )
+    progress = models.PositiveSmallIntegerField(
+        default=100, editable=False, help_text="Per cent of a large log's generation done."
+    )
+    failure = models.TextField(blank=True, editable=False)
+    snapshot = models.JSONField(
+        default=dict, editable=False, help_text="The snapshot the PDF was rendered from."
+    )
+    stamp = models.JSONField(
+        default=dict, editable=False, help_text="What the generation printed: who, when, code."
+    )
+    draft_file_sha256 = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="The SHA-256 of the file as issued."
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    signatures = GenericRelation(Signature, content_type_field="content_type")
+
+    # What the electronic-signature service asks of a signed document.
+    signature_meanings = (Meaning.APPROVED,)
 
     class Meta:
         ordering = ["-generated_at", "-pk"]
@@ -65,3 +111,27 @@ class RegulatoryLog(RegulatedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("compliance:log_detail", args=[self.pk])
+
+    def signed_content(self) -> dict:
+        """What an approval signature covers: this log, its snapshot and the file issued."""
+        return {
+            "record_type": self._meta.label_lower,
+            "log_id": self.pk,
+            "kind": self.kind,
+            "code": self.code,
+            "period_start": self.period_start.isoformat(),
+            "period_end": self.period_end.isoformat(),
+            "snapshot_sha256": self.snapshot_sha256,
+            "draft_file_sha256": self.draft_file_sha256,
+        }
+
+    def file_kind(self, sha256: str) -> str | None:
+        """Which of this log's files has this SHA-256: LogFile.DRAFT, LogFile.APPROVED, or None."""
+        if self.state == LogState.APPROVED and sha256 == self.file_sha256:
+            return LogFile.APPROVED
+        if sha256 in (self.draft_file_sha256, self.file_sha256):
+            return LogFile.DRAFT
+        return None

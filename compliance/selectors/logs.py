@@ -62,6 +62,14 @@ def loggable_equipment():
     return Equipment.objects.select_related("site", "location")
 
 
+def log_entry_count(*, equipment: Equipment, period: Period) -> int:
+    """How many service records the equipment's log over `period` holds: one count query."""
+    start, end = period.bounds(equipment.site)
+    return ServiceRecord.objects.filter(
+        equipment=equipment, performed_at__gte=start, performed_at__lt=end
+    ).count()
+
+
 def _number(value) -> str:
     if value is None:
         return ""

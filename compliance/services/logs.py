@@ -1,23 +1,53 @@
-"""Issuing regulatory logs: the snapshot read, the PDF built and stored with its hashes and a
-verification code, in one regulated transaction; and each download recorded as an audit event."""
+"""Issuing regulatory logs: the snapshot read, the PDF built, digitally signed and stored with
+its hashes and a verification code, in one regulated transaction (a large log by a Celery
+task, with its progress on the row and a notification when it is ready); approval with an electronic
+signature, which re-renders the stored snapshot with the signature block and signs it again;
+and each download recorded as an audit event."""
 
 import hashlib
 import secrets
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.urls import reverse
 
 from compliance.documents.equipment_log import LogStamp, build_equipment_log_pdf
 from compliance.models import LogKind, LogState, RegulatoryLog
-from compliance.selectors.logs import Period, equipment_log_snapshot, snapshot_sha256
+from compliance.selectors.logs import (
+    Period,
+    equipment_log_snapshot,
+    log_entry_count,
+    loggable_equipment,
+    snapshot_sha256,
+)
+from imaging_ops.access.permissions import NONE, PHYSICS_LOGS, Action, Limited, grant_for, grants
 from imaging_ops.audit.selectors import chain_head
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
+from imaging_ops.errors import Conflict
+from imaging_ops.models import Meaning, Signature
+from imaging_ops.notifications.services import notify
+from imaging_ops.pdf_signing import DEVELOPMENT_NOTE, sign_pdf, signing_identity
+from imaging_ops.records.signatures import (
+    check_document_signature,
+    manifestation,
+    printed_name,
+    write_document_signature,
+)
 from imaging_ops.sites.local_time import local_time_text
 
 # Crockford's base 32 without I, L, O and U: nothing read aloud or typed is ambiguous.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+# The limited grant of the approval matrix that covers each kind of log: an equipment log is a
+# physics log (a physicist approves it, as a manager does); the RSO's grant covers the
+# radioactive-materials log, a kind still to come.
+APPROVAL_COVERS: dict[str, Limited] = {LogKind.EQUIPMENT: PHYSICS_LOGS}
+
+
+LOG_READY_NOTIFICATION = "log_ready"
 
 
 def new_verification_code() -> str:
@@ -30,41 +60,78 @@ def verify_url(code: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}{reverse('verify_log', args=[code])}"
 
 
+def _signed_pdf(log_snapshot: dict, stamp: dict, *, approval: str = "") -> bytes:
+    """Render the snapshot with its stamp and sign the PDF; the development certificate is
+    named on every page of what it signs."""
+    identity = signing_identity()
+    printed = LogStamp(
+        **stamp,
+        draft=not approval,
+        approval=approval,
+        signature_note=DEVELOPMENT_NOTE if identity.development else "",
+    )
+    pdf = build_equipment_log_pdf(log_snapshot, printed)
+    reason = "Approved" if approval else "Issued as a draft"
+    return sign_pdf(pdf, reason=f"{reason}: {stamp['code']}", identity=identity)
+
+
+def _render(*, actor, equipment, period: Period, code: str, now: datetime, progress=None):
+    """The snapshot, the signed PDF and the row's fields for `code` as of `now`; `progress(n)`
+    hears how far it has gone (per cent)."""
+    snapshot = equipment_log_snapshot(equipment=equipment, period=period, now=now)
+    if progress:
+        progress(40)
+    digest = snapshot_sha256(snapshot)
+    head = chain_head()
+    stamp = {
+        "generated_by": actor.display_name,
+        "generated_at": local_time_text(now, equipment.site.zone),
+        "code": code,
+        "verify_url": verify_url(code),
+        "snapshot_sha256": digest,
+        "chain_seq": head.seq,
+        "chain_hash": head.last_hash,
+    }
+    pdf = _signed_pdf(snapshot, stamp)
+    if progress:
+        progress(90)
+    file_sha256 = hashlib.sha256(pdf).hexdigest()
+    fields = {
+        "snapshot_sha256": digest,
+        "file_sha256": file_sha256,
+        "draft_file_sha256": file_sha256,
+        "size": len(pdf),
+        "entries": len(snapshot["records"]),
+        "chain_seq": head.seq,
+        "chain_hash": head.last_hash,
+        "generated_at": now,
+        "snapshot": snapshot,
+        "stamp": stamp,
+        "progress": 100,
+    }
+    return fields, pdf
+
+
+def _scope_label(equipment) -> str:
+    return f"{equipment.asset_tag} {equipment.name} at {equipment.site.name}"
+
+
 def issue_equipment_log(*, actor, equipment, period: Period, now: datetime) -> RegulatoryLog:
     """Read `equipment` (loaded with `loggable_equipment()` and scoped) over `period`, render
-    the PDF and store it with its hashes and a fresh verification code, as a draft."""
-    snapshot = equipment_log_snapshot(equipment=equipment, period=period, now=now)
-    digest = snapshot_sha256(snapshot)
+    the PDF, sign it and store it with its hashes and a fresh verification code, as a draft."""
     code = new_verification_code()
-    head = chain_head()
-    stamp = LogStamp(
-        generated_by=actor.display_name,
-        generated_at=local_time_text(now, equipment.site.zone),
-        code=code,
-        verify_url=verify_url(code),
-        snapshot_sha256=digest,
-        chain_seq=head.seq,
-        chain_hash=head.last_hash,
-        draft=True,
-    )
-    pdf = build_equipment_log_pdf(snapshot, stamp)
+    fields, pdf = _render(actor=actor, equipment=equipment, period=period, code=code, now=now)
     log = RegulatoryLog(
         kind=LogKind.EQUIPMENT,
         state=LogState.DRAFT,
         site=equipment.site,
         equipment=equipment,
-        scope_label=f"{equipment.asset_tag} {equipment.name} at {equipment.site.name}",
+        scope_label=_scope_label(equipment),
         period_start=period.start,
         period_end=period.end,
         code=code,
-        snapshot_sha256=digest,
-        file_sha256=hashlib.sha256(pdf).hexdigest(),
-        size=len(pdf),
-        entries=len(snapshot["records"]),
-        chain_seq=head.seq,
-        chain_hash=head.last_hash,
         requested_by=actor,
-        generated_at=now,
+        **fields,
     )
     log.file.save(f"{code}.pdf", ContentFile(pdf), save=False)
     with regulated_transaction(actor=actor):
@@ -72,7 +139,236 @@ def issue_equipment_log(*, actor, equipment, period: Period, now: datetime) -> R
     return log
 
 
+def _queue_generation(log_id: int) -> None:
+    from compliance.tasks import generate_log
+
+    generate_log.delay(log_id)
+
+
+def request_equipment_log(
+    *, actor, equipment, period: Period, now: datetime, queue=None
+) -> RegulatoryLog:
+    """Issue the log at once when it holds at most IMAGING_OPS_LOG_ASYNC_ENTRIES service
+    records; a larger one is stored as "being generated" and made by a Celery task, queued
+    once the row is committed (`queue(log_id)`, by default the task), which tells the
+    requester when it is ready."""
+    entries = log_entry_count(equipment=equipment, period=period)
+    if entries <= settings.LOG_ASYNC_ENTRIES:
+        return issue_equipment_log(actor=actor, equipment=equipment, period=period, now=now)
+    queue = _queue_generation if queue is None else queue
+    log = RegulatoryLog(
+        kind=LogKind.EQUIPMENT,
+        state=LogState.GENERATING,
+        site=equipment.site,
+        equipment=equipment,
+        scope_label=_scope_label(equipment),
+        period_start=period.start,
+        period_end=period.end,
+        code=new_verification_code(),
+        entries=entries,
+        requested_by=actor,
+        generated_at=now,
+        progress=0,
+    )
+    with regulated_transaction(actor=actor):
+        log.save()
+        transaction.on_commit(lambda: queue(log.pk))
+    return log
+
+
+def _set_progress(log_id: int, percent: int) -> None:
+    # Its own short write, seen by the page while the work goes on; progress is audit-exempt.
+    RegulatoryLog.objects.filter(pk=log_id, state=LogState.GENERATING).update(progress=percent)
+
+
+def complete_log(*, log_id: int, now: datetime) -> RegulatoryLog | None:
+    """Generate a log asked for as "being generated": the snapshot as of `now`, the signed PDF,
+    then the row, claimed under a lock so that a second run of the task changes nothing; the
+    requester is told it is ready. None when the row is gone or no longer being generated."""
+    log = (
+        RegulatoryLog.objects.select_related("requested_by", "site")
+        .filter(pk=log_id, state=LogState.GENERATING)
+        .first()
+    )
+    if log is None:
+        return None
+    equipment = loggable_equipment().get(pk=log.equipment_id)
+    period = Period(start=log.period_start, end=log.period_end)
+    _set_progress(log.pk, 10)
+    fields, pdf = _render(
+        actor=log.requested_by,
+        equipment=equipment,
+        period=period,
+        code=log.code,
+        now=now,
+        progress=lambda percent: _set_progress(log.pk, percent),
+    )
+    with regulated_transaction(actor=log.requested_by):
+        locked = RegulatoryLog.objects.select_for_update().get(pk=log.pk)
+        if locked.state != LogState.GENERATING:
+            return locked
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.state = LogState.DRAFT
+        locked.file.save(f"{locked.code}.pdf", ContentFile(pdf), save=False)
+        locked.save()
+        notify(
+            user=log.requested_by,
+            site=log.site,
+            kind=LOG_READY_NOTIFICATION,
+            title=f"Your log {locked.code} is ready",
+            body=f"{locked.get_kind_display()} of {locked.scope_label}, "
+            f"{locked.period_start.isoformat()} to {locked.period_end.isoformat()}: "
+            f"{locked.entries} entries, signed as a draft.",
+            url=reverse("compliance:log_detail", args=[locked.pk]),
+            now=now,
+        )
+    return locked
+
+
+def fail_log(*, log_id: int, reason: str, now: datetime) -> None:
+    """Mark a log whose generation failed, and tell the requester to ask for it again."""
+    with regulated_transaction():
+        log = (
+            RegulatoryLog.objects.select_for_update()
+            .select_related("requested_by", "site")
+            .filter(pk=log_id, state=LogState.GENERATING)
+            .first()
+        )
+        if log is None:
+            return
+        log.state = LogState.FAILED
+        log.failure = reason[:2000]
+        log.save()
+        notify(
+            user=log.requested_by,
+            site=log.site,
+            kind=LOG_READY_NOTIFICATION,
+            title=f"Your log {log.code} could not be generated",
+            body="Issue it again from the equipment's page; the administrators have the error.",
+            url=reverse("compliance:log_detail", args=[log.pk]),
+            now=now,
+        )
+
+
+def approval_refusal(user, log: RegulatoryLog) -> str | None:
+    """Why `user` may not approve `log`, or None where they may: the matrix's "approve
+    regulatory logs" at the log's site, for the kind of log their grant covers."""
+    grant = grant_for(user, Action.APPROVE_LOGS, log.site_id)
+    if grant is NONE:
+        return f"You are not allowed to {Action.APPROVE_LOGS.label.lower()} here."
+    covers = APPROVAL_COVERS.get(log.kind)
+    if covers is None or not grants(grant, covers):
+        return f"You may approve only {grant} at this site, not an {log.get_kind_display()}."
+    return None
+
+
+def approval_conflict(log: RegulatoryLog) -> str | None:
+    """Why `log` cannot be approved as it stands, or None."""
+    if log.state == LogState.APPROVED:
+        return "This log is already approved; its approved file is the one issued."
+    if log.state == LogState.FAILED:
+        return "This log could not be generated; issue it again."
+    if log.state != LogState.DRAFT:
+        return "This log is not ready yet; approve it once it has been generated."
+    if not log.snapshot or snapshot_sha256(log.snapshot) != log.snapshot_sha256:
+        return (
+            "This log was issued without the snapshot it was rendered from, so it cannot be "
+            "re-rendered exactly; issue a new log for the period and approve that one."
+        )
+    return None
+
+
+def approve_log(
+    *,
+    log: RegulatoryLog,
+    signer,
+    password: str,
+    username: str | None = None,
+    meaning: str = Meaning.APPROVED,
+    session=None,
+    via_api: bool = False,
+    acknowledge_policy: bool = False,
+    now: datetime,
+) -> RegulatoryLog:
+    """Approve a draft log with the signer's electronic signature (meaning "approved"): the
+    stored snapshot is rendered again with the signature's manifestation in place of the draft
+    mark, signed, and stored as the log's file; the draft's SHA-256 stays on the row.
+
+    Raises PermissionDenied (not an approver of this kind of log here), Conflict (approved
+    already, or no snapshot to re-render) or ValidationError (the signature's fields, a wrong
+    password). Nothing changes unless all pass."""
+    refusal = approval_refusal(signer, log)
+    if refusal:
+        raise PermissionDenied(refusal)
+    conflict = approval_conflict(log)
+    if conflict:
+        raise Conflict(conflict)
+    check_document_signature(
+        document=log,
+        signer=signer,
+        meaning=meaning,
+        password=password,
+        username=username,
+        session=session,
+        via_api=via_api,
+        acknowledge_policy=acknowledge_policy,
+        now=now,
+    )
+    # Rendered and signed before the lock is taken (a large log takes seconds): the
+    # manifestation is known before the signature is written, from what it will store.
+    approval = manifestation(
+        Signature(
+            site=log.site,
+            printed_name=printed_name(signer),
+            credentials=signer.credentials,
+            meaning=meaning,
+            signed_at=now,
+        )
+    )
+    pdf = _signed_pdf(log.snapshot, log.stamp, approval=approval)
+    with regulated_transaction(actor=signer):
+        locked = RegulatoryLog.objects.select_for_update().select_related("site").get(pk=log.pk)
+        conflict = approval_conflict(locked)
+        if conflict:
+            raise Conflict(conflict)
+        signature = write_document_signature(
+            document=locked,
+            site_id=locked.site_id,
+            signer=signer,
+            meaning=meaning,
+            acknowledge_policy=acknowledge_policy,
+            now=now,
+            session=session,
+            via_api=via_api,
+        )
+        if manifestation(signature) != approval:
+            raise Conflict("Your name or credentials changed while signing; approve again.")
+        locked.file.save(f"{locked.code}-approved.pdf", ContentFile(pdf), save=False)
+        locked.file_sha256 = hashlib.sha256(pdf).hexdigest()
+        locked.size = len(pdf)
+        locked.state = LogState.APPROVED
+        locked.approved_by = signer
+        locked.approved_at = now
+        locked.save()
+    return locked
+
+
+def log_file_bytes(log: RegulatoryLog) -> bytes:
+    """The file as issued (as approved, once approved); Conflict while there is none yet."""
+    if not log.file:
+        if log.state == LogState.FAILED:
+            raise Conflict("This log could not be generated; issue it again.")
+        raise Conflict("This log is still being generated; it can be downloaded once it is ready.")
+    with log.file.open("rb") as stored:
+        return stored.read()
+
+
 def record_log_download(*, actor, log: RegulatoryLog) -> None:
     """Every download of an issued log is an audit event."""
     with regulated_transaction(actor=actor):
-        record_event(AuditAction.EXPORT, target=log, changes={"file_sha256": log.file_sha256})
+        record_event(
+            AuditAction.EXPORT,
+            target=log,
+            changes={"file_sha256": log.file_sha256, "state": log.state},
+        )

@@ -368,48 +368,116 @@ def _write_signature(*, version, signer, meaning, acknowledge_policy, now) -> Si
         # Lock the version so nothing changes it between hashing and signing.
         locked = model.objects.select_for_update().get(pk=version.pk)
         _require_signable(locked)
-        content_type = ContentType.objects.get_for_model(model)
-        if Signature.objects.filter(
-            content_type=content_type, object_id=locked.pk, signer=signer, meaning=meaning
-        ).exists():
-            raise Conflict(
-                f"You have already signed version {locked.number} as {Meaning(meaning).label}."
-            )
-        if not has_acknowledged_policy(signer):
-            if not acknowledge_policy:
-                raise ValidationError({"acknowledge_policy": "Confirm the signature policy."})
-            PolicyAcknowledgement.objects.create(
-                user=signer,
-                policy_version=POLICY_VERSION,
-                acknowledged_at=now,
-                address=_address(),
-            )
-            record_event(
-                AuditAction.ACKNOWLEDGE_POLICY,
-                target=signer,
-                actor=signer,
-                site_id=signer.home_site_id,
-                changes={"policy_version": POLICY_VERSION},
-            )
-        signature = Signature.objects.create(
-            content_type=content_type,
-            object_id=locked.pk,
+        return _store_signature(
+            target=locked,
             site_id=record_site_id(locked.record),
             signer=signer,
-            printed_name=printed_name(signer),
-            credentials=signer.credentials,
             meaning=meaning,
-            signed_at=now,
-            content_hash=signed_content_hash(locked),
+            acknowledge_policy=acknowledge_policy,
+            now=now,
+            already=f"You have already signed version {locked.number} as {Meaning(meaning).label}.",
+        )
+
+
+def _store_signature(
+    *, target, site_id, signer, meaning, acknowledge_policy, now, already: str
+) -> Signature:
+    """The policy acknowledgement at a first signature, the signature and its event, in the
+    caller's regulated transaction, with `target` locked."""
+    content_type = ContentType.objects.get_for_model(type(target))
+    if Signature.objects.filter(
+        content_type=content_type, object_id=target.pk, signer=signer, meaning=meaning
+    ).exists():
+        raise Conflict(already)
+    if not has_acknowledged_policy(signer):
+        if not acknowledge_policy:
+            raise ValidationError({"acknowledge_policy": "Confirm the signature policy."})
+        PolicyAcknowledgement.objects.create(
+            user=signer,
+            policy_version=POLICY_VERSION,
+            acknowledged_at=now,
+            address=_address(),
         )
         record_event(
-            AuditAction.SIGN,
-            target=locked,
+            AuditAction.ACKNOWLEDGE_POLICY,
+            target=signer,
             actor=signer,
-            changes={
-                "meaning": meaning,
-                "signature_id": signature.pk,
-                "content_hash": signature.content_hash,
-            },
+            site_id=signer.home_site_id,
+            changes={"policy_version": POLICY_VERSION},
         )
+    signature = Signature.objects.create(
+        content_type=content_type,
+        object_id=target.pk,
+        site_id=site_id,
+        signer=signer,
+        printed_name=printed_name(signer),
+        credentials=signer.credentials,
+        meaning=meaning,
+        signed_at=now,
+        content_hash=signed_content_hash(target),
+    )
+    record_event(
+        AuditAction.SIGN,
+        target=target,
+        actor=signer,
+        changes={
+            "meaning": meaning,
+            "signature_id": signature.pk,
+            "content_hash": signature.content_hash,
+        },
+    )
+    return signature
+
+
+# --- Documents: signed things that are not versioned records (an issued regulatory log) -----
+
+
+def check_document_signature(
+    *,
+    document,
+    signer,
+    meaning: str,
+    password: str,
+    username: str | None = None,
+    session=None,
+    via_api: bool = False,
+    acknowledge_policy: bool = False,
+    now: datetime,
+) -> None:
+    """What `check_signature` asks of the signer and the request for a document that is not a
+    versioned record: the account may act, the meaning is one of the document's
+    `signature_meanings`, the username (first signature of a session, every API signature), the
+    policy, and the password. The document's own service checks the signer's authority (its
+    Action) and the document's state. Run it outside any transaction, as `check_signature`."""
+    allowed, why = account_may_act(signer, now)
+    if not allowed:
+        raise PermissionDenied(why)
+    _check_request(
+        version=document,
+        signer=signer,
+        meaning=meaning,
+        username=username,
+        session=session,
+        via_api=via_api,
+        acknowledge_policy=acknowledge_policy,
+    )
+    _verify_credentials(signer=signer, username=username, password=password, now=now)
+
+
+def write_document_signature(
+    *, document, site_id, signer, meaning, acknowledge_policy, now, session=None, via_api=False
+) -> Signature:
+    """Write a signature that `check_document_signature` passed, inside the caller's regulated
+    transaction with `document` locked. Its hash covers the document's `signed_content()`."""
+    signature = _store_signature(
+        target=document,
+        site_id=site_id,
+        signer=signer,
+        meaning=meaning,
+        acknowledge_policy=acknowledge_policy,
+        now=now,
+        already=f"You have already signed this as {Meaning(meaning).label}.",
+    )
+    if session is not None and not via_api:
+        session[SIGNING_SESSION_KEY] = signer.pk
     return signature

@@ -1,5 +1,5 @@
-"""The equipment log's pages: issued from the equipment page for a period, downloaded again
-byte for byte, scoped to the person's sites, and checked by its code without signing in."""
+"""The equipment log's pages: issued by POST from the equipment page for a period, downloaded
+again byte for byte, scoped to the person's sites, and checked by its code without signing in."""
 
 import hashlib
 
@@ -28,25 +28,43 @@ def _media(settings, tmp_path):
     cache.clear()  # the verification page's rate limit counts in the cache
 
 
-def _issue(client, user, equipment, **query):
+def _issue(client, user, equipment, **data):
     client.force_login(user)
-    return client.get(f"/compliance/logs/equipment/{equipment.pk}/", query or PERIOD)
+    return client.post(f"/compliance/logs/equipment/{equipment.pk}/", data or PERIOD)
+
+
+def _download(client, user, equipment):
+    response = _issue(client, user, equipment)
+    assert response.status_code == 302, response.content
+    log = RegulatoryLog.objects.latest("pk")
+    assert response["Location"] == f"/compliance/logs/{log.pk}/"
+    return client.get(f"/compliance/logs/{log.pk}/file/")
 
 
 def test_the_equipment_page_offers_the_log(client, manager, ct):
     client.force_login(manager)
     page = client.get(f"/equipment/{ct.pk}/").content.decode()
     assert f'action="/compliance/logs/equipment/{ct.pk}/"' in page and 'name="from"' in page
+    form = page[page.index('id="equipment-log"') :]
+    assert 'method="post"' in form and "csrfmiddlewaretoken" in form
 
 
+def test_the_form_page_shows_the_form_and_issues_nothing(client, manager, ct):
+    client.force_login(manager)
+    page = client.get(f"/compliance/logs/equipment/{ct.pk}/", PERIOD)
+    assert page.status_code == 200 and 'method="post"' in page.content.decode()
+    assert not RegulatoryLog.objects.exists()
+
+
+@pytest.mark.req("11.10(b)")
 def test_a_log_is_issued_stored_and_downloaded_again_byte_for_byte(client, manager, zoe, daily, ct):
     record(daily, zoe, days_ago=1)
-    response = _issue(client, manager, ct)
+    response = _download(client, manager, ct)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     pdf = response.content
     log = RegulatoryLog.objects.get()
     assert log.equipment == ct and log.entries == 1 and log.state == "draft"
-    assert log.file_sha256 == hashlib.sha256(pdf).hexdigest()
+    assert log.file_sha256 == hashlib.sha256(pdf).hexdigest() == log.draft_file_sha256
     assert log.code in response["Content-Disposition"]
     again = client.get(f"/compliance/logs/{log.pk}/file/")
     assert again.content == pdf
@@ -82,15 +100,16 @@ def test_another_sites_equipment_and_logs_are_not_found(client, person, manager,
 
 
 def test_signing_in_is_required_to_issue_a_log(client, ct):
-    response = client.get(f"/compliance/logs/equipment/{ct.pk}/", PERIOD)
+    response = client.post(f"/compliance/logs/equipment/{ct.pk}/", PERIOD)
     assert response.status_code == 302 and "/login" in response["Location"]
+    assert not RegulatoryLog.objects.exists()
 
 
 def test_the_verification_page_shows_what_the_log_covered_without_signing_in(
     client, manager, zoe, daily, ct
 ):
     record(daily, zoe, days_ago=1)
-    pdf = _issue(client, manager, ct).content
+    pdf = _download(client, manager, ct).content
     log = RegulatoryLog.objects.get()
     client.logout()
     page = client.get(f"/verify/{log.code.lower()}/")
@@ -113,7 +132,7 @@ def test_an_unknown_code_is_not_found(client, db):
 
 def _issue_queries(client, manager, ct) -> int:
     with CaptureQueriesContext(connection) as queries:
-        assert _issue(client, manager, ct).status_code == 200
+        assert _issue(client, manager, ct).status_code == 302
     return len(queries)
 
 
@@ -140,6 +159,6 @@ def test_the_verification_page_is_rate_limited_per_address(client, monkeypatch, 
 
 def test_an_inspector_downloads_their_sites_log(client, inspector, zoe, daily, ct):
     record(daily, zoe, days_ago=1)
-    response = _issue(client, inspector, ct)
+    response = _download(client, inspector, ct)
     assert response.status_code == 200
     assert RegulatoryLog.objects.get().requested_by == inspector

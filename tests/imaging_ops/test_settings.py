@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from imaging_ops.env import env_bool, env_int, env_list
+from imaging_ops.pdf_signing import _development_pem
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV_READ = re.compile(r'env_(?:str|bool|int|list)\(\s*"([A-Z0-9_]+)"')
@@ -48,7 +49,7 @@ def test_readme_lists_every_environment_variable_the_code_reads():
     assert missing == [], f"README does not list {missing}"
 
 
-def test_production_settings_pass_the_deploy_check(tmp_path):
+def _deploy_check(tmp_path, **extra):
     env = {
         **os.environ,
         "DEBUG": "false",
@@ -56,8 +57,9 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         "ALLOWED_HOSTS": "imaging.example.org",
         "PUBLIC_BASE_URL": "https://imaging.example.org",
         "VAR_DIR": str(tmp_path),
+        **extra,
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -65,8 +67,30 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         text=True,
         timeout=120,
     )
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    pem = tmp_path / "facility.pem"
+    pem.write_bytes(_development_pem())
+    result = _deploy_check(
+        tmp_path, IMAGING_OPS_SIGNING_KEY=str(pem), IMAGING_OPS_SIGNING_CERT=str(pem)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues (0 silenced)" in result.stdout
+
+
+def test_the_deploy_check_warns_of_the_development_signing_certificate(tmp_path):
+    result = _deploy_check(tmp_path)
+    assert result.returncode != 0
+    assert "imaging_ops.W101" in result.stdout + result.stderr
+
+
+def test_a_signing_key_that_is_not_there_fails_the_check(tmp_path):
+    missing = str(tmp_path / "missing.pem")
+    result = _deploy_check(
+        tmp_path, IMAGING_OPS_SIGNING_KEY=missing, IMAGING_OPS_SIGNING_CERT=missing
+    )
+    assert result.returncode != 0 and "imaging_ops.E101" in result.stdout + result.stderr
 
 
 def test_the_api_schema_generates_without_warnings(tmp_path):
