@@ -44,6 +44,8 @@ STANDING = [(row["standing"], row["share"]) for row in TABLES["standing"]]
 # People who train others (instructors), by role.
 INSTRUCTOR_ROLES = (Role.TECHNICIAN, Role.PHYSICIST, Role.RSO, Role.MANAGER)
 FAIL_SHARE = TABLES["fail_share"]
+# The most completions one person holds of one course (the latest and those before it).
+MAX_COMPLETIONS = 6
 
 
 def _required(roles: set[str]) -> list[int]:
@@ -99,6 +101,12 @@ def build_training(ctx: Build) -> None:
     today = ctx.now.date()
     version_type = ContentType.objects.get_for_model(TrainingRecordVersion).pk
     records, versions, signatures = [], [], []
+    # For each held slot, how many from it on are of a recurring course (they take the extra
+    # completions beyond each slot's latest).
+    recurring = [courses[by_code[REQUIREMENTS[slots[i][2]][0]]]["validity_months"] for i in held]
+    repeatable = [0] * (len(held) + 1)
+    for n in reversed(range(len(held))):
+        repeatable[n] = repeatable[n + 1] + (recurring[n] is not None)
     for n, i in enumerate(held):
         site_id, person_id, position = slots[i]
         course = courses[by_code[REQUIREMENTS[position][0]]]
@@ -106,10 +114,16 @@ def build_training(ctx: Build) -> None:
         teachers = [t for t in instructors.get(site_id, []) if t != person_id]
         if not teachers:
             continue
-        # Whole completions so that the records add up to the target over all held slots.
-        remaining = len(held) - n
-        left = target - len(records)
-        count = 1 if months is None else max(1, min(4, round(left / remaining)))
+        # Whole completions so that the records add up to the target: every slot holds its
+        # latest, and the slots of courses that recur share the rest (drawn, so the counts
+        # spread; a slot holds at most MAX_COMPLETIONS).
+        repeatable_left = repeatable[n]
+        left = target - len(records) - (len(held) - n)
+        count = 1
+        if months is not None and repeatable_left and left > 0:
+            share = left / repeatable_left + 1
+            count = int(share) + (rng.random() < share - int(share))
+            count = max(1, min(MAX_COMPLETIONS, count, left + 1))
         latest = _latest(rng, drawn[i], today, months)
         step = timedelta(days=round(months * 30.44)) if months else None
         for k in reversed(range(count)):
