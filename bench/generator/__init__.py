@@ -12,6 +12,8 @@ per group of tables, each from its own module:
   signatures, work orders;
 - `training`: the shipped course catalog, each site's requirements, and people's signed
   training records;
+- `work_orders`: the repair behind each trip out of service and routine faults, with their
+  signed completions and verifications;
 - `audit_chain`: the chained audit trail (with `audit_creations`, `audit_activity` and
   `audit_origin`), last, since it records the rows of every step before it.
 

@@ -21,12 +21,13 @@ from bench.generator import (
     sites,
     status_history,
     training,
+    work_orders,
 )
 from bench.generator.checks import broken_rules
 from bench.generator.context import Build
 from imaging_ops.audit.trail import hmac_key
 
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 SEED = 20260504
 
 # In build order: each step reads what the steps before it left on the context. The audit
@@ -39,6 +40,7 @@ STEPS = [
     status_history.STEP,
     maintenance.STEP,
     training.STEP,
+    work_orders.STEP,
     audit_chain.STEP,
 ]
 
