@@ -11,7 +11,7 @@ stays searchable and selectable either way.
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import qrcode
@@ -197,10 +197,17 @@ def fit_text(
 
 def qr_modules(data: str, *, error_correction: str = "M") -> list[list[bool]]:
     """The QR code of `data` as rows of dark (True) and light modules, without a quiet zone."""
+    return [list(row) for row in _qr_rows(data, error_correction)]
+
+
+@lru_cache(maxsize=64)
+def _qr_rows(data: str, error_correction: str) -> tuple[tuple[bool, ...], ...]:
+    """Made once per text: a log prints the same code on each of its hundreds of pages, and
+    choosing a QR code's mask is most of the cost of drawing it."""
     code = qrcode.QRCode(error_correction=_ERROR_CORRECTION[error_correction], border=0)
     code.add_data(data)
     code.make(fit=True)
-    return code.get_matrix()
+    return tuple(tuple(row) for row in code.get_matrix())
 
 
 def draw_qr(
