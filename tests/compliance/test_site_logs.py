@@ -28,6 +28,8 @@ from tests.equipment.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
+ACTION = {"confirm_action": True, "comments": "Tube current ± 12 %: service called."}
+
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
@@ -101,12 +103,14 @@ def test_the_training_snapshot_reads_in_the_same_queries_for_few_or_many_records
 def test_the_training_log_pdf_prints_people_courses_instructors_and_expiry(
     tmp_path, manager, physicist, zoe, site_a, ct_course
 ):
+    physicist.full_name = "Ida Lund"
+    physicist.save()
     train(physicist, site_a, ct_course, zoe, held_on=date(2026, 2, 10))
     log = issue(manager, LogKind.TRAINING, site_a)
     text = pdf_text(stored(log), tmp_path)
     assert "Training log" in text and "Alpha General (ALPHA)" in text
     assert "Zoë Ångström" in text and "CT dose optimisation" in text
-    assert "2027-02-10" in text and physicist.full_name in text
+    assert "2027-02-10" in text and "Ida Lund" in text
     assert "Page 1 of" in text and log.code in text and "DRAFT" in text
     assert log.entries == 1 and log.equipment is None and log.scope_label == "Alpha General (ALPHA)"
 
@@ -125,8 +129,9 @@ def test_the_radioactive_materials_log_holds_the_inventory_and_the_periods_tests
     assert inventory["radionuclide"] == "Cs-137" and inventory["secured"]
     assert inventory["reference"].startswith("200 µCi")
     assert inventory["reference_date"] == "2024-01-15"
-    # Two years and seven weeks of a 30-year half-life: a little over 95 % left.
-    assert inventory["activity"].endswith("µCi)") and "(191." in inventory["activity"]
+    # 779 days of Cs-137's 30-year half-life, to Alpha's today at NOW: 95.2 % left.
+    assert inventory["activity"] == "7.05 MBq (190.4 µCi)"
+    assert inventory["activity_on"] == "2026-03-04"
     assert inventory["location"] == "Nuclear Medicine / Hot lab"
     sections = {s["key"]: s["records"] for s in log["sections"]}
     (leak,) = sections["leak_tests"]
@@ -169,7 +174,7 @@ def test_the_rso_approves_the_radioactive_materials_log_and_pdfsig_finds_it_vali
 
 def test_the_site_qc_summary_equals_the_dashboards_figures(manager, zoe, site_a, daily, ct):
     record(daily, zoe, days_ago=3)
-    record(daily, zoe, days_ago=2, ma="150", content={"confirm_action": True})
+    record(daily, zoe, days_ago=2, ma="112", content=ACTION)
     open_work_order(actor=manager, equipment=ct, problem="Couch squeak", now=NOW, priority="low")
     log = snapshot_of(LogKind.SITE_QC_SUMMARY, site_a, manager)
     (row,) = [r for r in log["equipment"] if r["id"] == ct.pk]
@@ -180,6 +185,23 @@ def test_the_site_qc_summary_equals_the_dashboards_figures(manager, zoe, site_a,
     assert row["open_work_orders"] == sum(w.total for w in open_work_orders_by_priority(scope_))
     assert row["open_work_orders"] == 1
     assert row["completions"] == 2 and row["on_time_share"].endswith(f"of {row['completions']})")
+
+
+@pytest.mark.needs_poppler
+def test_the_site_qc_summary_pdf_prints_each_machine_and_its_figures(
+    tmp_path, manager, physicist, zoe, site_a, daily, ct
+):
+    ct.name = "Tomógrafo Ångström ±"
+    ct.save()
+    record(daily, zoe, days_ago=3)
+    record(daily, zoe, days_ago=2, ma="112", content=ACTION)
+    log = issue(manager, LogKind.SITE_QC_SUMMARY, site_a)
+    text = pdf_text(stored(log), tmp_path)
+    assert "Site QC summary" in text and "ALPHA-CT1 Tomógrafo Ångström ±" in text
+    assert "All equipment" in text and "On-time share" in text
+    approved = approve(log, physicist)
+    assert approved.state == LogState.APPROVED
+    assert "Signature is Valid" in pdfsig(stored(approved), tmp_path)
 
 
 def test_the_site_qc_snapshot_reads_in_the_same_queries_for_few_or_much_equipment(
@@ -323,3 +345,28 @@ def test_a_large_site_log_is_made_by_the_task(settings, manager, physicist, zoe,
     assert log.state == LogState.GENERATING and log.entries == 2
     made = complete_log(log_id=log.pk, now=NOW + timedelta(minutes=1))
     assert made.state == LogState.DRAFT and made.entries == 2 and made.file_sha256
+
+
+def _issue_queries(client, kind) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            "/compliance/sites/ALPHA/logs/issue/",
+            {"kind": kind, "from": "2026-02-01", "to": "2026-03-31"},
+        )
+    assert response.status_code == 302
+    return len(queries)
+
+
+def test_issuing_from_the_page_runs_the_same_queries_for_few_or_many_entries(
+    client, manager, physicist, zoe, oyvind, site_a, ct_course, rso, leak_schedule
+):
+    client.force_login(manager)
+    train(physicist, site_a, ct_course, zoe, held_on=date(2026, 2, 10))
+    perform(leak_schedule, rso, "12", days_ago=3)
+    _issue_queries(client, "training")  # warm up
+    few = {kind: _issue_queries(client, kind) for kind in ("training", "radioactive_materials")}
+    for day in range(11, 16):
+        train(physicist, site_a, ct_course, zoe, oyvind, held_on=date(2026, 2, day))
+        perform(leak_schedule, rso, "10", days_ago=day - 6)
+    many = {kind: _issue_queries(client, kind) for kind in ("training", "radioactive_materials")}
+    assert many == few

@@ -2,7 +2,9 @@
 address (and per address asked for), answered 429 with Retry-After and a clear message, the
 counts shared by every web worker through Redis when REDIS_URL is set."""
 
+import ipaddress
 import os
+import re
 import secrets
 from datetime import UTC, datetime
 
@@ -29,6 +31,7 @@ def frozen():
 
 TOKEN_URL = "/api/v1/auth/token/"
 FORGOT_URL = "/password/forgot/"
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
 # --- the counter -------------------------------------------------------------------------------
@@ -38,7 +41,7 @@ def test_a_limit_allows_its_requests_in_a_window_then_says_how_long_to_wait():
     limit = RateLimit(scope="test", limit=2, window=60)
     assert limit.hit("10.0.0.1", now=120.0) is None
     assert limit.hit("10.0.0.1", now=130.0) is None
-    assert limit.hit("10.0.0.1", now=150.5) == 10  # until 180, the window's end
+    assert limit.hit("10.0.0.1", now=150.5) == 30  # until 180, the window's end, rounded up
     assert limit.hit("10.0.0.2", now=150.5) is None  # another address counts alone
     assert limit.hit("10.0.0.1", now=180.0) is None  # a new window
 
@@ -102,7 +105,7 @@ def test_forgot_password_is_limited_per_address_asked_for_from_any_client(
 
 
 def test_the_refusal_reads_the_same_whether_or_not_an_account_has_the_address(
-    settings, tech, django_capture_on_commit_callbacks
+    settings, tech, django_capture_on_commit_callbacks, frozen
 ):
     settings.RATE_LIMIT_PASSWORD_RESET_PER_HOUR = 1
     answers = []
@@ -110,10 +113,11 @@ def test_the_refusal_reads_the_same_whether_or_not_an_account_has_the_address(
         client = Client()
         _forgot(client, email, django_capture_on_commit_callbacks, address)
         refused = _forgot(client, email, django_capture_on_commit_callbacks, address)
-        answers.append((refused.status_code, refused["Retry-After"] != "", refused.text))
+        page = CSRF.sub("", refused.text).replace(email, "ADDRESS")
+        answers.append((refused.status_code, refused["Retry-After"], page))
     known, unknown = answers
     assert known[0] == unknown[0] == 429
-    assert known[2].replace("tess@", "X@") == unknown[2].replace("ghost@", "X@")
+    assert known == unknown
 
 
 # --- shared by the web workers through Redis ---------------------------------------------------
@@ -128,7 +132,7 @@ def _redis_cache() -> RedisCache:
 
 def _fresh_address() -> str:
     """An address no other run has counted (the counts outlive a test by their window)."""
-    return f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+    return str(ipaddress.ip_address(f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"))
 
 
 @pytest.mark.needs_redis
@@ -138,7 +142,7 @@ def test_two_web_workers_share_the_count_through_redis(settings):
     first, second = _redis_cache(), _redis_cache()
     assert first._cache is not second._cache  # two clients, two connection pools
     limit = RateLimit(scope="shared", limit=3, window=60)
-    ident, now = _fresh_address(), 1_000_020.0
+    ident, now = _fresh_address(), 1_000_040.0  # 20 s into a window
     assert limit.hit(ident, cache=first, now=now) is None
     assert limit.hit(ident, cache=second, now=now) is None
     assert limit.hit(ident, cache=first, now=now) is None
