@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -370,3 +371,15 @@ def test_issuing_from_the_page_runs_the_same_queries_for_few_or_many_entries(
         perform(leak_schedule, rso, "10", days_ago=day - 6)
     many = {kind: _issue_queries(client, kind) for kind in ("training", "radioactive_materials")}
     assert many == few
+
+
+def test_an_approved_site_log_verifies_byte_for_byte_on_the_public_page(
+    client, manager, rso, site_a, source, leak_schedule
+):
+    perform(leak_schedule, rso, "12", days_ago=3)
+    log = approve(issue(manager, LogKind.RADIOACTIVE_MATERIALS, site_a), rso)
+    upload = SimpleUploadedFile("log.pdf", stored(log), content_type="application/pdf")
+    page = client.post(f"/verify/{log.code}/", {"file": upload})
+    assert page.status_code == 200 and page.context["matches"]
+    assert page.context["matched_file"] == "the approved log"
+    assert "Radioactive materials log" in page.text and "Alpha General (ALPHA)" in page.text
