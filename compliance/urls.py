@@ -39,6 +39,7 @@ urlpatterns = [
     path("logs/<int:pk>/approve/", logs.LogApproveView.as_view(), name="log_approve"),
     path("logs/<int:pk>/file/", logs.LogFileView.as_view(), name="log_file"),
     path("sites/<slug:site_code>/logs/", logs.SiteLogListView.as_view(), name="site_logs"),
+    path("sites/<slug:site_code>/logs/issue/", logs.SiteLogView.as_view(), name="site_log"),
     path(
         "sites/<slug:site_code>/logs/export.csv",
         logs.SiteLogExportView.as_view(),

@@ -3,6 +3,7 @@
 import secrets
 import warnings
 from pathlib import Path
+from urllib.parse import urlparse, urlunparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -289,6 +290,33 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = build_beat_schedule()
+
+
+# --- Cache: the rate limits' counts (imaging_ops/security/rate_limits.py). With REDIS_URL,
+# Redis, so that every web worker counts together: the same server as Celery's broker, in the
+# next database number (broker db 0 -> cache db 1), so that clearing the cache never touches
+# the queue. Without it, each process's own memory.
+def _cache_url(broker_url: str) -> str:
+    parsed = urlparse(broker_url)
+    path = parsed.path.strip("/")
+    db = int(path) if path.isdigit() else 0
+    return urlunparse(parsed._replace(path=f"/{(db + 1) % 16}"))
+
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url(REDIS_URL),
+            "KEY_PREFIX": "imaging-ops",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+RATE_LIMIT_TOKEN_PER_MINUTE = env_int("RATE_LIMIT_TOKEN_PER_MINUTE", 30, minimum=1)
+RATE_LIMIT_VERIFY_PER_MINUTE = env_int("RATE_LIMIT_VERIFY_PER_MINUTE", 30, minimum=1)
+RATE_LIMIT_PASSWORD_RESET_PER_HOUR = env_int("RATE_LIMIT_PASSWORD_RESET_PER_HOUR", 5, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -121,6 +121,21 @@ def _plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(request, settings):
+    """Each test counts its rate limits in a cache of its own (local memory), so no count
+    leaks from one test into the next, even where REDIS_URL points the settings at Redis;
+    a `needs_redis` test keeps the Redis cache the settings configure."""
+    if request.node.get_closest_marker("needs_redis") is None:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": request.node.nodeid,
+            }
+        }
+    yield
+
+
 @pytest.fixture
 def site_a(db):
     return factories.SiteFactory(code="ALPHA", name="Alpha General", time_zone="America/New_York")

@@ -12,20 +12,22 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from compliance.forms.logs import period_error
-from compliance.models import LogKind, LogState, RegulatoryLog
+from compliance.log_kinds import KINDS, Covers, log_kind
+from compliance.models import LogState, RegulatoryLog
 from compliance.selectors.issued_logs import issued_logs
 from compliance.selectors.logs import Period, loggable_equipment
 from compliance.services.logs import (
     approve_log,
     log_file_bytes,
     record_log_download,
-    request_equipment_log,
+    request_log,
 )
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.access.scoping import ScopedRelatedField
 from imaging_ops.api.base import ScopedViewSetMixin
 from imaging_ops.api.pagination import CursorPagination
 from imaging_ops.api.signatures import SignRequestSerializer
+from imaging_ops.models import Site
 
 
 class PeriodSerializer(serializers.Serializer):
@@ -93,17 +95,34 @@ class LogSerializer(serializers.ModelSerializer):
 
 
 class LogRequestSerializer(serializers.Serializer):
-    """A log to issue: an equipment log of one piece of equipment over a period."""
+    """A log to issue: its kind, what it covers (`equipment` for an equipment log, `site` for
+    a site's log: training, radioactive materials, QC summary) and the period."""
 
-    kind = serializers.ChoiceField(choices=LogKind.choices)
-    equipment = ScopedRelatedField(queryset=loggable_equipment())
+    kind = serializers.ChoiceField(choices=[(spec.kind, spec.label) for spec in KINDS.values()])
+    equipment = ScopedRelatedField(
+        queryset=loggable_equipment(), required=False, help_text="For an equipment log."
+    )
+    site = ScopedRelatedField(
+        queryset=Site.objects.all(), required=False, help_text="For a site's log."
+    )
     period_start = serializers.DateField()
     period_end = serializers.DateField(help_text="Both days included, in the site's calendar.")
 
     def validate(self, data):
+        errors = {}
+        spec = log_kind(data["kind"])
+        field = "equipment" if spec.covers == Covers.EQUIPMENT else "site"
+        other = "site" if field == "equipment" else "equipment"
+        if data.get(field) is None:
+            errors[field] = f"A {spec.label.lower()} needs the {field} it covers."
+        if data.get(other) is not None:
+            errors[other] = f"A {spec.label.lower()} covers a {field}, not a {other}."
         error = period_error(data["period_start"], data["period_end"])
         if error:
-            raise serializers.ValidationError({"period_end": error})
+            errors["period_end"] = error
+        if errors:
+            raise serializers.ValidationError(errors)
+        data["subject"] = data[field]
         return data
 
 
@@ -145,11 +164,12 @@ class LogViewSet(
         payload = LogRequestSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        equipment = data["equipment"]
-        require(request.user, Action.VIEW_RECORDS, equipment.site)
-        log = request_equipment_log(
+        spec = log_kind(data["kind"])
+        require(request.user, Action.VIEW_RECORDS, spec.site_of(data["subject"]))
+        log = request_log(
             actor=request.user,
-            equipment=equipment,
+            kind=spec.kind,
+            subject=data["subject"],
             period=Period(start=data["period_start"], end=data["period_end"]),
             now=timezone.now(),
         )

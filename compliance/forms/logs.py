@@ -1,9 +1,11 @@
-"""The period of a log, as the equipment page's form gives it; the approval dialog."""
+"""The period of a log, as the equipment page's form gives it; the kind and period of a site's
+log, as its logs page gives them; the approval dialog."""
 
 from datetime import timedelta
 
 from django import forms
 
+from compliance.log_kinds import Covers, kinds_covering
 from compliance.selectors.logs import Period
 from imaging_ops.models import Meaning
 from imaging_ops.web.forms import DATE_INPUT
@@ -42,6 +44,18 @@ class LogPeriodForm(forms.Form):
     @property
     def period(self) -> Period:
         return Period(start=self.cleaned_data["from_"], end=self.cleaned_data["to"])
+
+
+def _site_kinds():
+    return [(spec.kind, spec.label) for spec in kinds_covering(Covers.SITE)]
+
+
+class SiteLogForm(LogPeriodForm):
+    """kind=training|radioactive_materials|site_qc_summary, from, to: a log of the site."""
+
+    kind = forms.ChoiceField(label="Log", choices=_site_kinds)
+
+    field_order = ["kind", "from_", "to"]
 
 
 class ApproveLogForm(forms.Form):

@@ -18,6 +18,9 @@ from imaging_ops.models import Meaning, Signature, Site
 
 class LogKind(models.TextChoices):
     EQUIPMENT = "equipment", "Equipment log"
+    TRAINING = "training", "Training log"
+    RADIOACTIVE_MATERIALS = "radioactive_materials", "Radioactive materials log"
+    SITE_QC_SUMMARY = "site_qc_summary", "Site QC summary"
 
 
 class LogState(models.TextChoices):
@@ -40,7 +43,8 @@ class RegulatoryLog(RegulatedModel):
     # How far a large log's generation has gone moves without an event of its own.
     audit_exempt_fields = frozenset({"progress"})
 
-    kind = models.CharField(max_length=20, choices=LogKind.choices)
+    # What each kind holds, renders and who approves it: compliance.log_kinds.
+    kind = models.CharField(max_length=30, choices=LogKind.choices)
     state = models.CharField(max_length=20, choices=LogState.choices, default=LogState.DRAFT)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     equipment = models.ForeignKey(
@@ -62,7 +66,9 @@ class RegulatoryLog(RegulatedModel):
     file = models.FileField(upload_to="logs/%Y/%m/", blank=True, editable=False)
     size = models.PositiveIntegerField(default=0, editable=False)
     entries = models.PositiveIntegerField(
-        default=0, editable=False, help_text="How many service records the log holds."
+        default=0,
+        editable=False,
+        help_text="How many entries (service or training records) it holds.",
     )
     chain_seq = models.BigIntegerField(default=0, editable=False)
     chain_hash = models.CharField(max_length=64, blank=True, editable=False)

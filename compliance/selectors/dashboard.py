@@ -41,8 +41,9 @@ from equipment.models import (
     WorkOrderPriority,
     WorkOrderState,
 )
-from equipment.scheduling import ScheduleStatus
+from equipment.scheduling import ON_TIME, ScheduleStatus
 from equipment.selectors.schedules import status_filter, with_status
+from equipment.services.rollups import counted_completions
 from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
 from imaging_ops.access.scoping import scope
 from imaging_ops.access.site_paths import scope_lookup
@@ -337,6 +338,13 @@ class WorkOrderRow:
         return sum(self.by_age)
 
 
+def _open_work_orders(scope_: DashboardScope) -> QuerySet:
+    """Open work orders: not verified or cancelled."""
+    return _scoped(WorkOrder.objects.all(), scope_, modality_path="equipment__modality").filter(
+        state__in=sorted(OPEN_STATES)
+    )
+
+
 def open_work_orders_by_priority(scope_: DashboardScope) -> list[WorkOrderRow]:
     """Open work orders (not verified or cancelled) by priority and age band, in one query."""
 
@@ -347,13 +355,7 @@ def open_work_orders_by_priority(scope_: DashboardScope) -> list[WorkOrderRow]:
         return Count("pk", filter=condition)
 
     counts = {f"age_{i}": band(low, high) for i, (low, high) in enumerate(AGE_BANDS)}
-    rows = (
-        _scoped(WorkOrder.objects.all(), scope_, modality_path="equipment__modality")
-        .filter(state__in=sorted(OPEN_STATES))
-        .order_by()
-        .values("priority")
-        .annotate(**counts)
-    )
+    rows = _open_work_orders(scope_).order_by().values("priority").annotate(**counts)
     found = {r["priority"]: r for r in rows}
     return [
         WorkOrderRow(
@@ -398,16 +400,20 @@ class FailureRow:
     failures: int
 
 
+def _failures(scope_: DashboardScope) -> QuerySet:
+    """Records that count, performed in the period, whose outcome is action level."""
+    return _scoped(ServiceRecord.objects.all(), scope_, modality_path="equipment__modality").filter(
+        counts=True,
+        outcome=Outcome.ACTION,
+        performed_at__gte=scope_.start,
+        performed_at__lt=scope_.end,
+    )
+
+
 def action_failures(scope_: DashboardScope) -> list[FailureRow]:
     """Records that count, performed in the period, whose outcome is action level, by modality."""
     rows = (
-        _scoped(ServiceRecord.objects.all(), scope_, modality_path="equipment__modality")
-        .filter(
-            counts=True,
-            outcome=Outcome.ACTION,
-            performed_at__gte=scope_.start,
-            performed_at__lt=scope_.end,
-        )
+        _failures(scope_)
         .order_by("equipment__modality")
         .values("equipment__modality")
         .annotate(failures=Count("pk"))
@@ -486,6 +492,84 @@ def training_by_site(scope_: DashboardScope) -> list[TrainingRow]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [*members_params, RequirementBasis.ROLE, *modality_params, on, on])
         return [TrainingRow(*row) for row in cursor.fetchall()]
+
+
+# --- Per piece of equipment (the site QC summary) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class EquipmentFigures:
+    """One machine's figures, by the same definitions as the fleet's above."""
+
+    schedules: int = 0  # active schedules (compliance_counts)
+    overdue: int = 0  # of them overdue or past their hard limit at `now`
+    completions: int = 0  # scheduled completions that count in the period (on_time_by_month)
+    on_time: int = 0  # of them on time
+    failures: int = 0  # action-level records in the period (action_failures)
+    open_work_orders: int = 0  # open now (open_work_orders_by_priority)
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.on_time / self.completions if self.completions else None
+
+
+def compliance_by_equipment(scope_: DashboardScope) -> dict[int, tuple[int, int]]:
+    """Active schedules and those overdue at `now`, per equipment id: compliance_counts' terms."""
+    rows = (
+        active_schedules(scope_)
+        .order_by()
+        .values("equipment_id")
+        .annotate(
+            total=Count("pk"), overdue=Count("pk", filter=status_filter(OVERDUE, now=scope_.now))
+        )
+    )
+    return {r["equipment_id"]: (r["total"], r["overdue"]) for r in rows}
+
+
+def on_time_by_equipment(scope_: DashboardScope) -> dict[int, tuple[int, int]]:
+    """Scheduled completions that count performed in the period, and how many were on time,
+    per equipment id: the records the monthly figures (`CompletionMonth`) are made of."""
+    rows = (
+        _scoped(counted_completions(), scope_, modality_path="equipment__modality")
+        .filter(performed_at__gte=scope_.start, performed_at__lt=scope_.end)
+        .order_by()
+        .values("equipment_id")
+        .annotate(
+            total=Count("pk"),
+            on_time=Count("pk", filter=Q(current_version__timeliness__in=ON_TIME)),
+        )
+    )
+    return {r["equipment_id"]: (r["total"], r["on_time"]) for r in rows}
+
+
+def failures_by_equipment(scope_: DashboardScope) -> dict[int, int]:
+    """Action-level records in the period per equipment id: action_failures' records."""
+    rows = _failures(scope_).order_by().values("equipment_id").annotate(failures=Count("pk"))
+    return {r["equipment_id"]: r["failures"] for r in rows}
+
+
+def open_work_orders_by_equipment(scope_: DashboardScope) -> dict[int, int]:
+    """Open work orders per equipment id: those open_work_orders_by_priority counts."""
+    rows = _open_work_orders(scope_).order_by().values("equipment_id").annotate(open=Count("pk"))
+    return {r["equipment_id"]: r["open"] for r in rows}
+
+
+def figures_by_equipment(scope_: DashboardScope) -> dict[int, EquipmentFigures]:
+    """Every per-equipment figure, in four queries; equipment without any is absent."""
+    schedules = compliance_by_equipment(scope_)
+    completions = on_time_by_equipment(scope_)
+    failures = failures_by_equipment(scope_)
+    open_orders = open_work_orders_by_equipment(scope_)
+    ids = set(schedules) | set(completions) | set(failures) | set(open_orders)
+    return {
+        pk: EquipmentFigures(
+            *schedules.get(pk, (0, 0)),
+            *completions.get(pk, (0, 0)),
+            failures.get(pk, 0),
+            open_orders.get(pk, 0),
+        )
+        for pk in ids
+    }
 
 
 # --- Every figure at once ----------------------------------------------------------------------

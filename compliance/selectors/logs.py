@@ -186,7 +186,8 @@ def _version(version: ServiceRecordVersion, zone, calibrations: Calibrations) ->
     }
 
 
-def _record(record: ServiceRecord, zone, calibrations: Calibrations) -> dict:
+def record_entry(record: ServiceRecord, zone, calibrations: Calibrations) -> dict:
+    """A service record as a log prints it: the current version, its amendments, a void."""
     versions = sorted(record.versions.all(), key=lambda v: v.number)
     current = next((v for v in versions if v.pk == record.current_version_id), versions[-1])
     amendments = [
@@ -217,7 +218,9 @@ def _procedure_name(procedure) -> str:
     return f"{procedure.code} {procedure.current_version.name}"
 
 
-def _records(equipment: Equipment, start: datetime, end: datetime) -> list[ServiceRecord]:
+def service_records(where: Q, start: datetime, end: datetime) -> list[ServiceRecord]:
+    """The service records matching `where` performed in [start, end), in time order, with
+    their versions, measurements, instruments and signatures: a fixed number of queries."""
     versions = ServiceRecordVersion.objects.select_related(
         "created_by", "procedure_version"
     ).prefetch_related(
@@ -234,10 +237,8 @@ def _records(equipment: Equipment, start: datetime, end: datetime) -> list[Servi
         ),
     )
     return list(
-        ServiceRecord.objects.filter(
-            equipment=equipment, performed_at__gte=start, performed_at__lt=end
-        )
-        .select_related("procedure")
+        ServiceRecord.objects.filter(where, performed_at__gte=start, performed_at__lt=end)
+        .select_related("procedure", "equipment")
         .prefetch_related(Prefetch("versions", queryset=versions))
         .order_by("performed_at", "pk")
     )
@@ -330,12 +331,8 @@ def _exceptions(*, missed, schedules, work_orders, records, out_of_service, zone
     return found
 
 
-def equipment_log_snapshot(*, equipment: Equipment, period: Period, now: datetime) -> dict:
-    """Everything an inspector's equipment log prints for `equipment` (loaded with
-    `loggable_equipment()`, already scoped) over `period`, as of `now`."""
-    site = equipment.site
-    zone = site.zone
-    start, end = period.bounds(site)
+def facility_of(site) -> dict:
+    """The facility as a log's header prints it: name, code, address, zone, identifiers."""
     identifiers = [
         {
             "kind": i.get_kind_display(),
@@ -345,9 +342,24 @@ def equipment_log_snapshot(*, equipment: Equipment, period: Period, now: datetim
         }
         for i in site.identifiers.order_by("kind", "number")
     ]
-    rows = _records(equipment, start, end)
+    return {
+        "code": site.code,
+        "name": site.name,
+        "address": site.address,
+        "time_zone": site.time_zone,
+        "identifiers": identifiers,
+    }
+
+
+def equipment_log_snapshot(*, equipment: Equipment, period: Period, now: datetime) -> dict:
+    """Everything an inspector's equipment log prints for `equipment` (loaded with
+    `loggable_equipment()`, already scoped) over `period`, as of `now`."""
+    site = equipment.site
+    zone = site.zone
+    start, end = period.bounds(site)
+    rows = service_records(Q(equipment=equipment), start, end)
     calibrations = Calibrations(rows, end)
-    records = [_record(r, zone, calibrations) for r in rows]
+    records = [record_entry(r, zone, calibrations) for r in rows]
     schedules = _schedules(equipment, zone, now)
     work_orders = _work_orders(equipment, start, end, zone, now)
     changes = list(
@@ -374,13 +386,7 @@ def equipment_log_snapshot(*, equipment: Equipment, period: Period, now: datetim
         "title": "Equipment log",
         "as_of": local_time_text(now, zone),
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
-        "facility": {
-            "code": site.code,
-            "name": site.name,
-            "address": site.address,
-            "time_zone": site.time_zone,
-            "identifiers": identifiers,
-        },
+        "facility": facility_of(site),
         "equipment": {
             "id": equipment.pk,
             "asset_tag": equipment.asset_tag,

@@ -14,16 +14,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 
-from compliance.documents.equipment_log import LogStamp, build_equipment_log_pdf
+from compliance.documents.log_pages import LogStamp
+from compliance.log_kinds import LogKindSpec, log_kind
 from compliance.models import LogKind, LogState, RegulatoryLog
-from compliance.selectors.logs import (
-    Period,
-    equipment_log_snapshot,
-    log_entry_count,
-    loggable_equipment,
-    snapshot_sha256,
-)
-from imaging_ops.access.permissions import NONE, PHYSICS_LOGS, Action, Limited, grant_for, grants
+from compliance.selectors.logs import Period, snapshot_sha256
+from imaging_ops.access.permissions import FULL, NONE, Action, grant_for, grants
 from imaging_ops.audit.selectors import chain_head
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
 from imaging_ops.errors import Conflict
@@ -41,12 +36,6 @@ from imaging_ops.sites.local_time import local_time_text
 # Crockford's base 32 without I, L, O and U: nothing read aloud or typed is ambiguous.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-# The limited grant of the approval matrix that covers each kind of log: an equipment log is a
-# physics log (a physicist approves it, as a manager does); the RSO's grant covers the
-# radioactive-materials log, a kind still to come.
-APPROVAL_COVERS: dict[str, Limited] = {LogKind.EQUIPMENT: PHYSICS_LOGS}
-
-
 LOG_READY_NOTIFICATION = "log_ready"
 
 
@@ -60,7 +49,7 @@ def verify_url(code: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}{reverse('verify_log', args=[code])}"
 
 
-def _signed_pdf(log_snapshot: dict, stamp: dict, *, approval: str = "") -> bytes:
+def _signed_pdf(spec: LogKindSpec, log_snapshot: dict, stamp: dict, *, approval="") -> bytes:
     """Render the snapshot with its stamp and sign the PDF; the development certificate is
     named on every page of what it signs."""
     identity = signing_identity()
@@ -70,29 +59,31 @@ def _signed_pdf(log_snapshot: dict, stamp: dict, *, approval: str = "") -> bytes
         approval=approval,
         signature_note=DEVELOPMENT_NOTE if identity.development else "",
     )
-    pdf = build_equipment_log_pdf(log_snapshot, printed)
+    pdf = spec.build_pdf(log_snapshot, printed)
     reason = "Approved" if approval else "Issued as a draft"
     return sign_pdf(pdf, reason=f"{reason}: {stamp['code']}", identity=identity)
 
 
-def _render(*, actor, equipment, period: Period, code: str, now: datetime, progress=None):
+def _render(
+    *, spec: LogKindSpec, actor, subject, period: Period, code: str, now: datetime, progress=None
+):
     """The snapshot, the signed PDF and the row's fields for `code` as of `now`; `progress(n)`
     hears how far it has gone (per cent)."""
-    snapshot = equipment_log_snapshot(equipment=equipment, period=period, now=now)
+    log_snapshot = spec.snapshot(subject=subject, period=period, now=now, actor=actor)
     if progress:
         progress(40)
-    digest = snapshot_sha256(snapshot)
+    digest = snapshot_sha256(log_snapshot)
     head = chain_head()
     stamp = {
         "generated_by": actor.display_name,
-        "generated_at": local_time_text(now, equipment.site.zone),
+        "generated_at": local_time_text(now, spec.site_of(subject).zone),
         "code": code,
         "verify_url": verify_url(code),
         "snapshot_sha256": digest,
         "chain_seq": head.seq,
         "chain_hash": head.last_hash,
     }
-    pdf = _signed_pdf(snapshot, stamp)
+    pdf = _signed_pdf(spec, log_snapshot, stamp)
     if progress:
         progress(90)
     file_sha256 = hashlib.sha256(pdf).hexdigest()
@@ -101,42 +92,52 @@ def _render(*, actor, equipment, period: Period, code: str, now: datetime, progr
         "file_sha256": file_sha256,
         "draft_file_sha256": file_sha256,
         "size": len(pdf),
-        "entries": len(snapshot["records"]),
+        "entries": spec.entries(log_snapshot),
         "chain_seq": head.seq,
         "chain_hash": head.last_hash,
         "generated_at": now,
-        "snapshot": snapshot,
+        "snapshot": log_snapshot,
         "stamp": stamp,
         "progress": 100,
     }
     return fields, pdf
 
 
-def _scope_label(equipment) -> str:
-    return f"{equipment.asset_tag} {equipment.name} at {equipment.site.name}"
-
-
-def issue_equipment_log(*, actor, equipment, period: Period, now: datetime) -> RegulatoryLog:
-    """Read `equipment` (loaded with `loggable_equipment()` and scoped) over `period`, render
-    the PDF, sign it and store it with its hashes and a fresh verification code, as a draft."""
-    code = new_verification_code()
-    fields, pdf = _render(actor=actor, equipment=equipment, period=period, code=code, now=now)
-    log = RegulatoryLog(
-        kind=LogKind.EQUIPMENT,
-        state=LogState.DRAFT,
-        site=equipment.site,
-        equipment=equipment,
-        scope_label=_scope_label(equipment),
+def _new_log(spec: LogKindSpec, *, subject, period: Period, actor, **fields) -> RegulatoryLog:
+    site = spec.site_of(subject)
+    return RegulatoryLog(
+        kind=spec.kind,
+        site=site,
+        equipment=subject if subject is not site else None,
+        scope_label=spec.scope_label(subject),
         period_start=period.start,
         period_end=period.end,
-        code=code,
         requested_by=actor,
         **fields,
+    )
+
+
+def issue_log(*, actor, kind: str, subject, period: Period, now: datetime) -> RegulatoryLog:
+    """Read the log of `kind` over `period` for `subject` (the equipment, loaded with
+    `loggable_equipment()`, or the site it covers; scoped), render the PDF, sign it and store
+    it with its hashes and a fresh verification code, as a draft."""
+    spec = log_kind(kind)
+    code = new_verification_code()
+    fields, pdf = _render(
+        spec=spec, actor=actor, subject=subject, period=period, code=code, now=now
+    )
+    log = _new_log(
+        spec, subject=subject, period=period, actor=actor, state=LogState.DRAFT, code=code, **fields
     )
     log.file.save(f"{code}.pdf", ContentFile(pdf), save=False)
     with regulated_transaction(actor=actor):
         log.save()
     return log
+
+
+def issue_equipment_log(*, actor, equipment, period: Period, now: datetime) -> RegulatoryLog:
+    """The equipment log of `equipment` over `period`, issued as a draft (`issue_log`)."""
+    return issue_log(actor=actor, kind=LogKind.EQUIPMENT, subject=equipment, period=period, now=now)
 
 
 def _queue_generation(log_id: int) -> None:
@@ -145,28 +146,26 @@ def _queue_generation(log_id: int) -> None:
     generate_log.delay(log_id)
 
 
-def request_equipment_log(
-    *, actor, equipment, period: Period, now: datetime, queue=None
+def request_log(
+    *, actor, kind: str, subject, period: Period, now: datetime, queue=None
 ) -> RegulatoryLog:
-    """Issue the log at once when it holds at most IMAGING_OPS_LOG_ASYNC_ENTRIES service
-    records; a larger one is stored as "being generated" and made by a Celery task, queued
-    once the row is committed (`queue(log_id)`, by default the task), which tells the
-    requester when it is ready."""
-    entries = log_entry_count(equipment=equipment, period=period)
+    """Issue the log at once when it holds at most IMAGING_OPS_LOG_ASYNC_ENTRIES entries; a
+    larger one is stored as "being generated" and made by a Celery task, queued once the row
+    is committed (`queue(log_id)`, by default the task), which tells the requester when it is
+    ready."""
+    spec = log_kind(kind)
+    entries = spec.count(subject=subject, period=period)
     if entries <= settings.LOG_ASYNC_ENTRIES:
-        return issue_equipment_log(actor=actor, equipment=equipment, period=period, now=now)
+        return issue_log(actor=actor, kind=kind, subject=subject, period=period, now=now)
     queue = _queue_generation if queue is None else queue
-    log = RegulatoryLog(
-        kind=LogKind.EQUIPMENT,
+    log = _new_log(
+        spec,
+        subject=subject,
+        period=period,
+        actor=actor,
         state=LogState.GENERATING,
-        site=equipment.site,
-        equipment=equipment,
-        scope_label=_scope_label(equipment),
-        period_start=period.start,
-        period_end=period.end,
         code=new_verification_code(),
         entries=entries,
-        requested_by=actor,
         generated_at=now,
         progress=0,
     )
@@ -174,6 +173,20 @@ def request_equipment_log(
         log.save()
         transaction.on_commit(lambda: queue(log.pk))
     return log
+
+
+def request_equipment_log(
+    *, actor, equipment, period: Period, now: datetime, queue=None
+) -> RegulatoryLog:
+    """The equipment log of `equipment` over `period` (`request_log`)."""
+    return request_log(
+        actor=actor,
+        kind=LogKind.EQUIPMENT,
+        subject=equipment,
+        period=period,
+        now=now,
+        queue=queue,
+    )
 
 
 def _set_progress(log_id: int, percent: int) -> None:
@@ -192,12 +205,14 @@ def complete_log(*, log_id: int, now: datetime) -> RegulatoryLog | None:
     )
     if log is None:
         return None
-    equipment = loggable_equipment().get(pk=log.equipment_id)
+    spec = log_kind(log.kind)
+    subject = spec.subject_of(log)
     period = Period(start=log.period_start, end=log.period_end)
     _set_progress(log.pk, 10)
     fields, pdf = _render(
+        spec=spec,
         actor=log.requested_by,
-        equipment=equipment,
+        subject=subject,
         period=period,
         code=log.code,
         now=now,
@@ -245,7 +260,8 @@ def fail_log(*, log_id: int, reason: str, now: datetime) -> None:
             site=log.site,
             kind=LOG_READY_NOTIFICATION,
             title=f"Your log {log.code} could not be generated",
-            body="Issue it again from the equipment's page; the administrators have the error.",
+            body="Issue it again from the equipment's page or the site's logs; the "
+            "administrators have the error.",
             url=reverse("compliance:log_detail", args=[log.pk]),
             now=now,
         )
@@ -257,9 +273,13 @@ def approval_refusal(user, log: RegulatoryLog) -> str | None:
     grant = grant_for(user, Action.APPROVE_LOGS, log.site_id)
     if grant is NONE:
         return f"You are not allowed to {Action.APPROVE_LOGS.label.lower()} here."
-    covers = APPROVAL_COVERS.get(log.kind)
-    if covers is None or not grants(grant, covers):
-        return f"You may approve only {grant} at this site, not an {log.get_kind_display()}."
+    if grant is FULL:
+        return None
+    approvers = log_kind(log.kind).approvers
+    if approvers is None or not grants(grant, approvers):
+        return (
+            f"You may approve only {grant} at this site, not the {log.get_kind_display().lower()}."
+        )
     return None
 
 
@@ -326,7 +346,7 @@ def approve_log(
             signed_at=now,
         )
     )
-    pdf = _signed_pdf(log.snapshot, log.stamp, approval=approval)
+    pdf = _signed_pdf(log_kind(log.kind), log.snapshot, log.stamp, approval=approval)
     with regulated_transaction(actor=signer):
         locked = RegulatoryLog.objects.select_for_update().select_related("site").get(pk=log.pk)
         conflict = approval_conflict(locked)

@@ -1,4 +1,5 @@
-"""Regulatory logs: an equipment log issued by POST from the equipment page, the log's own page
+"""Regulatory logs: an equipment log issued by POST from the equipment page, a site's log
+(training, radioactive materials, QC summary) from the site's logs page, the log's own page
 (its facts, the download, the approval dialog), a site's issued logs with their CSV, an issued
 log downloaded again with the very bytes issued, and the public verification page by code."""
 
@@ -12,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
-from rest_framework.throttling import SimpleRateThrottle
 
-from compliance.forms.logs import ApproveLogForm, LogPeriodForm
+from compliance.forms.logs import ApproveLogForm, LogPeriodForm, SiteLogForm
+from compliance.log_kinds import log_kind
 from compliance.models import LogFile, LogState, RegulatoryLog
 from compliance.selectors.issued_logs import issued_logs, logs_of_site
 from compliance.selectors.logs import loggable_equipment
@@ -25,6 +26,7 @@ from compliance.services.logs import (
     log_file_bytes,
     record_log_download,
     request_equipment_log,
+    request_log,
 )
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.access.scoping import scope
@@ -32,6 +34,7 @@ from imaging_ops.csv_export import csv_lines
 from imaging_ops.errors import Conflict
 from imaging_ops.models import Site
 from imaging_ops.records.signatures import POLICY_TEXT, has_acknowledged_policy, needs_username
+from imaging_ops.security.rate_limits import client_ident, verify_limit
 from imaging_ops.sites.local_time import local_time_text
 from imaging_ops.web.base import ServiceFormView
 
@@ -68,12 +71,51 @@ class EquipmentLogView(ServiceFormView):
         )
 
     def get_success_message(self, log):
-        if log.state == LogState.GENERATING:
-            return (
-                f"Log {log.code} holds {log.entries} entries: it is being generated, and you "
-                "will be notified when it is ready."
-            )
-        return f"Log {log.code} issued as a draft and signed. Download it below."
+        return _issued_message(log)
+
+    def get_success_url(self, log):
+        return reverse("compliance:log_detail", args=[log.pk])
+
+
+def _issued_message(log: RegulatoryLog) -> str:
+    if log.state == LogState.GENERATING:
+        return (
+            f"Log {log.code} holds {log.entries} entries: it is being generated, and you "
+            "will be notified when it is ready."
+        )
+    return f"Log {log.code} issued as a draft and signed. Download it below."
+
+
+class SiteLogView(ServiceFormView):
+    """GET: the kind-and-period form of a site's log (also on the site's logs page). POST:
+    issue the site's training, radioactive materials or QC summary log for the period, signed,
+    as a draft, and go to its page; bad input answers 400 with the form and its errors."""
+
+    form_class = SiteLogForm
+    template_name = "compliance/site_log_form.html"
+
+    def get_object(self):
+        return get_object_or_404(
+            scope(Site.objects.all(), self.request.user), code=self.kwargs["site_code"]
+        )
+
+    def check_permission(self):
+        require(self.request.user, Action.VIEW_RECORDS, self.object)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(site=self.object, **kwargs)
+
+    def call_service(self, form):
+        return request_log(
+            actor=self.request.user,
+            kind=form.cleaned_data["kind"],
+            subject=self.object,
+            period=form.period,
+            now=timezone.now(),
+        )
+
+    def get_success_message(self, log):
+        return _issued_message(log)
 
     def get_success_url(self, log):
         return reverse("compliance:log_detail", args=[log.pk])
@@ -87,6 +129,7 @@ def _log_page_context(request, log: RegulatoryLog) -> dict:
         "generated_at": local_time_text(log.generated_at, zone),
         "approved_at": local_time_text(log.approved_at, zone) if log.approved_at else "",
         "may_approve": refusal is None and approval_conflict(log) is None,
+        "approvers": log_kind(log.kind).approvers_text,
         "policy_text": POLICY_TEXT,
     }
 
@@ -205,6 +248,7 @@ class SiteLogListView(LoginRequiredMixin, ListView):
             log.generated_text = local_time_text(log.generated_at, zone)
             log.approved_text = local_time_text(log.approved_at, zone) if log.approved_at else ""
         context["site"] = self.site
+        context["form"] = SiteLogForm()
         return context
 
 
@@ -297,30 +341,20 @@ VERIFY_FIELDS = (
 LARGEST_UPLOAD = 50 * 1024 * 1024
 
 
-class VerifyLogThrottle(SimpleRateThrottle):
-    """Requests to the public verification page per address, counted in the default cache
-    (shared by the web workers when it is Redis), signed in or not."""
-
-    scope = "verify_log"
-    rate = "30/minute"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
 class VerifyLogView(View):
     """Public, without signing in: what the log with this code covered, when it was made and
-    its hashes; and whether an uploaded file is byte-identical to the one issued."""
+    its hashes; and whether an uploaded file is byte-identical to the one issued. Limited to
+    RATE_LIMIT_VERIFY_PER_MINUTE requests a minute per address, across the web workers."""
 
     def dispatch(self, request, *args, **kwargs):
-        throttle = VerifyLogThrottle()
-        if not throttle.allow_request(request, self):
+        wait = verify_limit().hit(client_ident(request))
+        if wait is not None:
             response = HttpResponse(
-                "Too many verification requests from this address: try again in a minute.",
+                f"Too many verification requests from this address: try again in {wait} seconds.",
                 status=429,
                 content_type="text/plain; charset=utf-8",
             )
-            response["Retry-After"] = str(int(throttle.wait() or 60))
+            response["Retry-After"] = str(wait)
             return response
         return super().dispatch(request, *args, **kwargs)
 

@@ -6,11 +6,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from imaging_ops.access.authority import account_may_act
 from imaging_ops.security.backends import sign_in_refused_message
+from imaging_ops.security.rate_limits import SharedRateThrottle, token_limit
 from imaging_ops.security.tokens import issue_api_token
 
 
@@ -33,8 +33,10 @@ class TokenSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
-class TokenThrottle(AnonRateThrottle):
-    rate = "30/minute"
+class TokenThrottle(SharedRateThrottle):
+    """RATE_LIMIT_TOKEN_PER_MINUTE requests per client address, counted across web workers."""
+
+    limit = staticmethod(token_limit)
 
 
 class TokenView(APIView):
@@ -43,6 +45,12 @@ class TokenView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [TokenThrottle]
+
+    def throttled(self, request, wait):
+        raise exceptions.Throttled(
+            wait,
+            detail=f"Too many token requests from this address: try again in {int(wait)} seconds.",
+        )
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
     def post(self, request):

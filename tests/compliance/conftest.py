@@ -5,6 +5,15 @@ import pytest
 
 from imaging_ops.vocabulary import Role
 from tests import factories
+from tests.compliance.site_logs_support import (  # noqa: F401
+    ct_course,
+    hot_lab,
+    leak_schedule,
+    meter,
+    oyvind,
+    source,
+    survey_schedule,
+)
 from tests.equipment.conftest import ct  # noqa: F401
 from tests.equipment.records.conftest import daily  # noqa: F401
 

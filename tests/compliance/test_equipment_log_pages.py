@@ -10,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from compliance.models import RegulatoryLog
-from compliance.views.logs import VerifyLogThrottle
 from equipment.services.work_orders import open_work_order
 from imaging_ops.models import AuditEvent
 from imaging_ops.vocabulary import Role
@@ -148,8 +147,8 @@ def test_issuing_a_log_runs_the_same_number_of_queries_for_few_or_many_records(
     assert _issue_queries(client, manager, ct) == few
 
 
-def test_the_verification_page_is_rate_limited_per_address(client, monkeypatch, db):
-    monkeypatch.setattr(VerifyLogThrottle, "rate", "2/minute")
+def test_the_verification_page_is_rate_limited_per_address(client, settings, db):
+    settings.RATE_LIMIT_VERIFY_PER_MINUTE = 2
     assert client.get("/verify/EL-0000-0000-0000/").status_code == 404
     assert client.get("/verify/EL-0000-0000-0001/").status_code == 404
     refused = client.get("/verify/EL-0000-0000-0002/")

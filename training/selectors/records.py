@@ -27,3 +27,19 @@ def courses_for(user):
     if user.is_superuser:
         return courses
     return courses.filter(Q(site__isnull=True) | Q(site__in=user_site_ids(user)))
+
+
+def site_training_history(site, *, until):
+    """Every training record at `site` completed on or before `until`, with the person, the
+    course, each version's instructor and signatures: a constant number of queries. The
+    training log reads the period's records and each person's standing at its end from it."""
+    return (
+        training_records().filter(site=site, completed_on__lte=until).order_by("completed_on", "pk")
+    )
+
+
+def site_training_count(site, *, start, end) -> int:
+    """How many training records at `site` were completed from `start` to `end` (both days)."""
+    return TrainingRecord.objects.filter(
+        site=site, completed_on__gte=start, completed_on__lte=end
+    ).count()

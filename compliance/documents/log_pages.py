@@ -1,0 +1,260 @@
+"""The page furniture every regulatory log shares: a pure function of a story and the stamp.
+
+ReportLab's platypus lays out the sections; tables repeat their header row on every page and
+wrap long text in their cells. Every page carries the running header, "Page X of Y" (the total
+known only at the end, so pages are drawn once their count is known), who generated the log and
+when, and the verification code as text and QR. The last page ends with the SHA-256 of the
+snapshot and the audit chain's head at generation, and the approval once approved. Each kind's
+builder (equipment_log, site_logs) writes only its own sections.
+"""
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+from imaging_ops.pdf import LETTER, MUTED, draw_qr, mm, unicode_fonts
+
+
+@dataclass(frozen=True)
+class LogStamp:
+    """What the generation adds to the snapshot: who and when, the code, the hashes."""
+
+    generated_by: str
+    generated_at: str  # in the site's time, with its zone
+    code: str
+    verify_url: str
+    snapshot_sha256: str
+    chain_seq: int
+    chain_hash: str
+    draft: bool = True
+    system_version: str = ""
+    # Printed on every page when the file is signed with the development certificate.
+    signature_note: str = ""
+    # The approver's signature manifestation (name, credentials, time with zone, meaning).
+    approval: str = ""
+
+
+PAGE = landscape(LETTER)
+MARGIN = 14 * mm
+HEADER_HEIGHT = 16 * mm
+FOOTER_HEIGHT = 24 * mm
+QR_SIZE = 18 * mm
+GRID = colors.Color(0.75, 0.75, 0.75)
+HEAD_FILL = colors.Color(0.92, 0.92, 0.92)
+ACTION_FILL = colors.Color(1, 0.9, 0.9)
+
+
+def make_styles():
+    regular, bold = unicode_fonts()
+    return {
+        "title": ParagraphStyle("title", fontName=bold, fontSize=15, leading=19, spaceAfter=4),
+        "h2": ParagraphStyle(
+            "h2",
+            fontName=bold,
+            fontSize=11.5,
+            leading=15,
+            spaceBefore=9,
+            spaceAfter=4,
+            keepWithNext=1,
+        ),
+        "body": ParagraphStyle("body", fontName=regular, fontSize=8.5, leading=11),
+        "cell": ParagraphStyle("cell", fontName=regular, fontSize=7.5, leading=9.5),
+        "head": ParagraphStyle("head", fontName=bold, fontSize=7.5, leading=9.5),
+        "mono": ParagraphStyle("mono", fontName=regular, fontSize=7.5, leading=10),
+    }
+
+
+def para(text, style) -> Paragraph:
+    return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), style)
+
+
+def lines(items: Iterable[str], style) -> Paragraph:
+    return Paragraph("<br/>".join(escape(str(line)) for line in items if line), style)
+
+
+def table(header: list[str], rows: list[list], widths: list[float], styles, shaded=()) -> Table:
+    """A table whose header repeats on each page; every cell a wrapping paragraph."""
+    data = [[para(h, styles["head"]) for h in header]]
+    for row in rows:
+        data.append([c if isinstance(c, Paragraph) else para(c, styles["cell"]) for c in row])
+    result = Table(data, colWidths=widths, repeatRows=1, splitByRow=1)
+    commands = [
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    commands += [("BACKGROUND", (0, i + 1), (-1, i + 1), ACTION_FILL) for i in shaded]
+    result.setStyle(TableStyle(commands))
+    return result
+
+
+def section(title: str, header: list[str], rows: list, share, styles, *, empty: str, shaded=()):
+    """A titled table, or the title and `empty` when there are no rows."""
+    if not rows:
+        return [para(title, styles["h2"]), para(empty, styles["body"])]
+    return [para(title, styles["h2"]), table(header, rows, width(share), styles, shaded)]
+
+
+def width(share: Iterable[float]) -> list[float]:
+    usable = PAGE[0] - 2 * MARGIN
+    share = list(share)
+    return [usable * s / sum(share) for s in share]
+
+
+def facility_lines(facility: dict) -> list[str]:
+    """The facility as a log's header prints it: name, address, zone, regulatory identifiers."""
+    identifiers = [
+        f"{i['kind']}: {i['number']} ({i['issuer']})"
+        + (f", expires {i['expires_on']}" if i["expires_on"] else "")
+        for i in facility["identifiers"]
+    ] or ["No regulatory identifiers recorded for this site."]
+    return [
+        f"{facility['name']} ({facility['code']})",
+        facility["address"],
+        f"Time zone: {facility['time_zone']}",
+        *identifiers,
+    ]
+
+
+def signature_lines(signatures: list[dict]) -> list[str]:
+    return [
+        f"{s['name']}"
+        + (f", {s['credentials']}" if s["credentials"] else "")
+        + f" — {s['meaning']} — {s['signed_at']}"
+        for s in signatures
+    ] or ["Not signed"]
+
+
+def result_lines(results: list[dict]) -> list[str]:
+    out = []
+    for r in results:
+        value = f"{r['value']} {r['unit']}".strip() if r["value"] else "—"
+        reference = f", reference {r['reference']}" if r["reference"] else ""
+        out.append(f"{r['check']}: {value} — {r['result']} ({r['limits']}{reference})")
+    return out
+
+
+def closing(stamp: LogStamp, styles) -> list:
+    text = [
+        f"Snapshot SHA-256: {stamp.snapshot_sha256}",
+        f"Audit chain head at generation: sequence {stamp.chain_seq}, hash {stamp.chain_hash}",
+        f"Verification code: {stamp.code} — check at {stamp.verify_url}",
+        f"Generated by {stamp.generated_by} at {stamp.generated_at}"
+        + (f"; Imaging Ops {stamp.system_version}" if stamp.system_version else ""),
+    ]
+    if stamp.draft:
+        text.append(
+            "DRAFT: this log has not been approved. The file is digitally signed as issued; "
+            "the approved log carries the approver's signature below this line."
+        )
+    story = [KeepTogether([para("Integrity", styles["h2"]), lines(text, styles["mono"])])]
+    if stamp.approval:
+        story.append(
+            KeepTogether(
+                [
+                    para("Approval", styles["h2"]),
+                    para(f"Electronically signed: {stamp.approval}", styles["body"]),
+                    para(
+                        "The signature binds this log's snapshot (SHA-256 above) and the file "
+                        "as issued; the PDF is digitally signed after approval.",
+                        styles["body"],
+                    ),
+                ]
+            )
+        )
+    return story
+
+
+def page_decorations(running: str, stamp: LogStamp):
+    """What every page draws around the story: the running header and the footer."""
+    regular, bold = unicode_fonts()
+
+    def draw(canvas: Canvas, page: int, pages: int) -> None:
+        page_width, height = PAGE
+        canvas.saveState()
+        canvas.setFont(bold, 9)
+        canvas.drawString(MARGIN, height - MARGIN + 2, running)
+        if stamp.draft:
+            canvas.setFillColor(colors.Color(0.7, 0, 0))
+            canvas.drawRightString(page_width - MARGIN, height - MARGIN + 2, "DRAFT — NOT APPROVED")
+        canvas.setStrokeColor(GRID)
+        canvas.line(MARGIN, height - MARGIN - 3, page_width - MARGIN, height - MARGIN - 3)
+        canvas.line(MARGIN, MARGIN + QR_SIZE + 2, page_width - MARGIN, MARGIN + QR_SIZE + 2)
+        canvas.setFillColor(MUTED)
+        canvas.setFont(regular, 7.5)
+        canvas.drawString(
+            MARGIN, MARGIN + 12, f"Generated by {stamp.generated_by} at {stamp.generated_at}"
+        )
+        canvas.drawString(
+            MARGIN, MARGIN + 3, f"Verification code {stamp.code} — {stamp.verify_url}"
+        )
+        if stamp.signature_note:
+            canvas.setFillColor(colors.Color(0.7, 0, 0))
+            canvas.drawString(MARGIN, MARGIN + 21, stamp.signature_note)
+            canvas.setFillColor(MUTED)
+        canvas.setFont(bold, 9)
+        canvas.setFillColor(colors.black)
+        canvas.drawRightString(
+            page_width - MARGIN - QR_SIZE - 4 * mm, MARGIN + 7, f"Page {page} of {pages}"
+        )
+        draw_qr(canvas, stamp.verify_url, x=page_width - MARGIN - QR_SIZE, y=MARGIN, size=QR_SIZE)
+        canvas.restoreState()
+
+    return draw
+
+
+def counting_canvas(decorate):
+    """A canvas that holds each page until the end, then draws the decorations knowing the
+    total (the usual ReportLab way to print "Page X of Y" in one layout pass)."""
+
+    class CountingCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                decorate(self, number, total)
+                super().showPage()
+            super().save()
+
+    return CountingCanvas
+
+
+def build_log_pdf(*, story: list, running: str, title: str, stamp: LogStamp, styles) -> bytes:
+    """The PDF of a log's sections, followed by the integrity section (and the approval), on
+    pages carrying `running` and the stamp; the same story and stamp give the same bytes."""
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=PAGE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + 6 * mm,
+        bottomMargin=MARGIN + QR_SIZE + 5 * mm,
+        title=title,
+        author="Imaging Ops",
+        creator="Imaging Ops",
+        subject=f"Verification code {stamp.code}",
+        invariant=1,
+    )
+    document.build(
+        [*story, *closing(stamp, styles)],
+        canvasmaker=counting_canvas(page_decorations(running, stamp)),
+    )
+    return buffer.getvalue()
