@@ -10,6 +10,7 @@ from reportlab.platypus import Spacer, Table, TableStyle
 from compliance.documents.log_pages import (
     LogStamp,
     build_log_pdf,
+    cell,
     facility_lines,
     lines,
     make_styles,
@@ -113,20 +114,20 @@ def _records(snapshot: dict, styles) -> list:
         rows.append(
             [
                 r["performed_at"],
-                lines(procedure, styles["cell"]),
-                lines(
+                cell(procedure, styles["cell"]),
+                cell(
                     [r["performer"], *(f"Instrument: {i}" for i in r["instruments"])],
                     styles["cell"],
                 ),
-                lines(
+                cell(
                     [
                         *result_lines(r["results"]),
                         *([f"Comments: {r['comments']}"] if r["comments"] else []),
                     ],
                     styles["cell"],
                 ),
-                lines(outcome, styles["cell"]),
-                lines(signature_lines(r["signatures"]), styles["cell"]),
+                cell(outcome, styles["cell"]),
+                cell(signature_lines(r["signatures"]), styles["cell"]),
             ]
         )
         for a in r["amendments"]:
@@ -139,7 +140,7 @@ def _records(snapshot: dict, styles) -> list:
                 *(f"  signed {line}" for line in signature_lines(old["signatures"])),
             ]
             spans.append(len(rows))
-            rows.append([lines(text, styles["cell"]), "", "", "", "", ""])
+            rows.append([cell(text, styles["cell"]), "", "", "", "", ""])
     listed = table(header, rows, widths, styles, shaded)
     listed.setStyle(TableStyle([("SPAN", (0, i + 1), (-1, i + 1)) for i in spans]))
     return [para("Service records", styles["h2"]), listed]

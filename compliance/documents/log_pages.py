@@ -16,6 +16,8 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
 
@@ -79,18 +81,60 @@ def lines(items: Iterable[str], style) -> Paragraph:
     return Paragraph("<br/>".join(escape(str(line)) for line in items if line), style)
 
 
+@dataclass(frozen=True)
+class CellText:
+    """A table cell's lines, wrapped to the column and drawn as plain text: a log of thousands
+    of entries is thousands of cells, and laying each out as a paragraph costs far more than
+    breaking its lines at spaces and drawing them."""
+
+    items: tuple[str, ...]
+    style: ParagraphStyle
+
+
+def cell(items: Iterable[str], style) -> CellText:
+    return CellText(tuple(str(item) for item in items if item), style)
+
+
+# The cell padding each side (the table's LEFTPADDING and RIGHTPADDING).
+CELL_PADDING = 3
+
+
+def _fitted(value, column_width: float, style):
+    """A cell as the table draws it: a paragraph as given, else its lines broken to the
+    column's width (at spaces; a word longer than the column is split)."""
+    if isinstance(value, Paragraph):
+        return value
+    if isinstance(value, CellText):
+        items, style = value.items, value.style
+    else:
+        items = tuple(str(value or "").split("\n"))
+    room = column_width - 2 * CELL_PADDING
+    wrapped = []
+    for item in items:
+        if stringWidth(item, style.fontName, style.fontSize) <= room:
+            wrapped.append(item)
+        else:
+            wrapped.extend(simpleSplit(item, style.fontName, style.fontSize, room) or [""])
+    return "\n".join(wrapped)
+
+
 def table(header: list[str], rows: list[list], widths: list[float], styles, shaded=()) -> Table:
-    """A table whose header repeats on each page; every cell a wrapping paragraph."""
+    """A table whose header repeats on each page; long cells wrap."""
     data = [[para(h, styles["head"]) for h in header]]
+    body = styles["cell"]
     for row in rows:
-        data.append([c if isinstance(c, Paragraph) else para(c, styles["cell"]) for c in row])
+        data.append([_fitted(c, w, body) for c, w in zip(row, widths, strict=True)])
     result = Table(data, colWidths=widths, repeatRows=1, splitByRow=1)
     commands = [
         ("GRID", (0, 0), (-1, -1), 0.4, GRID),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        # Plain-text cells in the body's font, as the paragraphs are.
+        ("FONTNAME", (0, 1), (-1, -1), body.fontName),
+        ("FONTSIZE", (0, 1), (-1, -1), body.fontSize),
+        ("LEADING", (0, 1), (-1, -1), body.leading),
     ]
     commands += [("BACKGROUND", (0, i + 1), (-1, i + 1), ACTION_FILL) for i in shaded]
     result.setStyle(TableStyle(commands))

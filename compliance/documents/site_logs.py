@@ -7,6 +7,7 @@ from reportlab.platypus import Spacer
 from compliance.documents.log_pages import (
     LogStamp,
     build_log_pdf,
+    cell,
     facility_lines,
     lines,
     make_styles,
@@ -57,7 +58,7 @@ def build_training_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
             r["completed_on"],
             r["expires_on"],
             r["instructor"],
-            lines(
+            cell(
                 [
                     r["result"],
                     "Imported past training" if r["imported"] else "",
@@ -65,7 +66,7 @@ def build_training_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
                 ],
                 styles["cell"],
             ),
-            lines(signature_lines(r["signatures"]), styles["cell"]),
+            cell(signature_lines(r["signatures"]), styles["cell"]),
         ]
         for r in records
     ]
@@ -115,12 +116,12 @@ def _service_rows(records: list[dict], styles) -> tuple[list[list], list[int]]:
         rows.append(
             [
                 r["performed_at"],
-                lines([r["equipment"], r["procedure"], r["citation"]], styles["cell"]),
-                lines(
+                cell([r["equipment"], r["procedure"], r["citation"]], styles["cell"]),
+                cell(
                     [r["performer"], *(f"Instrument: {i}" for i in r["instruments"])],
                     styles["cell"],
                 ),
-                lines(
+                cell(
                     [
                         *result_lines(r["results"]),
                         *([f"Comments: {r['comments']}"] if r["comments"] else []),
@@ -128,8 +129,8 @@ def _service_rows(records: list[dict], styles) -> tuple[list[list], list[int]]:
                     ],
                     styles["cell"],
                 ),
-                lines(outcome, styles["cell"]),
-                lines(signature_lines(r["signatures"]), styles["cell"]),
+                cell(outcome, styles["cell"]),
+                cell(signature_lines(r["signatures"]), styles["cell"]),
             ]
         )
     return rows, shaded
@@ -153,7 +154,7 @@ def build_radioactive_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
             ],
             [
                 [
-                    lines(
+                    cell(
                         [f"{s['asset_tag']} {s['name']}", f"Serial {s['serial_number'] or '—'}"],
                         styles["cell"],
                     ),
