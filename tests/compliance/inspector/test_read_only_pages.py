@@ -39,6 +39,10 @@ def pages(manager, zoe, daily, ct):
         "work order": f"/equipment/work-orders/{work_order.pk}/",
         "records": f"/equipment/{ct.pk}/records/",
         "missed": f"/equipment/missed/?equipment={ct.pk}",
+        "equipment list": "/equipment/",
+        "schedule list": "/equipment/schedules/",
+        "work order list": "/equipment/work-orders/",
+        "home": "/",
     }
 
 
