@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from imaging_ops.audit.selectors import history_for
 from imaging_ops.audit.trail import AuditAction
 from imaging_ops.audit.viewing import DOWNLOAD, PAGE
 from imaging_ops.models import AuditEvent
@@ -172,3 +173,13 @@ def test_recording_a_view_adds_a_few_queries_whatever_the_page(client, inspector
     audit = [q["sql"] for q in queries if "imaging_ops_audit" in q["sql"]]
     inserts = [sql for sql in audit if sql.upper().startswith("INSERT")]
     assert len(inserts) == 1 and len(audit) == 3
+
+
+def test_views_stay_out_of_a_records_own_history(client, inspector, manager, scanner):
+    """A record's history says what happened to it; who read it is the activity page's."""
+    client.force_login(inspector)
+    for _ in range(12):
+        client.get(f"/equipment/{scanner.pk}/")
+    assert views_by(inspector).count() == 12
+    actions = {event.action for event in history_for(scanner)}
+    assert AuditAction.VIEW not in actions and AuditAction.CREATE in actions
