@@ -1,9 +1,10 @@
 """The compliance pages: the managers' dashboard, the regulatory catalog, reminders
-(preferences, the notices of a manager's sites, the secret calendar feed) and regulatory logs."""
+(preferences, the notices of a manager's sites, the secret calendar feed), regulatory logs, and
+what the inspectors of a manager's sites looked at."""
 
 from django.urls import path
 
-from compliance.views import catalog, dashboard, logs, reminders
+from compliance.views import catalog, dashboard, inspector, logs, reminders
 
 app_name = "compliance"
 
@@ -40,6 +41,12 @@ urlpatterns = [
     path("logs/<int:pk>/file/", logs.LogFileView.as_view(), name="log_file"),
     path("sites/<slug:site_code>/logs/", logs.SiteLogListView.as_view(), name="site_logs"),
     path("sites/<slug:site_code>/logs/issue/", logs.SiteLogView.as_view(), name="site_log"),
+    path("inspector-activity/", inspector.inspector_activity_view, name="inspector_activity"),
+    path(
+        "inspector-activity/export.csv",
+        inspector.inspector_activity_export,
+        name="inspector_activity_export",
+    ),
     path(
         "sites/<slug:site_code>/logs/export.csv",
         logs.SiteLogExportView.as_view(),

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from compliance.forms.dashboard import dashboard_form
 from compliance.views.dashboard import dashboard_response
+from compliance.views.inspector import inspector_home
 from equipment.models import EquipmentStatus
 from equipment.selectors.registry import status_by_site
 from equipment.selectors.status import recent_status_changes
@@ -16,7 +17,6 @@ from equipment.selectors.work import (
     unsigned_drafts,
 )
 from imaging_ops.access.authority import memberships_in_force
-from imaging_ops.people.selectors import inspector_access
 from imaging_ops.vocabulary import Role
 
 # The first role a person holds, in this order, picks their home page.
@@ -48,8 +48,8 @@ def home(request):
         if form.managed:
             return dashboard_response(request, form, template=template, extra=context)
     elif role == Role.INSPECTOR:
-        context["access"] = inspector_access(user)
-        template = "home/inspector.html"
+        # Find a machine, their sites and when access ends, the latest logs (compliance).
+        return inspector_home(request)
     elif role is not None:
         # Technicians, physicists and RSOs: their scheduled work and missed days first, then
         # what else waits for them, each item linked to its page.

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "imaging_ops.web.middleware.AuditContextMiddleware",
     # Inside the audit context, so the logout it makes is audited with the request's address.
     "imaging_ops.security.session_idle.IdleTimeoutMiddleware",
+    # Inside the audit context: each page an inspector reads is an audit event.
+    "imaging_ops.web.middleware.InspectorViewAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -30,6 +30,7 @@ from compliance.services.logs import (
 )
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.access.scoping import scope
+from imaging_ops.audit.viewing import viewed
 from imaging_ops.csv_export import csv_lines
 from imaging_ops.errors import Conflict
 from imaging_ops.models import Site
@@ -148,6 +149,7 @@ class LogDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         log = get_object_or_404(scope(issued_logs(), request.user), pk=pk)
         require(request.user, Action.VIEW_RECORDS, log.site_id)
+        viewed(request, log)
         context = _log_page_context(request, log)
         if context["may_approve"]:
             context["form"] = _approve_form(request)

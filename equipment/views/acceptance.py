@@ -23,6 +23,7 @@ from equipment.services.status import allowed_transitions, return_to_service_blo
 from imaging_ops.access.permissions import Action, can, require
 from imaging_ops.access.scoping import scope
 from imaging_ops.audit.selectors import history_for
+from imaging_ops.audit.viewing import viewed
 from imaging_ops.errors import Conflict
 from imaging_ops.records.signatures import (
     POLICY_TEXT,
@@ -131,6 +132,7 @@ class AcceptanceDetailView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         note = _note(request, pk)
+        viewed(request, note)
         return render(
             request,
             "equipment/acceptance_detail.html",

@@ -38,6 +38,7 @@ from equipment.services.grants import may_edit_procedure
 from equipment.services.procedures import check_band
 from imaging_ops.access.permissions import Action, sites_where
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
+from imaging_ops.audit.viewing import viewed
 from imaging_ops.csv_export import csv_lines
 from imaging_ops.vocabulary import Modality, Role
 from imaging_ops.web.paginator import KeysFirstPaginator
@@ -254,6 +255,7 @@ def procedure_context(user, procedure: Procedure) -> dict:
 class ProcedureDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         procedure = get_object_or_404(procedure_page(request.user), pk=pk)
+        viewed(request, procedure)
         return render(
             request, "equipment/procedure_detail.html", procedure_context(request.user, procedure)
         )

@@ -37,6 +37,7 @@ from equipment.services.attachments import KINDS
 from imaging_ops.access.permissions import Action, can
 from imaging_ops.access.scoping import scope
 from imaging_ops.audit.selectors import history_for
+from imaging_ops.audit.viewing import viewed
 from imaging_ops.csv_export import csv_lines
 from imaging_ops.models import SiteMembership, User
 from imaging_ops.records.signatures import SignatureState, signature_states
@@ -396,6 +397,7 @@ class RecordDetailView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         record = get_record(request, pk)
+        viewed(request, record)
         return render(
             request,
             "equipment/record_detail.html",

@@ -30,7 +30,7 @@ from equipment.views.records import records_section
 from equipment.views.schedules import row_of
 from equipment.views.work_orders import work_orders_section
 from imaging_ops.access.authority import user_site_ids
-from imaging_ops.access.permissions import Action, require, sites_where
+from imaging_ops.access.permissions import Action, can, require, sites_where
 from imaging_ops.access.scoping import scope
 from imaging_ops.audit.selectors import history_for
 from imaging_ops.web.base import ScopedMixin, ServiceFormView
@@ -133,6 +133,8 @@ def equipment_page(user, equipment: Equipment, *, status_form=None, asked_status
         )
     return {
         "unexplained_missed": unannotated_missed(user, equipment=equipment),
+        # Inspectors read the missed days; those who perform the work say why.
+        "may_explain_missed": can(user, Action.PERFORM_RECORDS, equipment.site_id),
         "history": equipment.status_changes.select_related("actor")[:100],
         "status_form": status_form,
         "may_edit": may_edit_equipment(user, equipment),

@@ -32,6 +32,7 @@ from equipment.views.schedules import row_of
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.audit.selectors import history_for
 from imaging_ops.audit.trail import AuditAction
+from imaging_ops.audit.viewing import viewed
 from imaging_ops.errors import Conflict
 from imaging_ops.models import AuditEvent
 from imaging_ops.sites.local_time import local_time_text
@@ -133,6 +134,7 @@ def schedule_context(user, schedule: Schedule) -> dict:
 class ScheduleDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         schedule = get_object_or_404(schedule_page(request.user, now=timezone.now()), pk=pk)
+        viewed(request, schedule)
         return render(
             request, "equipment/schedule_detail.html", schedule_context(request.user, schedule)
         )

@@ -53,6 +53,7 @@ from equipment.views.record_pages import _safe_name
 from imaging_ops.access.permissions import Action, can
 from imaging_ops.access.scoping import scope
 from imaging_ops.audit.selectors import history_for
+from imaging_ops.audit.viewing import viewed
 from imaging_ops.csv_export import csv_lines
 from imaging_ops.errors import Conflict
 from imaging_ops.models import SiteMembership, User
@@ -327,6 +328,7 @@ def get_work_order(request, pk) -> WorkOrder:
 class WorkOrderDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         work_order = get_work_order(request, pk)
+        viewed(request, work_order)
         return render(
             request, "equipment/work_order_detail.html", detail_context(request, work_order)
         )

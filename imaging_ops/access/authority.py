@@ -57,6 +57,21 @@ def user_site_ids(user) -> frozenset[int]:
     return frozenset(g.site_id for g in memberships_in_force(user))
 
 
+def inspector_only(user, now: datetime | None = None) -> bool:
+    """Whether the person holds roles in force and every one is an inspector role (never a
+    system administrator): whose every page read is audited (imaging_ops.audit.viewing)."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    grants = memberships_in_force(user, now)
+    return bool(grants) and all(g.role == Role.INSPECTOR for g in grants)
+
+
+def sites_in_force(user, now: datetime | None = None) -> dict:
+    """The sites of the person's roles in force, by id, from the rows read once per request."""
+    ids = {g.site_id for g in memberships_in_force(user, now)}
+    return {m.site_id: m.site for m in _active_memberships(user) if m.site_id in ids}
+
+
 def account_may_act(user, now: datetime) -> tuple[bool, str]:
     """Whether the account may sign in or call the API now, and if not, why, in plain words.
 

@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
+from imaging_ops.audit.trail import AuditAction
 from imaging_ops.models import AuditChainHead, AuditEvent
 
 HISTORY_LIMIT = 50
@@ -21,7 +22,10 @@ def audit_events_for(user) -> QuerySet:
 
 
 def history_for(*objs, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
-    """The newest events of one record (or of a record and its versions), in one query."""
+    """The newest events of one record (or of a record and its versions), in one query.
+
+    What happened to the record, not who read it: an inspector's views of its page stay in the
+    audit search and the managers' inspector activity page."""
     ids_by_type: dict[str, list[str]] = {}
     for obj in objs:
         ids_by_type.setdefault(obj._meta.label_lower, []).append(str(obj.pk))
@@ -30,7 +34,8 @@ def history_for(*objs, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
         match |= Q(object_type=object_type, object_id__in=ids)
     if not match:
         return []
-    return list(AuditEvent.objects.filter(match).order_by("-seq")[:limit])
+    events = AuditEvent.objects.filter(match).exclude(action=AuditAction.VIEW)
+    return list(events.order_by("-seq")[:limit])
 
 
 def chain_head() -> AuditChainHead:

@@ -28,6 +28,8 @@ from imaging_ops.access.site_paths import site_id_of
 from imaging_ops.audit.context import current_context
 
 GENESIS_HASH = "0" * 64
+# How many events the current request (command, task) has written, in its audit context.
+EVENTS_WRITTEN = "events_written"
 
 
 class AuditAction:
@@ -46,6 +48,7 @@ class AuditAction:
     ADOPT = "adopt"
     STATUS_CHANGE = "status_change"
     ACKNOWLEDGE_POLICY = "acknowledge_policy"
+    VIEW = "view"  # a page an inspector read (imaging_ops.audit.viewing)
 
     CHOICES = (
         (CREATE, "Created"),
@@ -63,6 +66,7 @@ class AuditAction:
         (ADOPT, "Adopted in service"),
         (STATUS_CHANGE, "Status changed"),
         (ACKNOWLEDGE_POLICY, "Acknowledged e-signature policy"),
+        (VIEW, "Viewed"),
     )
 
 
@@ -301,6 +305,8 @@ def record_event(
         address=address,
         request_id=context.request_id,
     )
+    # The request's end reads it: a download its view audited needs no event of its own.
+    context.extra[EVENTS_WRITTEN] = context.extra.get(EVENTS_WRITTEN, 0) + 1
     buffer = _buffer.get()
     if buffer is not None:
         buffer.add(event)

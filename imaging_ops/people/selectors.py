@@ -29,15 +29,6 @@ def person_history(person: User, memberships, *, limit: int = HISTORY_LIMIT) -> 
     return list(AuditEvent.objects.filter(account | roles).order_by("-seq")[:limit])
 
 
-def inspector_access(user):
-    """The person's inspector roles, active ones with their sites, by site code."""
-    return (
-        SiteMembership.objects.filter(user=user, role=Role.INSPECTOR, is_active=True)
-        .select_related("site")
-        .order_by("site__code")
-    )
-
-
 def managed_sites(user):
     """The sites where the person manages people, in code order (every site for admins)."""
     sites = Site.objects.order_by("code")

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from imaging_ops.access.authority import account_may_act
 from imaging_ops.audit.context import audit_context
+from imaging_ops.audit.viewing import record_inspector_read
 
 
 class AccountMayActMiddleware:
@@ -44,6 +45,20 @@ class AuditContextMiddleware:
         ):
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class InspectorViewAuditMiddleware:
+    """Each page an inspector reads and each file they download is an audit event
+    (imaging_ops.audit.viewing): one event, written once the answer is made and before it is
+    sent, inside the request's audit context."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        record_inspector_read(request, response)
         return response
 
 
