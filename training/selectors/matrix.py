@@ -21,7 +21,7 @@ from training.selectors.qualifications import latest_expiries, requirements_in_f
 NOT_REQUIRED = "not_required"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Cell:
     course: Course
     status: str  # a TrainingStatus, or NOT_REQUIRED
