@@ -1,11 +1,14 @@
 """The equipment log as a PDF: a pure function of the snapshot and the stamp of its generation.
 
 Its sections (the facility and equipment, schedules, service records with their amendments,
-work orders, status changes, exceptions) on the page furniture every log shares
-(`compliance.documents.log_pages`).
+the trend of each numeric check, work orders, status changes, exceptions) on the page
+furniture every log shares (`compliance.documents.log_pages`).
 """
 
-from reportlab.platypus import Spacer, Table, TableStyle
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
 from compliance.documents.log_pages import (
     LogStamp,
@@ -20,8 +23,14 @@ from compliance.documents.log_pages import (
     table,
     width,
 )
+from imaging_ops.pdf_charts import trend_drawing
+from imaging_ops.web.charts import Chart, Marker, Point, Zone
 
 __all__ = ["LogStamp", "build_equipment_log_pdf"]
+
+# Trend charts two to a row, each as wide as half the page allows.
+TREND_COLUMNS = 2
+TREND_HEIGHT = 150
 
 
 def _header_section(snapshot: dict, styles) -> list:
@@ -207,6 +216,52 @@ def _exceptions(snapshot: dict, styles) -> list:
     ]
 
 
+def _chart(trend: dict, zone: ZoneInfo) -> Chart:
+    """A trend of the snapshot as the chart the equipment page draws."""
+
+    def at(text):
+        return datetime.fromisoformat(text) if text else None
+
+    return Chart(
+        title=f"{trend['procedure']}: {trend['check']}",
+        unit=trend["unit"],
+        points=[Point(at(t), value, failed) for t, value, failed in trend["points"]],
+        zones=[
+            Zone(low, high, colour, label, at(start), at(end))
+            for low, high, colour, label, start, end in trend["zones"]
+        ],
+        markers=[Marker(at(t), label) for t, label in trend["markers"]],
+        time_text=lambda moment: f"{moment.astimezone(zone):%Y-%m-%d}",
+    )
+
+
+def _trends(snapshot: dict, styles) -> list:
+    """Each numeric check's values in the period, its bands shaded and failures marked."""
+    found = snapshot.get("trends", [])  # logs issued before trends were printed have none
+    if not found:
+        return []
+    zone = ZoneInfo(snapshot["facility"]["time_zone"])
+    column = width([1] * TREND_COLUMNS)[0]
+    font = styles["cell"].fontName
+    drawings = [
+        trend_drawing(_chart(t, zone), width=column - 8, height=TREND_HEIGHT, font=font)
+        for t in found
+    ]
+    rows = []
+    for i in range(0, len(drawings), TREND_COLUMNS):
+        row = drawings[i : i + TREND_COLUMNS]
+        rows.append(row + [""] * (TREND_COLUMNS - len(row)))
+    grid = Table(rows, colWidths=[column] * TREND_COLUMNS, splitByRow=1)
+    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    note = para(
+        "Each numeric check's values in the period on the current procedure version's bands: "
+        "passing shaded green, tolerance yellow, action red; failures drawn larger in red, a "
+        "dashed line where the reference changed.",
+        styles["body"],
+    )
+    return [KeepTogether([para("Trends of numeric checks", styles["h2"]), note]), grid]
+
+
 def build_equipment_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
     """The equipment log's PDF bytes; the same snapshot and stamp give the same bytes."""
     styles = make_styles()
@@ -215,6 +270,7 @@ def build_equipment_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
         *_header_section(snapshot, styles),
         *_schedules(snapshot, styles),
         *_records(snapshot, styles),
+        *_trends(snapshot, styles),
         *_work_orders(snapshot, styles),
         *_status_changes(snapshot, styles),
         *_exceptions(snapshot, styles),

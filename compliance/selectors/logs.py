@@ -11,7 +11,7 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
@@ -32,6 +32,7 @@ from equipment.models import (
 from equipment.models.work_orders import CLOSED_STATES
 from equipment.scheduling.timeline import ScheduleStatus
 from equipment.selectors.schedules import with_status
+from equipment.selectors.trends import trends
 from equipment.selectors.work_orders import downtime_of, downtimes, duration_text
 from imaging_ops.models import Signature
 from imaging_ops.sites.local_time import local_time_text
@@ -351,6 +352,38 @@ def facility_of(site) -> dict:
     }
 
 
+# The most values one check's trend holds in a log: a year of daily QC, and some.
+TREND_VALUES = 400
+
+
+def _moment(moment) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _trends(equipment: Equipment, start: datetime, end: datetime, now: datetime) -> list[dict]:
+    """Each numeric check's values in the period, as the equipment page charts them (bands of
+    the current procedure version, reference changes, failures), as plain data: three queries."""
+    schedules = Schedule.objects.filter(equipment=equipment).select_related(
+        "equipment__site", "procedure__current_version"
+    )
+    found = trends(schedules, now=now, limit=TREND_VALUES, period=(start, end))
+    return [
+        {
+            "procedure": t.schedule.procedure.current_version.name,
+            "check": t.chart.title,
+            "unit": t.chart.unit,
+            "points": [[_moment(p.at), p.value, p.failed] for p in t.chart.points],
+            "zones": [
+                [z.low, z.high, z.colour, z.label, _moment(z.start), _moment(z.end)]
+                for z in t.chart.zones
+            ],
+            "markers": [[_moment(m.at), m.label] for m in t.chart.markers],
+        }
+        for t in found
+        if t.measurements
+    ]
+
+
 def equipment_log_snapshot(*, equipment: Equipment, period: Period, now: datetime) -> dict:
     """Everything an inspector's equipment log prints for `equipment` (loaded with
     `loggable_equipment()`, already scoped) over `period`, as of `now`."""
@@ -383,6 +416,7 @@ def equipment_log_snapshot(*, equipment: Equipment, period: Period, now: datetim
     return {
         "format": SNAPSHOT_VERSION,
         "kind": "equipment",
+        "trends": _trends(equipment, start, end, now),
         "title": "Equipment log",
         "as_of": local_time_text(now, zone),
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},

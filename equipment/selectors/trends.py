@@ -71,9 +71,12 @@ class Trend:
         ]
 
 
-def trend_measurements(schedules, *, since: datetime, limit: int = DEFAULT_VALUES):
-    """The numeric values since `since` on the current versions of the schedules' records not
-    voided, the latest `limit` of each check, by (schedule id, check key), oldest first."""
+def trend_measurements(
+    schedules, *, since: datetime, limit: int = DEFAULT_VALUES, until: datetime | None = None
+):
+    """The numeric values since `since` (and before `until`, when given) on the current
+    versions of the schedules' records not voided, the latest `limit` of each check, by
+    (schedule id, check key), oldest first."""
     measurements = Measurement.objects.filter(
         version__record__schedule__in=schedules,
         version__record__current_version=F("version"),
@@ -81,6 +84,8 @@ def trend_measurements(schedules, *, since: datetime, limit: int = DEFAULT_VALUE
         version__performed_at__gte=since,
         value_number__isnull=False,
     )
+    if until is not None:
+        measurements = measurements.filter(version__performed_at__lt=until)
     rows = (
         ranked_per_check(
             measurements, partition=("version__record__schedule_id", "procedure_check__key")
@@ -179,10 +184,16 @@ def trend_chart(schedule: Schedule, check: Check, measurements: list[TrendValue]
 
 
 def trends(
-    schedules, *, now: datetime, days: int = DEFAULT_DAYS, limit: int = DEFAULT_VALUES
+    schedules,
+    *,
+    now: datetime,
+    days: int = DEFAULT_DAYS,
+    limit: int = DEFAULT_VALUES,
+    period: tuple[datetime, datetime] | None = None,
 ) -> list[Trend]:
     """Each numeric check of each schedule (loaded with its equipment's site and procedure's
-    current version) with its values of the last `days`: three queries in all."""
+    current version) with its values of the last `days`, or of `period` (start included, end
+    not) when given: three queries in all."""
     schedules = list(schedules)
     if not schedules:
         return []
@@ -192,7 +203,8 @@ def trends(
             "version", "position"
         )
     )
-    series = trend_measurements(schedules, since=now - timedelta(days=days), limit=limit)
+    since, until = period if period else (now - timedelta(days=days), None)
+    series = trend_measurements(schedules, since=since, until=until, limit=limit)
     made = []
     for schedule in schedules:
         for check in checks:

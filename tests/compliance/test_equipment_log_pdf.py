@@ -105,3 +105,17 @@ def test_the_font_is_embedded(zoe, daily, ct):
     log = snapshot(ct)
     pdf = build_equipment_log_pdf(log, stamp(log))
     assert b"DejaVuSans" in pdf and b"/FontFile2" in pdf
+
+
+@pytest.mark.needs_poppler
+def test_the_log_draws_each_numeric_checks_trend(zoe, daily, ct, tmp_path):
+    record(daily, zoe, days_ago=2, ma="100")
+    record(daily, zoe, days_ago=1, ma="112", content=ACTION)
+    log = snapshot(ct)
+    text = " ".join(pdf_text(build_equipment_log_pdf(log, stamp(log)), tmp_path).split())
+    assert "Trends of numeric checks" in text
+    assert "CT daily QC: Tube current (mA)" in text
+    # A snapshot stored before logs printed trends renders without them.
+    older = {k: v for k, v in log.items() if k != "trends"}
+    older_text = pdf_text(build_equipment_log_pdf(older, stamp(older)), tmp_path)
+    assert "Trends of numeric checks" not in older_text and "Tube current" in older_text

@@ -122,3 +122,23 @@ def test_each_instrument_shows_its_calibration_before_the_work(zoe, physicist, d
     (entry,) = snapshot(ct)["records"]
     calibrated_on = (NOW - timedelta(days=300)).date().isoformat()
     assert entry["instruments"] == [f"ALPHA-DOS1 {meter.name} (calibrated {calibrated_on})"]
+
+
+def test_each_numeric_check_has_its_trend_of_the_period_with_bands_and_failures(zoe, daily, ct):
+    record(daily, zoe, days_ago=3, ma="100")
+    record(daily, zoe, days_ago=2, ma="112", content=ACTION)
+    record(daily, zoe, days_ago=1, ma="101")
+    trends = {t["check"]: t for t in snapshot(ct)["trends"]}
+    current = trends["Tube current"]
+    assert current["unit"] == "mA" and current["procedure"] == "CT daily QC"
+    assert [(value, failed) for _, value, failed in current["points"]] == [
+        (100.0, False),
+        (112.0, True),
+        (101.0, False),
+    ]
+    # The bands as zones: action below 90 and above 110, tolerance to 95 and from 105.
+    edges = sorted({edge for low, high, *_ in current["zones"] for edge in (low, high) if edge})
+    assert edges == [90.0, 95.0, 105.0, 110.0]
+    # Values outside the period are not in its trend.
+    march_only = Period(start=PERIOD.end.replace(day=5), end=PERIOD.end)
+    assert snapshot(ct, march_only)["trends"] == []
