@@ -32,8 +32,6 @@ def navigation(request):
         # Managers: their sites' people and settings (imaging_ops.sites.services.SETTINGS_ACTION).
         "may_manage_people": manages,
         "may_manage_sites": manages,
-        # Managers: what their sites' inspectors looked at (compliance.views.inspector).
-        "may_see_inspector_activity": manages,
         "may_edit_schedules": bool(sites_where(user, Action.EDIT_PROCEDURES)),
         "may_review_records": bool(sites_where(user, Action.REVIEW_RECORDS)),
         "people_pages": PEOPLE_PAGES,

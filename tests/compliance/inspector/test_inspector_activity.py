@@ -201,8 +201,8 @@ def test_the_page_runs_the_same_queries_for_few_or_many_events(
     assert _activity_queries(client) == few
 
 
-def test_the_managers_navigation_links_the_page(client, manager, tech):
+def test_the_managers_dashboard_links_the_page(client, manager, tech):
     client.force_login(manager)
-    assert f'href="{ACTIVITY}"' in client.get("/equipment/").content.decode()
+    assert f'href="{ACTIVITY}"' in client.get("/compliance/dashboard/").content.decode()
     client.force_login(tech)
-    assert f'href="{ACTIVITY}"' not in client.get("/equipment/").content.decode()
+    assert f'href="{ACTIVITY}"' not in client.get("/").content.decode()
