@@ -137,6 +137,26 @@ def result_of(check, raw, references: dict) -> Result | None:
     return Result(outcome=judged.result, text=describe(judged, unit=check.unit))
 
 
+@dataclass(frozen=True, slots=True)
+class RecentValue:
+    """One of a check's last values as the form lists it: when (ISO, and the site's month and
+    day), the value as typed, and its result when it did not pass."""
+
+    at: str
+    day: str
+    text: str
+    note: str
+
+
+def recent_values_shown(measurements, zone) -> list[RecentValue]:
+    shown = []
+    for m in measurements:
+        local = m.version.performed_at.astimezone(zone)
+        note = "" if m.result == Outcome.PASS else m.get_result_display().lower()
+        shown.append(RecentValue(local.isoformat(), local.strftime("%m-%d"), m.value_text, note))
+    return shown
+
+
 @dataclass(frozen=True)
 class Entry:
     """One check on the form: its band, reference, last values, input, result, and where its
@@ -145,7 +165,7 @@ class Entry:
     row: CheckRow
     field: object
     reference: object
-    recent: list
+    recent: list[RecentValue]
     result: Result | None
     evaluate_url: str
     trend_url: str
@@ -260,6 +280,7 @@ class RecordFormView(ServiceFormView):
         references = subject.references()
         fields = form.value_fields()
         recent = subject.recent(keys=[check.key for check, _ in fields])
+        zone = subject.site.zone
         # Each trend loads when its disclosure is opened (ScheduleTrendsView): six charts with
         # their tables were most of the form's weight, and at the machine nobody opens them all.
         trend_base = (
@@ -275,7 +296,7 @@ class RecordFormView(ServiceFormView):
                     row=check_row(check),
                     field=bound,
                     reference=references.get(check.key),
-                    recent=recent.get(check.key, []),
+                    recent=recent_values_shown(recent.get(check.key, []), zone),
                     result=result_of(check, typed, references),
                     evaluate_url=subject.evaluate_url(check),
                     trend_url=(

@@ -47,28 +47,55 @@ def _attrs(attrs: dict) -> str:
     )
 
 
+def _choices(form_field):
+    """A field's (value, label) pairs; a model field's from its queryset as evaluated (the
+    page's "is there any" already read it), not by a second query as its iterator would."""
+    if not isinstance(form_field, forms.ModelChoiceField):
+        return form_field.choices
+    pairs = (
+        (form_field.prepare_value(obj), form_field.label_from_instance(obj))
+        for obj in form_field.queryset
+    )
+    if form_field.empty_label is not None:
+        return [("", form_field.empty_label), *pairs]
+    return pairs
+
+
 @register.simple_tag
 def checkbox_choices(field):
-    """A checkbox list's options, drawn here rather than by an include per option: a site's
-    instruments are often a hundred, and the includes cost more than the rest of the form."""
+    """A checkbox list's options, drawn here rather than by an include per option, and from the
+    field's choices rather than its subwidgets (Django builds a dictionary of attributes for each
+    of those): a site's instruments are often a hundred. The markup is the subwidgets'."""
     invalid = " is-invalid" if field.errors else ""
-    return mark_safe(  # noqa: S308 - every part below is escaped by format_html
-        "".join(
+    widget = field.field.widget
+    value = field.value()
+    if value is None or value == "":
+        value = []
+    elif not isinstance(value, list | tuple | set):
+        value = [value]
+    chosen = {str(v) for v in value}
+    shared = _attrs(field.build_widget_attrs(dict(widget.attrs), widget))
+    name, auto_id = field.html_name, field.auto_id
+    rows = []
+    for index, (choice, label) in enumerate(_choices(field.field)):
+        option_id = f"{auto_id}_{index}" if auto_id else ""
+        text = str(choice)
+        rows.append(
             format_html(
                 '<div class="form-check"><input type="checkbox" name="{}" value="{}" id="{}" '
-                'class="form-check-input{}"{}><label class="form-check-label" for="{}">{}</label>'
-                "</div>",
-                field.html_name,
-                choice.data["value"],
-                choice.id_for_label,
+                'class="form-check-input{}"{}{}><label class="form-check-label" for="{}">{}'
+                "</label></div>",
+                name,
+                text,
+                option_id,
                 invalid,
-                _attrs(choice.data["attrs"]),
-                choice.id_for_label,
-                choice.choice_label,
+                shared,
+                " checked" if text in chosen else "",
+                option_id,
+                label,
             )
-            for choice in field
         )
-    )
+    return mark_safe("".join(rows))  # noqa: S308 - every part above is escaped by format_html
 
 
 STATUS_BADGES = {

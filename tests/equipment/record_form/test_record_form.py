@@ -284,7 +284,7 @@ def test_the_last_five_values_of_each_check_are_shown(client, tech, daily_qc):
         assert client.post(record_url(daily_qc), data).status_code == 302
     page = client.get(record_url(daily_qc))
     ma = next(e for e in page.context["entries"] if e.check.key == "ma")
-    assert [m.value_text for m in ma.recent] == ["100", "100", "104.5", "103.5", "102.5"]
+    assert [m.text for m in ma.recent] == ["100", "100", "104.5", "103.5", "102.5"]
     assert PASSING["slice"] in page.content.decode()
 
 
