@@ -187,6 +187,8 @@ WORK_STATUSES = (
     ScheduleStatus.OPEN,
 )
 NEWEST_MISSED = 5
+# What a row of "My work" shows of its schedule, joined.
+SHOWN = ("equipment__site", "equipment__location", "procedure__current_version", "assignee")
 # How far ahead a daily schedule's next clinical open day is looked for past closures.
 CLOSURES_AHEAD = timedelta(days=31)
 
@@ -340,10 +342,10 @@ def my_work(
         .order_by("urgency", "next_due", "pk")
         .values("pk")[:limit]
     )
+    # The outer query only joins them: the ids are already theirs and in scope, and the rows
+    # are put in order below, on their status in Python.
     schedules = list(
-        theirs.filter(pk__in=Subquery(first))
-        .annotate(urgency=_urgency())
-        .order_by("urgency", "next_due", "pk")
+        Schedule.objects.filter(pk__in=Subquery(first)).select_related(*SHOWN).order_by()
     )
     _todays_occurrences(schedules, now=now)
     rank = {status: n for n, status in enumerate(WORK_STATUSES)}
