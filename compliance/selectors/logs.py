@@ -265,7 +265,7 @@ def _schedules(ids, zone, now: datetime) -> dict[int, list[dict]]:
     return found
 
 
-def _work_orders(ids, start, end, zone, now) -> dict[int, list[dict]]:
+def work_orders_by_equipment(ids, start, end, zone, now) -> dict[int, list[dict]]:
     rows = list(
         WorkOrder.objects.filter(equipment_id__in=ids, opened_at__lt=end)
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
@@ -420,7 +420,7 @@ def equipment_log_snapshots(*, machines: list[Equipment], period: Period, now: d
     calibrations = Calibrations(rows, end)
     records = _grouped(rows, key=lambda r: r.equipment_id)
     schedules = _schedules(ids, zone, now)
-    work_orders = _work_orders(ids, start, end, zone, now)
+    work_orders = work_orders_by_equipment(ids, start, end, zone, now)
     trends_of = _trends(ids, start, end, now)
     changes = _grouped(
         EquipmentStatusChange.objects.filter(equipment_id__in=ids, changed_at__gte=start)
