@@ -59,6 +59,7 @@ def _cover(snapshot: dict, styles) -> list:
             styles,
             empty="",
         ),
+        Spacer(1, 6),
         para(
             f"Following sections {snapshot['reference']} of Imaging Ops' regulatory reference. "
             "Each section prints the records as the site's own logs do; a section with "
@@ -69,6 +70,17 @@ def _cover(snapshot: dict, styles) -> list:
         para("Contents", styles["title"]),
         contents(styles),
     ]
+
+
+def _file_lines(attachments: list[dict]) -> list[str]:
+    """Each attached file and its SHA-256, the digest in groups of 16 so that it wraps in a
+    narrow column (as fingerprints are usually written)."""
+    out = []
+    for a in attachments:
+        digest = a["sha256"]
+        groups = " ".join(digest[i : i + 16] for i in range(0, len(digest), 16))
+        out += [f"File {a['name']}", f"SHA-256 {groups}"]
+    return out
 
 
 def _record_rows(records: list[dict], styles) -> tuple[list[list], list[int]]:
@@ -82,7 +94,7 @@ def _record_rows(records: list[dict], styles) -> tuple[list[list], list[int]]:
             f"Report received {r['report_received_on']}"
             if r["report_received_on"]
             else "Report received: not recorded",
-            *(f"File {a['name']} (SHA-256 {a['sha256']})" for a in r["attachments"]),
+            *_file_lines(r["attachments"]),
         ]
         rows.append(
             [
@@ -127,7 +139,7 @@ def _records(part: dict, styles) -> list:
                 "Signatures",
             ],
             rows,
-            width([1.4, 2.2, 1.6, 2.6, 3.2, 0.8, 2.2]),
+            width([1.3, 2.1, 1.5, 2.6, 3.1, 1, 2.2]),
             styles,
             shaded,
         )
@@ -148,7 +160,7 @@ def _evaluations(part: dict, styles) -> list:
                 f"Performed {done['performed_at']} by {done['performer']}",
                 f"Outcome {done['outcome']}",
                 f"Report received {done['report_received_on'] or 'not recorded'}",
-                *(f"File {a['name']} (SHA-256 {a['sha256']})" for a in done["attachments"]),
+                *_file_lines(done["attachments"]),
             ]
             signed = signature_lines(done["signatures"])
         rows.append(

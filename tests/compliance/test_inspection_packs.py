@@ -5,7 +5,7 @@ downloaded by the inspectors of the site only, read in queries that do not grow 
 site's machines."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -13,10 +13,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from compliance.models import PACK_KINDS, LogKind, LogState, RegulatoryLog
+from compliance.selectors.inspection_packs import pack_entries
+from compliance.services.logs import complete_log, request_log
+from equipment.models import ProcedureKind
+from equipment.services.procedures import create_procedure
+from equipment.services.schedules import create_schedule
 from equipment.services.work_orders import open_work_order
 from imaging_ops.vocabulary import Role
 from tests import factories
-from tests.compliance.logs_support import record
+from tests.compliance.logs_support import PERIOD, record
 from tests.compliance.pack_support import (
     contents_page,
     history,
@@ -76,6 +81,7 @@ def test_the_mqsa_pack_holds_each_units_log_surveys_evaluations_actions_and_qual
     assert all(not s["empty"] for s in pack.values())
 
 
+@pytest.mark.req("11.10(b)")
 @pytest.mark.needs_poppler
 def test_the_mqsa_pack_pdf_lists_each_section_with_its_page_and_bookmarks_it(
     tmp_path, manager, physicist, zoe, site_a, mammo, ct_course
@@ -112,6 +118,7 @@ def test_the_mqsa_pack_pdf_lists_each_section_with_its_page_and_bookmarks_it(
     assert log.entries > 0 and log.scope_label == "Alpha General (ALPHA)"
 
 
+@pytest.mark.req("11.50", "11.70")
 @pytest.mark.needs_poppler
 def test_an_approved_pack_is_digitally_signed_and_pdfsig_finds_it_valid(
     tmp_path, manager, physicist, site_a, mammo
@@ -162,12 +169,27 @@ def test_the_joint_commission_pack_holds_inventory_summary_high_risk_logs_and_wo
 ):
     ct.high_risk = True
     ct.save()
+    pm = create_procedure(
+        actor=manager,
+        site=site_a,
+        code="CT-PM",
+        kind=ProcedureKind.PREVENTIVE_MAINTENANCE,
+        now=NOW,
+        name="CT preventive maintenance",
+        default_anchor="from_completion",
+        default_interval_months=6,
+        checks=[{"key": "done", "name": "Checklist complete", "kind": "boolean"}],
+    )
+    create_schedule(actor=manager, equipment=ct, procedure=pm, now=NOW, last_done=None)
     record(daily, zoe, days_ago=2)
     open_work_order(actor=manager, equipment=ct, problem="Gantry noise", now=NOW, priority="low")
     pack = _sections(snapshot_of(LogKind.PACK_JOINT_COMMISSION, site_a, manager))
     inventory = {m["equipment"]: m for m in pack["inventory"]["equipment"]}
     assert inventory["ALPHA-CT1 CT scanner"]["high_risk"] is True
     assert inventory["ALPHA-MG1 Mammograph ALPHA-MG1"]["high_risk"] is False
+    (line,) = inventory["ALPHA-CT1 CT scanner"]["preventive_maintenance"]
+    assert line.startswith("CT-PM: last done never; next due ")
+    assert inventory["ALPHA-MG1 Mammograph ALPHA-MG1"]["preventive_maintenance"] == []
     assert {r["id"] for r in pack["qc_summary"]["log"]["equipment"]} >= {ct.pk, mammo.pk}
     (log,) = pack["high_risk_logs"]["logs"]  # the mammography unit is not high risk
     assert log["equipment"]["asset_tag"] == "ALPHA-CT1" and len(log["records"]) == 1
@@ -206,6 +228,7 @@ def test_every_pack_kind_prints_its_contents_and_sections(
 # --- approval and download -----------------------------------------------------------------
 
 
+@pytest.mark.req("11.10(g)")
 @pytest.mark.parametrize(
     ("kind", "allowed"),
     [
@@ -237,6 +260,7 @@ def test_a_technician_cannot_approve_a_pack_from_its_page(client, manager, tech,
     assert log.state == LogState.DRAFT
 
 
+@pytest.mark.req("11.10(d)")
 def test_the_sites_inspector_downloads_the_pack_and_another_sites_cannot(
     client, person, manager, inspector, site_a, site_b, mammo
 ):
@@ -365,3 +389,21 @@ def test_a_packs_snapshot_reads_in_the_same_queries_for_two_or_six_units(
         assert len(pack["equipment_logs"]["logs"]) == 6
         assert len(pack["surveys"]["records"]) == 6
     assert _queries(kind, site_a, manager) == two
+
+
+@pytest.mark.parametrize(
+    "kind", [LogKind.PACK_MQSA, LogKind.PACK_JOINT_COMMISSION, LogKind.PACK_STATE_XRAY]
+)
+def test_a_large_pack_is_made_by_the_task(settings, kind, manager, site_a, mammo):
+    """GIVEN a pack whose count (the unit's three records in the period) passes the threshold."""
+    settings.LOG_ASYNC_ENTRIES = 1
+    log = request_log(
+        actor=manager, kind=kind, subject=site_a, period=PERIOD, now=NOW, queue=lambda pk: None
+    )
+    assert log.state == LogState.GENERATING and log.entries > 1
+    made = complete_log(log_id=log.pk, now=NOW + timedelta(minutes=1))
+    assert (
+        made.state == LogState.DRAFT
+        and made.file_sha256
+        and made.entries == (pack_entries(made.snapshot))
+    )
