@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import models
 
 from compliance.documents.equipment_log import build_equipment_log_pdf
+from compliance.documents.inspection_pack import build_inspection_pack_pdf
 from compliance.documents.log_pages import LogStamp
 from compliance.documents.site_logs import (
     build_radioactive_log_pdf,
@@ -16,6 +17,7 @@ from compliance.documents.site_logs import (
     build_training_log_pdf,
 )
 from compliance.models import LogKind
+from compliance.selectors.inspection_packs import pack_count, pack_entries, pack_snapshot
 from compliance.selectors.logs import (
     Period,
     equipment_log_snapshot,
@@ -92,6 +94,25 @@ def _site_qc_snapshot(*, subject, period: Period, now, actor) -> dict:
     return site_qc_snapshot(site=subject, period=period, now=now, actor=actor)
 
 
+def _pack(kind: str, approvers: Limited | None, approvers_text: str) -> LogKindSpec:
+    """An inspection pack of a site: its sections read by compliance.selectors.inspection_packs."""
+
+    def snapshot(*, subject, period: Period, now, actor) -> dict:
+        return pack_snapshot(kind=kind, site=subject, period=period, now=now, actor=actor)
+
+    return LogKindSpec(
+        kind=kind,
+        label=LogKind(kind).label,
+        covers=Covers.SITE,
+        snapshot=snapshot,
+        build_pdf=build_inspection_pack_pdf,
+        count=lambda *, subject, period: pack_count(kind=kind, site=subject, period=period),
+        entries=pack_entries,
+        approvers=approvers,
+        approvers_text=approvers_text,
+    )
+
+
 KINDS: dict[str, LogKindSpec] = {
     spec.kind: spec
     for spec in (
@@ -139,6 +160,16 @@ KINDS: dict[str, LogKindSpec] = {
             approvers=PHYSICS_LOGS,  # a QC summary is a physics log
             approvers_text="a manager or a physicist",
         ),
+        # Beside a manager, the physicist approves a pack of physics records (mammography,
+        # X-ray), the RSO the radioactive materials licence's.
+        _pack(LogKind.PACK_MQSA, PHYSICS_LOGS, "a manager or a physicist"),
+        _pack(
+            LogKind.PACK_NRC,
+            RADIOACTIVE_MATERIALS_LOGS,
+            "a manager or the radiation safety officer",
+        ),
+        _pack(LogKind.PACK_JOINT_COMMISSION, None, "a manager"),
+        _pack(LogKind.PACK_STATE_XRAY, PHYSICS_LOGS, "a manager or a physicist"),
     )
 }
 

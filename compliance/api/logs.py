@@ -94,9 +94,16 @@ class LogSerializer(serializers.ModelSerializer):
         }
 
 
+def _named(label: str) -> str:
+    """A kind's label within a sentence: lower case, but for its acronyms (MQSA, NRC, QC)."""
+    first, _space, rest = label.partition(" ")
+    return label if first.isupper() else f"{first.lower()} {rest}".strip()
+
+
 class LogRequestSerializer(serializers.Serializer):
     """A log to issue: its kind, what it covers (`equipment` for an equipment log, `site` for
-    a site's log: training, radioactive materials, QC summary) and the period."""
+    a site's log: training, radioactive materials, QC summary, or an inspection pack:
+    pack_mqsa, pack_nrc, pack_joint_commission, pack_state_xray) and the period."""
 
     kind = serializers.ChoiceField(choices=[(spec.kind, spec.label) for spec in KINDS.values()])
     equipment = ScopedRelatedField(
@@ -114,9 +121,9 @@ class LogRequestSerializer(serializers.Serializer):
         field = "equipment" if spec.covers == Covers.EQUIPMENT else "site"
         other = "site" if field == "equipment" else "equipment"
         if data.get(field) is None:
-            errors[field] = f"A {spec.label.lower()} needs the {field} it covers."
+            errors[field] = f"The {_named(spec.label)} needs the {field} it covers."
         if data.get(other) is not None:
-            errors[other] = f"A {spec.label.lower()} covers a {field}, not a {other}."
+            errors[other] = f"The {_named(spec.label)} covers a {field}, not a {other}."
         error = period_error(data["period_start"], data["period_end"])
         if error:
             errors["period_end"] = error

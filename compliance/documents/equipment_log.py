@@ -26,14 +26,14 @@ from compliance.documents.log_pages import (
 from imaging_ops.pdf_charts import trend_drawing
 from imaging_ops.web.charts import Chart, Marker, Point, Zone
 
-__all__ = ["LogStamp", "build_equipment_log_pdf"]
+__all__ = ["LogStamp", "build_equipment_log_pdf", "equipment_log_story"]
 
 # Trend charts two to a row, each as wide as half the page allows.
 TREND_COLUMNS = 2
 TREND_HEIGHT = 150
 
 
-def _header_section(snapshot: dict, styles) -> list:
+def _header_section(snapshot: dict, styles, title=None) -> list:
     facility, equipment, period = snapshot["facility"], snapshot["equipment"], snapshot["period"]
     left = facility_lines(facility)
     right = [
@@ -58,8 +58,12 @@ def _header_section(snapshot: dict, styles) -> list:
     facts.setStyle(
         TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
     )
+    if title is None:
+        title = para(
+            f"{snapshot['title']}: {equipment['asset_tag']} {equipment['name']}", styles["title"]
+        )
     return [
-        para(f"{snapshot['title']}: {equipment['asset_tag']} {equipment['name']}", styles["title"]),
+        title,
         para(
             f"Period {period['start']} to {period['end']} (both days included, site time); "
             f"schedule status as of {snapshot['as_of']}.",
@@ -262,12 +266,11 @@ def _trends(snapshot: dict, styles) -> list:
     return [KeepTogether([para("Trends of numeric checks", styles["h2"]), note]), grid]
 
 
-def build_equipment_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
-    """The equipment log's PDF bytes; the same snapshot and stamp give the same bytes."""
-    styles = make_styles()
-    equipment, facility, period = snapshot["equipment"], snapshot["facility"], snapshot["period"]
-    story = [
-        *_header_section(snapshot, styles),
+def equipment_log_story(snapshot: dict, styles, *, title=None) -> list:
+    """The equipment log's sections as flowables; `title` (a flowable) in place of its own
+    title, where the log is a part of a larger document."""
+    return [
+        *_header_section(snapshot, styles, title),
         *_schedules(snapshot, styles),
         *_records(snapshot, styles),
         *_trends(snapshot, styles),
@@ -275,8 +278,14 @@ def build_equipment_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
         *_status_changes(snapshot, styles),
         *_exceptions(snapshot, styles),
     ]
+
+
+def build_equipment_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
+    """The equipment log's PDF bytes; the same snapshot and stamp give the same bytes."""
+    styles = make_styles()
+    equipment, facility, period = snapshot["equipment"], snapshot["facility"], snapshot["period"]
     return build_log_pdf(
-        story=story,
+        story=equipment_log_story(snapshot, styles),
         running=f"{snapshot['title']} — {equipment['asset_tag']} {equipment['name']} — "
         f"{facility['name']} — {period['start']} to {period['end']}",
         title=f"{snapshot['title']} {equipment['asset_tag']} {period['start']} to {period['end']}",

@@ -6,6 +6,10 @@ known only at the end, so pages are drawn once their count is known), who genera
 when, and the verification code as text and QR. The last page ends with the SHA-256 of the
 snapshot and the audit chain's head at generation, and the approval once approved. Each kind's
 builder (equipment_log, site_logs) writes only its own sections.
+
+A document of several parts (an inspection pack) marks its section headings with `heading()`:
+each is listed, with its page number, in a `contents()` table (ReportLab's table of contents,
+laid out again until the numbers settle) and is an entry of the PDF's outline (bookmarks).
 """
 
 import io
@@ -20,6 +24,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus.tableofcontents import TableOfContents
 
 from imaging_ops.pdf import LETTER, MUTED, draw_qr, mm, unicode_fonts
 
@@ -75,6 +80,40 @@ def make_styles():
 
 def para(text, style) -> Paragraph:
     return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), style)
+
+
+class Heading(Paragraph):
+    """A section heading listed in the table of contents and the PDF outline: `level` 0 for
+    a section, 1 for a part of it; `key` names its destination in the file."""
+
+    def __init__(self, text: str, style, *, level: int, key: str):
+        super().__init__(escape(text), style)
+        self.toc_entry = (level, text, key)
+
+
+def heading(text: str, style, *, level: int, key: str) -> Heading:
+    return Heading(text, style, level=level, key=key)
+
+
+def contents(styles) -> TableOfContents:
+    """The table of contents of the headings that follow, with their page numbers."""
+    toc = TableOfContents(dotsMinLevel=0)
+    body = styles["body"]
+    toc.levelStyles = [
+        ParagraphStyle(
+            "toc0",
+            parent=body,
+            fontName=styles["head"].fontName,
+            fontSize=9.5,
+            leading=14,
+            leftIndent=0,
+            firstLineIndent=0,
+        ),
+        ParagraphStyle(
+            "toc1", parent=body, fontSize=8.5, leading=11.5, leftIndent=14, firstLineIndent=0
+        ),
+    ]
+    return toc
 
 
 def lines(items: Iterable[str], style) -> Paragraph:
@@ -264,9 +303,11 @@ def counting_canvas(decorate):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._pages = []
+            self.outline_marks = []  # (key, title, level) of the headings on this page
 
         def showPage(self):
             self._pages.append(dict(self.__dict__))
+            self.outline_marks = []
             self._startPage()
 
         def save(self):
@@ -274,17 +315,35 @@ def counting_canvas(decorate):
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
                 decorate(self, number, total)
+                # Bookmarks bind to the page being emitted, so they are placed only now.
+                for key, title, level in self.outline_marks:
+                    self.bookmarkPage(key, fit="XYZ", left=0, top=PAGE[1])
+                    self.addOutlineEntry(title, key, level=level)
                 super().showPage()
+            if any(state["outline_marks"] for state in self._pages):
+                self.showOutline()
             super().save()
 
     return CountingCanvas
 
 
+class _LogDocument(SimpleDocTemplate):
+    """Tells the table of contents and the outline of each heading as it is laid out."""
+
+    def afterFlowable(self, flowable):
+        entry = getattr(flowable, "toc_entry", None)
+        if entry:
+            level, text, key = entry
+            self.notify("TOCEntry", (level, text, self.page, key))
+            self.canv.outline_marks.append((key, text, level))
+
+
 def build_log_pdf(*, story: list, running: str, title: str, stamp: LogStamp, styles) -> bytes:
     """The PDF of a log's sections, followed by the integrity section (and the approval), on
-    pages carrying `running` and the stamp; the same story and stamp give the same bytes."""
+    pages carrying `running` and the stamp; the same story and stamp give the same bytes. A
+    story holding a table of contents is laid out until its page numbers settle."""
     buffer = io.BytesIO()
-    document = SimpleDocTemplate(
+    document = _LogDocument(
         buffer,
         pagesize=PAGE,
         leftMargin=MARGIN,
@@ -297,8 +356,10 @@ def build_log_pdf(*, story: list, running: str, title: str, stamp: LogStamp, sty
         subject=f"Verification code {stamp.code}",
         invariant=1,
     )
-    document.build(
-        [*story, *closing(stamp, styles)],
-        canvasmaker=counting_canvas(page_decorations(running, stamp)),
-    )
+    full = [*story, *closing(stamp, styles)]
+    canvasmaker = counting_canvas(page_decorations(running, stamp))
+    if any(isinstance(f, TableOfContents) for f in full):
+        document.multiBuild(full, canvasmaker=canvasmaker)
+    else:
+        document.build(full, canvasmaker=canvasmaker)
     return buffer.getvalue()

@@ -18,15 +18,20 @@ from compliance.documents.log_pages import (
 )
 
 
-def _header(snapshot: dict, styles, note: str) -> list:
+def _header(snapshot: dict, styles, note: str, title=None) -> list:
+    """The log's title, period and facility; within a larger document (`title` given, a
+    flowable), the title and the period only: that document's cover names the facility."""
     facility, period = snapshot["facility"], snapshot["period"]
+    when = para(
+        f"Period {period['start']} to {period['end']} (both days included, site time); "
+        f"{note} as of {snapshot['as_of']}.",
+        styles["body"],
+    )
+    if title is not None:
+        return [title, when]
     return [
         para(f"{snapshot['title']}: {facility['name']} ({facility['code']})", styles["title"]),
-        para(
-            f"Period {period['start']} to {period['end']} (both days included, site time); "
-            f"{note} as of {snapshot['as_of']}.",
-            styles["body"],
-        ),
+        when,
         Spacer(1, 4),
         lines(facility_lines(facility), styles["body"]),
     ]
@@ -49,7 +54,11 @@ def _build(snapshot: dict, stamp: LogStamp, story: list) -> bytes:
 
 def build_training_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
     """The training log's PDF bytes: the period's records, then the standing at its end."""
-    styles = make_styles()
+    return _build(snapshot, stamp, training_log_story(snapshot, make_styles()))
+
+
+def training_log_story(snapshot: dict, styles, *, title=None) -> list:
+    """The training log's sections as flowables (`title`: as `equipment_log_story`)."""
     records = snapshot["records"]
     rows = [
         [
@@ -72,8 +81,8 @@ def build_training_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
     ]
     failed = [i for i, r in enumerate(records) if not r["counts"]]
     standing = snapshot["standing"]
-    story = [
-        *_header(snapshot, styles, "standing"),
+    return [
+        *_header(snapshot, styles, "standing", title),
         *section(
             "Training completed in the period",
             ["Person", "Course", "Completed", "Expires", "Instructor", "Result", "Signatures"],
@@ -96,13 +105,14 @@ def build_training_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
             shaded=[i for i, s in enumerate(standing) if not s["current"]],
         ),
     ]
-    return _build(snapshot, stamp, story)
 
 
 # --- Radioactive materials log -----------------------------------------------------------------
 
 
-def _service_rows(records: list[dict], styles) -> tuple[list[list], list[int]]:
+def service_rows(records: list[dict], styles) -> tuple[list[list], list[int]]:
+    """Service records as a table of site records prints them (equipment, procedure,
+    performer, results, outcome, signatures), and the rows at action level."""
     rows, shaded = [], []
     for r in records:
         outcome = [r["outcome"], r["timeliness"]]
@@ -138,10 +148,15 @@ def _service_rows(records: list[dict], styles) -> tuple[list[list], list[int]]:
 
 def build_radioactive_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
     """The radioactive materials log's PDF bytes: the inventory, then each kind of record."""
-    styles = make_styles()
+    return _build(snapshot, stamp, radioactive_log_story(snapshot, make_styles()))
+
+
+def radioactive_log_story(snapshot: dict, styles, *, title=None) -> list:
+    """The radioactive materials log's sections as flowables (`title`: as
+    `equipment_log_story`)."""
     sources = snapshot["sources"]
     story = [
-        *_header(snapshot, styles, "inventory and decayed activities"),
+        *_header(snapshot, styles, "inventory and decayed activities", title),
         *section(
             "Sealed-source inventory",
             [
@@ -177,7 +192,7 @@ def build_radioactive_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
     ]
     header = ["Performed", "Equipment; procedure", "Performer", "Results", "Outcome", "Signatures"]
     for part in snapshot["sections"]:
-        rows, shaded = _service_rows(part["records"], styles)
+        rows, shaded = service_rows(part["records"], styles)
         story += section(
             part["title"],
             header,
@@ -187,7 +202,7 @@ def build_radioactive_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
             empty=f"No {part['title'].lower()} in the period.",
             shaded=shaded,
         )
-    return _build(snapshot, stamp, story)
+    return story
 
 
 # --- Site QC summary ---------------------------------------------------------------------------
@@ -195,7 +210,11 @@ def build_radioactive_log_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
 
 def build_site_qc_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
     """The site QC summary's PDF bytes: one row per piece of equipment, then the totals."""
-    styles = make_styles()
+    return _build(snapshot, stamp, site_qc_story(snapshot, make_styles()))
+
+
+def site_qc_story(snapshot: dict, styles, *, title=None) -> list:
+    """The site QC summary's sections as flowables (`title`: as `equipment_log_story`)."""
     rows = snapshot["equipment"]
     totals = snapshot["totals"]
     body = [
@@ -228,8 +247,8 @@ def build_site_qc_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
                 totals["open_work_orders"],
             ]
         )
-    story = [
-        *_header(snapshot, styles, "overdue schedules and open work orders"),
+    return [
+        *_header(snapshot, styles, "overdue schedules and open work orders", title),
         para(
             "On-time share: scheduled completions that count (signed, not voided) performed in "
             "the period, and how many were on time. Overdue: active schedules overdue or past "
@@ -255,4 +274,3 @@ def build_site_qc_pdf(snapshot: dict, stamp: LogStamp) -> bytes:
             shaded=[i for i, r in enumerate(rows) if r["overdue"] or r["failures"]],
         ),
     ]
-    return _build(snapshot, stamp, story)

@@ -1,5 +1,5 @@
 """The period of a log, as the equipment page's form gives it; the kind and period of a site's
-log, as its logs page gives them; the approval dialog."""
+log or inspection pack, as its logs page gives them; the approval dialog."""
 
 from datetime import timedelta
 
@@ -47,11 +47,13 @@ class LogPeriodForm(forms.Form):
 
 
 def _site_kinds():
+    """The site's logs, then the inspection packs (the registry's order)."""
     return [(spec.kind, spec.label) for spec in kinds_covering(Covers.SITE)]
 
 
 class SiteLogForm(LogPeriodForm):
-    """kind=training|radioactive_materials|site_qc_summary, from, to: a log of the site."""
+    """kind=training|radioactive_materials|site_qc_summary or an inspection pack (pack_mqsa,
+    pack_nrc, pack_joint_commission, pack_state_xray), from, to: a log of the site."""
 
     kind = forms.ChoiceField(label="Log", choices=_site_kinds)
 

@@ -1,7 +1,7 @@
 """The compliance app's models: the reminder outbox, its deliveries, people's preferences and
 calendar feeds, the sites' lead times, and the regulatory logs it has issued."""
 
-from compliance.models.logs import LogFile, LogKind, LogState, RegulatoryLog
+from compliance.models.logs import PACK_KINDS, LogFile, LogKind, LogState, RegulatoryLog
 from compliance.models.reminders import (
     CalendarFeed,
     DeliveryMode,
@@ -14,6 +14,7 @@ from compliance.models.reminders import (
 )
 
 __all__ = [
+    "PACK_KINDS",
     "CalendarFeed",
     "DeliveryMode",
     "LeadTime",

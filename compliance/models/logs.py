@@ -21,6 +21,20 @@ class LogKind(models.TextChoices):
     TRAINING = "training", "Training log"
     RADIOACTIVE_MATERIALS = "radioactive_materials", "Radioactive materials log"
     SITE_QC_SUMMARY = "site_qc_summary", "Site QC summary"
+    # Inspection packs: one signed PDF per inspection visit (compliance.selectors.inspection_packs).
+    PACK_MQSA = "pack_mqsa", "MQSA inspection pack"
+    PACK_NRC = "pack_nrc", "NRC materials licence inspection pack"
+    PACK_JOINT_COMMISSION = "pack_joint_commission", "Joint Commission environment of care pack"
+    PACK_STATE_XRAY = "pack_state_xray", "State X-ray inspection pack"
+
+
+# The kinds that are inspection packs, in the order they are offered.
+PACK_KINDS = (
+    LogKind.PACK_MQSA,
+    LogKind.PACK_NRC,
+    LogKind.PACK_JOINT_COMMISSION,
+    LogKind.PACK_STATE_XRAY,
+)
 
 
 class LogState(models.TextChoices):

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlparse
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from compliance.models import LogState, RegulatoryLog
+from compliance.models import PACK_KINDS, LogState, RegulatoryLog
 from compliance.selectors.issued_logs import issued_logs
 from equipment.models import Equipment
 from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
@@ -99,6 +99,15 @@ def find_equipment(user, text: str) -> tuple[list[Equipment], bool]:
         machines = machines.order_by("exact", "site__code", "asset_tag", "pk")
     found = list(machines[: FOUND_AT_MOST + 1])
     return found[:FOUND_AT_MOST], len(found) > FOUND_AT_MOST
+
+
+def latest_packs(user, limit: int = LATEST_LOGS) -> list[RegulatoryLog]:
+    """The newest inspection packs issued at the person's sites that can be downloaded: one
+    query."""
+    ready = scope(issued_logs(), user).filter(
+        kind__in=PACK_KINDS, state__in=(LogState.DRAFT, LogState.APPROVED)
+    )
+    return list(ready[:limit])
 
 
 def latest_logs(user, limit: int = LATEST_LOGS) -> list[RegulatoryLog]:

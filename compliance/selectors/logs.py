@@ -245,46 +245,57 @@ def service_records(where: Q, start: datetime, end: datetime) -> list[ServiceRec
     )
 
 
-def _schedules(equipment: Equipment, zone, now: datetime) -> list[dict]:
+def _schedules(ids, zone, now: datetime) -> dict[int, list[dict]]:
     rows = with_status(
-        Schedule.objects.filter(equipment=equipment).select_related("procedure__current_version"),
+        Schedule.objects.filter(equipment_id__in=ids).select_related("procedure__current_version"),
         now=now,
     ).order_by("procedure__code", "pk")
-    return [
-        {
-            "id": s.pk,
-            "procedure": f"{s.procedure.code} {s.procedure.current_version.name}",
-            "last_done": local_time_text(s.last_done, zone) if s.last_done else "never",
-            "next_due": local_time_text(s.next_due, zone),
-            "status": ScheduleStatus(s.state).label,
-            "late": s.state in LATE,
-        }
-        for s in rows
-    ]
+    found: dict[int, list[dict]] = {pk: [] for pk in ids}
+    for s in rows:
+        found[s.equipment_id].append(
+            {
+                "id": s.pk,
+                "procedure": f"{s.procedure.code} {s.procedure.current_version.name}",
+                "last_done": local_time_text(s.last_done, zone) if s.last_done else "never",
+                "next_due": local_time_text(s.next_due, zone),
+                "status": ScheduleStatus(s.state).label,
+                "late": s.state in LATE,
+            }
+        )
+    return found
 
 
-def _work_orders(equipment: Equipment, start, end, zone, now) -> list[dict]:
+def work_orders_by_equipment(ids, start, end, zone, now) -> dict[int, list[dict]]:
     rows = list(
-        WorkOrder.objects.filter(equipment=equipment, opened_at__lt=end)
+        WorkOrder.objects.filter(equipment_id__in=ids, opened_at__lt=end)
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
         .select_related("equipment")
         .order_by("opened_at", "pk")
     )
     down = downtimes(rows, now=now)
-    return [
-        {
-            "id": w.pk,
-            "opened_at": local_time_text(w.opened_at, zone),
-            "closed_at": local_time_text(w.closed_at, zone) if w.closed_at else "",
-            "state": w.get_state_display(),
-            "open": w.state not in CLOSED_STATES,
-            "priority": w.get_priority_display(),
-            "problem": w.problem,
-            "resolution": w.resolution,
-            "downtime": duration_text(down[w.pk]),
-        }
-        for w in rows
-    ]
+    found: dict[int, list[dict]] = {pk: [] for pk in ids}
+    for w in rows:
+        found[w.equipment_id].append(
+            {
+                "id": w.pk,
+                "opened_at": local_time_text(w.opened_at, zone),
+                "closed_at": local_time_text(w.closed_at, zone) if w.closed_at else "",
+                "state": w.get_state_display(),
+                "open": w.state not in CLOSED_STATES,
+                "priority": w.get_priority_display(),
+                "problem": w.problem,
+                "resolution": w.resolution,
+                "downtime": duration_text(down[w.pk]),
+            }
+        )
+    return found
+
+
+def _grouped(rows, key) -> dict[int, list]:
+    found: dict[int, list] = {}
+    for row in rows:
+        found.setdefault(key(row), []).append(row)
+    return found
 
 
 def _exceptions(*, missed, schedules, work_orders, records, out_of_service, zone) -> list[dict]:
@@ -360,67 +371,120 @@ def _moment(moment) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment else None
 
 
-def _trends(equipment: Equipment, start: datetime, end: datetime, now: datetime) -> list[dict]:
+def _trends(ids, start: datetime, end: datetime, now: datetime) -> dict[int, list[dict]]:
     """Each numeric check's values in the period, as the equipment page charts them (bands of
-    the current procedure version, reference changes, failures), as plain data: three queries."""
-    schedules = Schedule.objects.filter(equipment=equipment).select_related(
+    the current procedure version, reference changes, failures), as plain data: three queries
+    however many machines."""
+    schedules = Schedule.objects.filter(equipment_id__in=ids).select_related(
         "equipment__site", "procedure__current_version"
     )
-    found = trends(schedules, now=now, limit=TREND_VALUES, period=(start, end))
-    return [
-        {
-            "procedure": t.schedule.procedure.current_version.name,
-            "check": t.chart.title,
-            "unit": t.chart.unit,
-            "points": [[_moment(p.at), p.value, p.failed] for p in t.chart.points],
-            "zones": [
-                [z.low, z.high, z.colour, z.label, _moment(z.start), _moment(z.end)]
-                for z in t.chart.zones
-            ],
-            "markers": [[_moment(m.at), m.label] for m in t.chart.markers],
-        }
-        for t in found
-        if t.measurements
-    ]
+    found: dict[int, list[dict]] = {pk: [] for pk in ids}
+    for t in trends(schedules, now=now, limit=TREND_VALUES, period=(start, end)):
+        if not t.measurements:
+            continue
+        found[t.schedule.equipment_id].append(
+            {
+                "procedure": t.schedule.procedure.current_version.name,
+                "check": t.chart.title,
+                "unit": t.chart.unit,
+                "points": [[_moment(p.at), p.value, p.failed] for p in t.chart.points],
+                "zones": [
+                    [z.low, z.high, z.colour, z.label, _moment(z.start), _moment(z.end)]
+                    for z in t.chart.zones
+                ],
+                "markers": [[_moment(m.at), m.label] for m in t.chart.markers],
+            }
+        )
+    return found
 
 
 def equipment_log_snapshot(*, equipment: Equipment, period: Period, now: datetime) -> dict:
     """Everything an inspector's equipment log prints for `equipment` (loaded with
     `loggable_equipment()`, already scoped) over `period`, as of `now`."""
-    site = equipment.site
+    return equipment_log_snapshots(machines=[equipment], period=period, now=now)[equipment.pk]
+
+
+def equipment_log_snapshots(*, machines: list[Equipment], period: Period, now: datetime) -> dict:
+    """The equipment log of each machine of one site (loaded with `loggable_equipment()`,
+    already scoped) over `period`, as of `now`, by id: each query runs once for all of them,
+    so the number of queries does not grow with the machines (an inspection pack's logs)."""
+    if not machines:
+        return {}
+    site = machines[0].site
+    if any(m.site_id != site.pk for m in machines):
+        raise ValueError("The equipment logs read together are of one site.")
     zone = site.zone
     start, end = period.bounds(site)
-    rows = service_records(Q(equipment=equipment), start, end)
+    ids = [m.pk for m in machines]
+    rows = service_records(Q(equipment_id__in=ids), start, end)
     calibrations = Calibrations(rows, end)
-    records = [record_entry(r, zone, calibrations) for r in rows]
-    schedules = _schedules(equipment, zone, now)
-    work_orders = _work_orders(equipment, start, end, zone, now)
-    changes = list(
-        EquipmentStatusChange.objects.filter(equipment=equipment, changed_at__gte=start)
+    records = _grouped(rows, key=lambda r: r.equipment_id)
+    schedules = _schedules(ids, zone, now)
+    work_orders = work_orders_by_equipment(ids, start, end, zone, now)
+    trends_of = _trends(ids, start, end, now)
+    changes = _grouped(
+        EquipmentStatusChange.objects.filter(equipment_id__in=ids, changed_at__gte=start)
         .select_related("actor")
-        .order_by("changed_at", "pk")
+        .order_by("changed_at", "pk"),
+        key=lambda c: c.equipment_id,
     )
+    missed = _grouped(
+        MissedOccurrence.objects.filter(
+            schedule__equipment_id__in=ids, day__gte=period.start, day__lte=period.end
+        )
+        .select_related("schedule__procedure__current_version")
+        .order_by("day", "pk"),
+        key=lambda m: m.schedule.equipment_id,
+    )
+    facility = facility_of(site)
+    return {
+        m.pk: _equipment_log(
+            m,
+            period=period,
+            now=now,
+            bounds=(start, end),
+            facility=facility,
+            records=[record_entry(r, zone, calibrations) for r in records.get(m.pk, [])],
+            schedules=schedules[m.pk],
+            work_orders=work_orders[m.pk],
+            trends=trends_of[m.pk],
+            changes=changes.get(m.pk, []),
+            missed=missed.get(m.pk, []),
+        )
+        for m in machines
+    }
+
+
+def _equipment_log(
+    equipment: Equipment,
+    *,
+    period: Period,
+    now: datetime,
+    bounds,
+    facility: dict,
+    records,
+    schedules,
+    work_orders,
+    trends,
+    changes,
+    missed,
+) -> dict:
+    zone = equipment.site.zone
+    start, end = bounds
     out_of_service = downtime_of(
         start=start,
         end=min(end, max(now, start)),
         changes=[(c.changed_at, c.from_status, c.to_status) for c in changes],
         status_now=equipment.status,
     )
-    missed = list(
-        MissedOccurrence.objects.filter(
-            schedule__equipment=equipment, day__gte=period.start, day__lte=period.end
-        )
-        .select_related("schedule__procedure__current_version")
-        .order_by("day", "pk")
-    )
     return {
         "format": SNAPSHOT_VERSION,
         "kind": "equipment",
-        "trends": _trends(equipment, start, end, now),
+        "trends": trends,
         "title": "Equipment log",
         "as_of": local_time_text(now, zone),
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
-        "facility": facility_of(site),
+        "facility": facility,
         "equipment": {
             "id": equipment.pk,
             "asset_tag": equipment.asset_tag,

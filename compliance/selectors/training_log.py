@@ -90,13 +90,21 @@ def _standing(records, period: Period) -> list[dict]:
 
 def training_log_snapshot(*, site, period: Period, now: datetime) -> dict:
     """Everything the training log prints for `site` over `period`, as of `now`."""
+    records = site_training_history(site, until=period.end)
+    return training_snapshot(records, site=site, period=period, now=now, title="Training log")
+
+
+def training_snapshot(records, *, site, period: Period, now: datetime, title: str) -> dict:
+    """The training log's snapshot of `records` (training records read by training's
+    selectors, completed by the period's end, in completion order): those completed in the
+    period, and each person's standing in each course at its end."""
     zone = site.zone
-    records = list(site_training_history(site, until=period.end))
+    records = list(records)
     in_period = [r for r in records if r.completed_on >= period.start]
     return {
         "format": SNAPSHOT_VERSION,
         "kind": "training",
-        "title": "Training log",
+        "title": title,
         "as_of": local_time_text(now, zone),
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "facility": facility_of(site),

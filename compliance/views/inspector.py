@@ -18,6 +18,7 @@ from compliance.selectors.inspector import (
     inspector_activity,
     inspector_sites,
     latest_logs,
+    latest_packs,
     managed_site_ids,
 )
 from imaging_ops.access.permissions import ALL_SITES
@@ -43,11 +44,12 @@ def inspector_home(request):
             context["search_text"] = text
     else:
         status = 400
-    logs = latest_logs(user)
-    for log in logs:
+    logs, packs = latest_logs(user), latest_packs(user)
+    for log in [*logs, *packs]:
         log.generated_text = local_time_text(log.generated_at, log.site.zone)
     context["access"] = inspector_sites(user, now=now)
     context["logs"] = logs
+    context["packs"] = packs
     return render(request, "home/inspector.html", context, status=status)
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from imaging_ops.vocabulary import Role
 from tests import factories
+from tests.compliance.pack_support import mammo_procedures  # noqa: F401
 from tests.compliance.site_logs_support import (  # noqa: F401
     ct_course,
     hot_lab,
