@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Least
 
+from compliance.figure_cache import cached_figure
 from equipment.limits import Outcome
 from equipment.models import (
     OPEN_STATES,
@@ -464,12 +465,15 @@ TRAINING_SQL = """
     c AS (
         SELECT DISTINCT person_id, course_id FROM training_trainingrecord
         WHERE counts AND completed_on <= %s AND (expires_on IS NULL OR expires_on >= %s)
+    ),
+    per_site AS (
+        SELECT q.site_id, count(*) AS required, count(c.person_id) AS current
+        FROM q LEFT JOIN c ON c.person_id = q.user_id AND c.course_id = q.course_id
+        GROUP BY q.site_id
     )
-    SELECT q.site_id, s.code, count(*), count(c.person_id)
-    FROM q JOIN imaging_ops_site s ON s.id = q.site_id
-    LEFT JOIN c ON c.person_id = q.user_id AND c.course_id = q.course_id
-    GROUP BY q.site_id, s.code
-    ORDER BY s.code, q.site_id
+    SELECT p.site_id, s.code, p.required, p.current
+    FROM per_site p JOIN imaging_ops_site s ON s.id = p.site_id
+    ORDER BY s.code, p.site_id
 """
 
 
@@ -478,11 +482,26 @@ def training_by_site(scope_: DashboardScope) -> list[TrainingRow]:
     there, inspectors aside, times each course a requirement in force asks of them: for their
     role, or for a modality or area class, as the competency matrix counts) and how many of
     them are current today (UTC): a record that counts, completed by today, not expired. With
-    a modality, only that modality's requirements. One query."""
+    a modality, only that modality's requirements. One query: counted per site first, and only
+    then joined to the sites' codes (sorting its tens of thousands of pairs by code spilled to
+    disk). Kept in the figure cache until a training record, requirement, course, account or
+    membership is saved (compliance.figure_cache), or for five minutes."""
     on = scope_.now.date()
-    members = _scoped(
-        SiteMembership.objects.in_force(on).exclude(role=Role.INSPECTOR), scope_, modality_path=None
-    ).values("site_id", "user_id", "role")
+    sites = None if scope_.site_ids is ALL_SITES else tuple(sorted(scope_.site_ids))
+    parts = (scope_.user.pk, sites, scope_.modality, on.isoformat())
+    return cached_figure("training", parts, lambda: _training_by_site(scope_, on))
+
+
+def _training_by_site(scope_: DashboardScope, on) -> list[TrainingRow]:
+    members = (
+        _scoped(
+            SiteMembership.objects.in_force(on).exclude(role=Role.INSPECTOR),
+            scope_,
+            modality_path=None,
+        )
+        .order_by()
+        .values("site_id", "user_id", "role")
+    )
     members_sql, members_params = members.query.sql_with_params()
     modality, modality_params = "", []
     if scope_.modality:

@@ -257,3 +257,32 @@ def test_training_compliance_is_the_share_of_required_qualifications_current(
     assert alpha.share == 0.5
     [mr] = training_by_site(scope_for(manager, modality="MR"))
     assert (mr.required, mr.current) == (3, 2)
+
+
+def test_the_training_figure_is_counted_afresh_once_an_input_is_saved(manager, person, site_a):
+    """GIVEN Tess (technician) must hold radiation safety, and holds nothing: 0 of 1 current
+    (the figure is now cached) WHEN her record is saved THEN 1 of 1 at once; WHEN she leaves
+    the site (her membership saved inactive) THEN nothing is required there."""
+    radiation = Course.objects.create(
+        site=site_a, code="RAD-SAFE", title="Radiation safety", category="radiation_safety"
+    )
+    Requirement.objects.create(
+        site=site_a, course=radiation, basis="role", role=Role.TECHNICIAN, created_at=NOW
+    )
+    tess = person(Role.TECHNICIAN, site_a, username="tess")
+    [alpha] = training_by_site(scope_for(manager))
+    assert (alpha.label, alpha.required, alpha.current) == ("ALPHA", 1, 0)
+    TrainingRecord.objects.create(
+        site=site_a,
+        person=tess,
+        course=radiation,
+        completed_on=(NOW - 10 * DAY).date(),
+        expires_on=None,
+        counts=True,
+    )
+    [alpha] = training_by_site(scope_for(manager))
+    assert (alpha.required, alpha.current) == (1, 1)
+    membership = SiteMembership.objects.get(user=tess, site=site_a)
+    membership.is_active = False
+    membership.save()
+    assert training_by_site(scope_for(manager)) == []
