@@ -130,14 +130,19 @@ class ComplianceRow:
 
 
 def compliance_counts(scope_: DashboardScope) -> list[dict]:
-    """Active schedules and those overdue (or past their hard limit) at `now`, by site and the
-    equipment's primary modality: one pass over the schedules that both figures fold."""
+    """Active schedules, those overdue (or past their hard limit) at `now` and those due soon
+    (`due_soon`'s), by site and the equipment's primary modality: one pass over the schedules
+    that the figures fold."""
     overdue = status_filter(OVERDUE, now=scope_.now)
     return list(
         active_schedules(scope_)
         .order_by()
         .values("site_id", "site__code", "equipment__modality")
-        .annotate(total=Count("pk"), overdue=Count("pk", filter=overdue))
+        .annotate(
+            total=Count("pk"),
+            overdue=Count("pk", filter=overdue),
+            due_soon=Count("pk", filter=_due_soon(scope_, DUE_SOON_DAYS)),
+        )
     )
 
 
@@ -232,13 +237,15 @@ def overdue_work(scope_: DashboardScope) -> QuerySet:
     return _work(queryset, scope_).order_by("overdue_at", "pk")
 
 
+def _due_soon(scope_: DashboardScope, days: int) -> Q:
+    return Q(next_due__lt=scope_.now + timedelta(days=days)) & ~status_filter(
+        OVERDUE, now=scope_.now
+    )
+
+
 def due_soon(scope_: DashboardScope, days: int = DUE_SOON_DAYS) -> QuerySet:
     """Active schedules not yet overdue that fall due within `days` of `now`, soonest first."""
-    queryset = (
-        active_schedules(scope_)
-        .filter(next_due__lt=scope_.now + timedelta(days=days))
-        .exclude(status_filter(OVERDUE, now=scope_.now))
-    )
+    queryset = active_schedules(scope_).filter(_due_soon(scope_, days))
     return _work(queryset, scope_).order_by("next_due", "pk")
 
 
@@ -626,7 +633,7 @@ def dashboard_figures(scope_: DashboardScope, *, limit: int = 10) -> Figures:
         overdue=list(overdue[:limit]),
         overdue_count=sum(row.overdue for row in by_site),
         due_soon=list(soon[:limit]),
-        due_soon_count=soon.count(),
+        due_soon_count=sum(row["due_soon"] for row in counts),
         availability=availability_by_modality(scope_),
         work_orders=open_work_orders_by_priority(scope_),
         repair_time=mean_time_to_repair(scope_),

@@ -69,21 +69,28 @@ class Links:
     scope: DashboardScope
     site: object
 
+    def _path(self, name: str) -> str:
+        """The list's path, reversed once per page (a hundred links name the same few)."""
+        paths = self.__dict__.setdefault("_paths", {})
+        if name not in paths:
+            paths[name] = reverse(name)
+        return paths[name]
+
     def _base(self, site=None, modality=None):
         site = site if site is not None else (self.site.pk if self.site else None)
         return {"site": site, "modality": modality or self.scope.modality}
 
     def schedules(self, statuses=(), *, site=None, modality=None, **extra) -> str:
         params = {**self._base(site, modality), "status": list(statuses), **extra}
-        return f"{reverse('equipment:schedules')}?{_query(**params)}"
+        return f"{self._path('equipment:schedules')}?{_query(**params)}"
 
     def equipment(self, status="", *, modality=None) -> str:
         params = {**self._base(None, modality), "status": status}
-        return f"{reverse('equipment:list')}?{_query(**params)}"
+        return f"{self._path('equipment:list')}?{_query(**params)}"
 
     def work_orders(self, priority="", age=None) -> str:
         params = {"site": self._base()["site"], "open": "true", "priority": priority, "age": age}
-        return f"{reverse('equipment:work_orders')}?{_query(**params)}"
+        return f"{self._path('equipment:work_orders')}?{_query(**params)}"
 
     def failures(self) -> str:
         params = {
@@ -92,7 +99,7 @@ class Links:
             "performed_after": self.scope.start.isoformat(),
             "performed_before": self.scope.end.isoformat(),
         }
-        return f"{reverse('equipment:records')}?{_query(**params)}"
+        return f"{self._path('equipment:records')}?{_query(**params)}"
 
 
 def _filterable(modality: str) -> str | None:

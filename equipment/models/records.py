@@ -116,6 +116,12 @@ class ServiceRecord(VersionedRecord):
                 condition=models.Q(awaiting_review=True),
                 name="record_review_queue",
             ),
+            # The dashboard's action-level failures in a period: a few in a hundred thousand.
+            models.Index(
+                fields=["performed_at"],
+                condition=models.Q(outcome=Outcome.ACTION, counts=True),
+                name="record_action_failures",
+            ),
         ]
 
     def __str__(self) -> str:

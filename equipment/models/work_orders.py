@@ -122,6 +122,8 @@ class WorkOrder(RegulatedModel):
             models.Index(fields=["equipment", "state"], name="work_order_equipment_state"),
             models.Index(fields=["-opened_at", "-id"], name="work_order_time"),
             models.Index(fields=["state", "-opened_at"], name="work_order_state_time"),
+            # Mean time to repair: the repairs verified in a period.
+            models.Index(fields=["state", "closed_at"], name="work_order_state_closed"),
         ]
 
     def __str__(self) -> str:

@@ -98,6 +98,40 @@ def checkbox_choices(field):
     return mark_safe("".join(rows))  # noqa: S308 - every part above is escaped by format_html
 
 
+def _empty_label(form_field) -> str:
+    """What the empty choice of a model select reads: its own label, or a word for the
+    default dashes (choose one of a required field; none of an optional one)."""
+    label = form_field.empty_label
+    if label != "---------":
+        return label
+    return "Choose…" if form_field.required else "— none —"
+
+
+@register.simple_tag
+def select_options(field):
+    """A select's options, drawn here rather than by the template (a site list, a procedure
+    list): the one whose value is the field's is selected; groups of choices are optgroups."""
+    current = str(field.value())
+    form_field = field.field
+    empty = getattr(form_field, "empty_label", None)
+
+    def option(value, label) -> str:
+        text = str(value)
+        if text == "" and empty:
+            label = _empty_label(form_field)
+        selected = " selected" if text == current else ""
+        return format_html('<option value="{}"{}>{}</option>', text, selected, label)
+
+    parts = []
+    for value, label in _choices(form_field):
+        if isinstance(label, list | tuple):
+            inner = "".join(option(v, text) for v, text in label)
+            parts.append(format_html('<optgroup label="{}">{}</optgroup>', value, mark_safe(inner)))  # noqa: S308
+        else:
+            parts.append(option(value, label))
+    return mark_safe("".join(parts))  # noqa: S308 - every part above is escaped by format_html
+
+
 STATUS_BADGES = {
     "awaiting_acceptance": "text-bg-info",
     "in_service": "text-bg-success",
