@@ -35,6 +35,12 @@ def _history(rng: random.Random, final: str) -> list[str]:
     return path
 
 
+ENDED_AT = """
+    UPDATE equipment_equipmentstatuschange c SET ended_at = (
+        SELECT min(n.changed_at) FROM equipment_equipmentstatuschange n
+        WHERE n.equipment_id = c.equipment_id AND n.changed_at > c.changed_at)"""
+
+
 def build_status_history(ctx: Build) -> None:
     rng = ctx.rng
     rows = []
@@ -67,6 +73,8 @@ def build_status_history(ctx: Build) -> None:
          "changed_at"],
         rows,
     )  # fmt: skip
+    # Each change ends at the machine's first later one, as the model's save keeps it.
+    ctx.cursor.execute(ENDED_AT)
     ctx.status_changes = rows
 
 

@@ -19,10 +19,8 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
@@ -48,7 +46,7 @@ from equipment.services.rollups import counted_completions
 from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
 from imaging_ops.access.scoping import scope
 from imaging_ops.access.site_paths import scope_lookup
-from imaging_ops.models import SiteIdentifier, SiteMembership
+from imaging_ops.models import Site, SiteIdentifier, SiteMembership
 from imaging_ops.vocabulary import Role
 from training.models import RequirementBasis
 
@@ -134,16 +132,21 @@ def compliance_counts(scope_: DashboardScope) -> list[dict]:
     (`due_soon`'s), by site and the equipment's primary modality: one pass over the schedules
     that the figures fold."""
     overdue = status_filter(OVERDUE, now=scope_.now)
-    return list(
+    rows = list(
         active_schedules(scope_)
         .order_by()
-        .values("site_id", "site__code", "equipment__modality")
+        .values("site_id", "equipment__modality")
         .annotate(
             total=Count("pk"),
             overdue=Count("pk", filter=overdue),
             due_soon=Count("pk", filter=_due_soon(scope_, DUE_SOON_DAYS)),
         )
     )
+    # The sites' codes are read apart: grouping the schedules by code too took a third longer.
+    codes = dict(Site.objects.filter(pk__in={r["site_id"] for r in rows}).values_list("pk", "code"))
+    for row in rows:
+        row["site__code"] = codes[row["site_id"]]
+    return rows
 
 
 def _folded(counts: list[dict], key: str, label: str) -> list[ComplianceRow]:
@@ -276,17 +279,10 @@ class AvailabilityRow:
 
 def _downtime_by_modality(scope_: DashboardScope) -> dict[str, timedelta]:
     """Time out of service within the period, summed per modality in one query: each change to
-    out of service lasts until the machine's next status change (or the period's end), clipped
-    to the period."""
+    out of service lasts until the machine's next status change (its `ended_at`, or the
+    period's end), clipped to the period."""
     start, end = scope_.start, min(scope_.end, scope_.now)
-    following = (
-        EquipmentStatusChange.objects.filter(
-            equipment=OuterRef("equipment"), changed_at__gt=OuterRef("changed_at")
-        )
-        .order_by("changed_at", "pk")
-        .values("changed_at")[:1]
-    )
-    until = Coalesce(Subquery(following), Value(end), output_field=DateTimeField())
+    until = Coalesce("ended_at", Value(end), output_field=DateTimeField())
     overlap = ExpressionWrapper(
         Least(until, Value(end, output_field=DateTimeField()))
         - Greatest(F("changed_at"), Value(start, output_field=DateTimeField())),
@@ -295,9 +291,9 @@ def _downtime_by_modality(scope_: DashboardScope) -> dict[str, timedelta]:
     rows = (
         _scoped(EquipmentStatusChange.objects.all(), scope_, modality_path="equipment__modality")
         .filter(to_status=EquipmentStatus.OUT_OF_SERVICE, changed_at__lt=end)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
         .exclude(equipment__status__in=INACTIVE_EQUIPMENT)
         .annotate(until=until)
-        .filter(until__gt=start)
         .order_by()
         .values("equipment__modality")
         .annotate(downtime=Sum(overlap))

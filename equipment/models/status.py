@@ -1,7 +1,7 @@
 """A machine's status: its values, and the history of every change (who, when, from, to, why)."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 
 from imaging_ops.audit.mixin import RegulatedModel
 
@@ -20,9 +20,11 @@ class StatusChangeKind(models.TextChoices):
 
 
 class EquipmentStatusChange(RegulatedModel):
-    """One change of a machine's status: who, when, from what, to what, and why."""
+    """One change of a machine's status: who, when, from what, to what, and why; and until
+    when it stood (`ended_at`, the machine's next change, kept as each change is written)."""
 
     scope_path = "equipment__site"
+    audit_exempt_fields = frozenset({"ended_at"})
 
     equipment = models.ForeignKey(
         "equipment.Equipment", on_delete=models.PROTECT, related_name="status_changes"
@@ -40,6 +42,9 @@ class EquipmentStatusChange(RegulatedModel):
     # A return to service names the records that satisfied the gate, as they were then: each
     # {"record": id, "procedure": code, "performed_at": ISO time, "because": why it was needed}.
     satisfied_by = models.JSONField(default=list, blank=True)
+    # Derived: when the machine next changed status (the first later change), None while this
+    # one stands. Downtime in a period is read from it without a subquery per change.
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
@@ -47,7 +52,27 @@ class EquipmentStatusChange(RegulatedModel):
             models.Index(fields=["equipment", "-changed_at"], name="status_change_history"),
             # The newest changes at a person's sites (their home page), without a sort.
             models.Index(fields=["-changed_at", "-id"], name="status_change_newest"),
+            # The spans of a status that reach into a period (the dashboard's downtime).
+            models.Index(fields=["to_status", "ended_at"], name="status_change_spans"),
         ]
+
+    def save(self, *args, **kwargs):
+        """A new change ends the one before it (the latest earlier change of the machine) and
+        itself ends at the first later change, if one was recorded before it."""
+        if not self._state.adding:
+            return super().save(*args, **kwargs)
+        history = EquipmentStatusChange.objects.filter(equipment_id=self.equipment_id)
+        with transaction.atomic():
+            self.ended_at = (
+                history.filter(changed_at__gt=self.changed_at)
+                .order_by("changed_at")
+                .values_list("changed_at", flat=True)
+                .first()
+            )
+            super().save(*args, **kwargs)
+            history.filter(changed_at__lt=self.changed_at).filter(
+                models.Q(ended_at__isnull=True) | models.Q(ended_at__gt=self.changed_at)
+            ).update(ended_at=self.changed_at)
 
     def __str__(self) -> str:
         return f"{self.equipment.asset_tag}: {self.from_status or '—'} → {self.to_status}"
