@@ -16,6 +16,7 @@ from bench.generator import (
     audit_chain,
     equipment,
     locations,
+    long_log,
     maintenance,
     people,
     sites,
@@ -27,7 +28,7 @@ from bench.generator.checks import broken_rules
 from bench.generator.context import Build
 from imaging_ops.audit.trail import hmac_key
 
-GENERATOR_VERSION = 6
+GENERATOR_VERSION = 7
 SEED = 20260504
 
 # In build order: each step reads what the steps before it left on the context. The audit
@@ -41,6 +42,7 @@ STEPS = [
     maintenance.STEP,
     training.STEP,
     work_orders.STEP,
+    long_log.STEP,
     audit_chain.STEP,
 ]
 
