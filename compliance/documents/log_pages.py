@@ -281,13 +281,20 @@ def counting_canvas(decorate):
             self._pages = []
 
         def showPage(self):
-            self._pages.append(dict(self.__dict__))
+            state = dict(self.__dict__)
+            # One string per page while the count is not known (as the page keeps it once
+            # shown), rather than its hundreds of operators one by one.
+            state["_code"] = ["\n".join(self._code)]
+            self._pages.append(state)
             self._startPage()
 
         def save(self):
             total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
+            pages, self._pages = self._pages, None
+            pages.reverse()
+            for number in range(1, total + 1):
+                # Each page let go once shown: the document holds it from then on.
+                self.__dict__.update(pages.pop())
                 decorate(self, number, total)
                 super().showPage()
             super().save()
