@@ -242,7 +242,7 @@ def measure(runs: int = RUNS, entries: int = ENTRIES) -> LogRun:
         if f"Record #{snapshot['records'][-1]['id']}".encode() in pdf:
             raise CaseError("the PDF's text is not compressed as expected")
         result.peak_mib, _size = _traced_peak(snapshot, stamp)
-        quarter = period_of_latest(equipment, entries // 4, now)
+        quarter = period_of_latest(equipment, max(1, entries // 4), now)
         small = equipment_log_snapshot(equipment=equipment, period=quarter, now=now)
         result.quarter_entries = len(small["records"])
         result.quarter_peak_mib, result.quarter_size_mib = _traced_peak(
