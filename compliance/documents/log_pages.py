@@ -16,9 +16,10 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -556,9 +557,46 @@ class RowTable(Flowable):
 
     def _cells(self, text, row: _Laid, upper: float, xs: list[float]) -> None:
         baseline = upper - CELL_TOP - (self.size if row is not self._head else self.head_size)
+        show = _line_shower(self.canv, text)
         for x, lines in zip(xs, row.columns, strict=False):
             if not lines:
                 continue
             text.setTextOrigin(x + CELL_PADDING, baseline)
             for line in lines:
-                text.textLine(line)
+                show(line)
+
+
+def _line_shower(canvas, text):
+    """What `text.textLine` does for a line, with each distinct line's glyph runs (its font
+    subsets and escaped bytes) made once per document: a log of thousands of entries repeats
+    the same few thousand lines (names, kinds, limits, results), and making the runs is most
+    of the cost of its text. The operators are ReportLab's own (`PDFTextObject._formatText`
+    for an embedded TrueType font): a font change where the subset changes, then the run."""
+    font = getFont(text._fontname)
+    if not font._dynamicFont:
+        return text.textLine
+    document = canvas._doc
+    runs_of = canvas.__dict__.setdefault("_line_runs", {})
+    size = f"{fp_str(text._fontsize)} Tf {fp_str(text._leading)} TL"
+    code = text._code
+    name = font.fontName
+
+    def show(line: str) -> None:
+        runs = runs_of.get((name, line))
+        if runs is None:
+            runs = runs_of[(name, line)] = [
+                (subset, f"({canvas._escape(part)}) Tj")
+                for subset, part in font.splitString(line, document)
+            ]
+        shown = []
+        for subset, run in runs:
+            if subset != text._curSubset:
+                shown.append(f"{font.getSubsetInternalName(subset, document)} {size}")
+                text._curSubset = subset
+            shown.append(run)
+        code.append(" ".join(shown) + " T*")
+        text._y -= text._leading
+        text._y0 = text._y
+        text._x = text._x0
+
+    return show
