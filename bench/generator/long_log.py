@@ -202,13 +202,26 @@ def _adoption(ctx: Build, item: dict) -> None:
     ctx.status_changes.append(row)
 
 
-def entries_short(ctx: Build) -> list[str]:
-    """The machine's records: at least the entries its log case needs."""
+CHECKED_SAMPLE = 100
+
+
+def history_refused(ctx: Build) -> list[str]:
+    """The machine's records: at least the entries its log case needs, and a sample of them
+    (the oldest and the newest) with signatures valid as the API reads them."""
+    from equipment.selectors.records import service_records
+    from imaging_ops.records.signatures import signature_states
+
     wanted = ctx.sizes["long_log_entries"]
-    held = ServiceRecord.objects.filter(equipment__asset_tag=long_log_tag()).count()
+    records = service_records().filter(equipment__asset_tag=long_log_tag())
+    held = records.count()
+    problems = []
     if held < wanted:
-        return [f"the long log's machine holds {held:,} records, fewer than {wanted:,}"]
-    return []
+        problems.append(f"the long log's machine holds {held:,} records, fewer than {wanted:,}")
+    half = CHECKED_SAMPLE // 2
+    for record in [*records.order_by("pk")[:half], *records.order_by("-pk")[:half]]:
+        if not all(state.valid for state in signature_states(record.current())):
+            problems.append(f"record {record.pk}: its signature does not match its content")
+    return problems[:5]
 
 
 STEP = Step(
@@ -216,5 +229,5 @@ STEP = Step(
     build_long_log,
     sizes={"long_log_entries": 5_000},
     unscaled=frozenset({"long_log_entries"}),
-    checks=(entries_short,),
+    checks=(history_refused,),
 )
