@@ -14,8 +14,10 @@ from pathlib import Path
 import django
 from django.db import connection
 
+from bench import equipment_log
 from bench.cases import API_TARGET_MS, PAGE_TARGET_MS, Result
 from bench.chain import CHAIN_TARGET_S, ChainRun
+from bench.equipment_log import LogRun
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 BEGIN = "<!-- bench:begin (written by `make bench`; edit outside these markers) -->"
@@ -263,6 +265,7 @@ def generated_section(
     facts: dict,
     meta: dict,
     chain_run: ChainRun | None = None,
+    log_run: LogRun | None = None,
 ) -> str:
     rows_by_table = marker.get("rows", {})
     data = [
@@ -334,6 +337,7 @@ def generated_section(
         "query per unit).",
         "",
         *_chain_section(chain_run),
+        *equipment_log.section(log_run),
         END,
     ]
     return "\n".join(parts)

@@ -1,7 +1,7 @@
 """`make bench`: build the scale data once, measure each case beside the baseline, report.
 
     python -m bench.run [--rebuild] [--scale F] [--explain] [--profile] [--repeat N]
-                        [--warmup N] [--chain-runs N] [--no-doc]
+                        [--warmup N] [--chain-runs N] [--log-runs N] [--no-doc]
 
 Prints the table and rewrites the generated part of docs/benchmarks.md. Exits non-zero when a
 case errors (a wrong answer, an exception), not when a case is slow: a slow case is followed by
@@ -48,6 +48,13 @@ def _arguments(argv):
         type=int,
         default=None,
         help="runs of the audit chain case (each walks the whole chain; 0 skips the case)",
+    )
+    parser.add_argument(
+        "--log-runs",
+        type=int,
+        default=None,
+        help="runs of the equipment log case (each renders and signs a 5,000-entry log and "
+        "lays out its bare table; 0 skips the case)",
     )
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
     return parser.parse_args(argv)
@@ -207,11 +214,28 @@ def main(argv=None) -> int:
     sweep_run = reminder_sweep.measure()
     print(f"  {reminder_sweep.text(sweep_run)}")
 
+    from bench import equipment_log
+
+    log_runs = equipment_log.RUNS if args.log_runs is None else args.log_runs
+    log_run = None
+    if log_runs > 0:
+        print(f"  Equipment log, {log_runs} runs of each (rendered and signed; the bare table):")
+        log_run = equipment_log.measure(runs=log_runs)
+        shown = (
+            "ERROR " + log_run.error
+            if log_run.error
+            else (f"median {log_run.median:.2f} s, {log_run.ratio:.2f}x the bare table")
+        )
+        print(f"  Equipment log, {log_run.entries:,} entries: {shown}")
+
     print()
     print(report.text_table(results))
     if chain_run:
         print()
         print(report.chain_text(chain_run))
+    if log_run:
+        print()
+        print(equipment_log.text(log_run))
     by_name = {case.name: case for case in case_list}
     for result in results:
         if result.error or not (args.explain or args.profile or result.over_target):
@@ -256,14 +280,16 @@ def main(argv=None) -> int:
             facts,
             {"warmup": warmup, "repeat": repeat},
             chain_run,
+            log_run,
         )
         print(f"\nWrote {report.write_doc(section).relative_to(os.getcwd())}.")
     chain_results = chain_run.results if chain_run else []
-    errors = [r for r in [*results, *chain_results] if r.error]
-    slow = [r for r in [*results, *chain_results] if r.over_target]
+    log_results = [log_run] if log_run else []
+    errors = [r for r in [*results, *chain_results, *log_results] if r.error]
+    slow = [r for r in [*results, *chain_results, *log_results] if r.over_target]
     print(
         f"Finished in {time.perf_counter() - started:.0f} s: "
-        f"{len(results) + len(chain_results)} cases, "
+        f"{len(results) + len(chain_results) + len(log_results)} cases, "
         f"{len(errors)} errors, {len(slow)} over target."
     )
     return 1 if errors else 0

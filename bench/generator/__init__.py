@@ -14,6 +14,8 @@ per group of tables, each from its own module:
   training records;
 - `work_orders`: the repair behind each trip out of service and routine faults, with their
   signed completions and verifications;
+- `long_log`: one CT with years of daily and weekly work, whose equipment log holds at
+  least 5,000 entries (the benchmark's log case), written with the maintenance step's helpers;
 - `audit_chain`: the chained audit trail (with `audit_creations`, `audit_activity` and
   `audit_origin`), last, since it records the rows of every step before it.
 

@@ -16,6 +16,7 @@ from bench.generator import (
     audit_chain,
     equipment,
     locations,
+    long_log,
     maintenance,
     people,
     reminders,
@@ -28,7 +29,7 @@ from bench.generator.checks import broken_rules
 from bench.generator.context import Build
 from imaging_ops.audit.trail import hmac_key
 
-GENERATOR_VERSION = 7
+GENERATOR_VERSION = 8
 SEED = 20260504
 
 # In build order: each step reads what the steps before it left on the context. The audit
@@ -42,6 +43,7 @@ STEPS = [
     maintenance.STEP,
     training.STEP,
     work_orders.STEP,
+    long_log.STEP,
     reminders.STEP,
     audit_chain.STEP,
 ]

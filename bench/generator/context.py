@@ -29,6 +29,8 @@ class Build:
     # Audit events a step makes itself (rows it does not leave in `written`), in the shape of
     # `audit_creations.creations`; the audit chain merges them with the others by time.
     events: list = field(default_factory=list)
+    # What the maintenance step made (sites, its state, procedures), for steps that add to it.
+    maintenance: dict = field(default_factory=dict)
     log: Callable = print
 
     def copy(self, model, fields: list[str], rows) -> int:

@@ -323,6 +323,13 @@ def build_maintenance(ctx: Build) -> None:
     clock = time.perf_counter()
     ctx.counts[CompletionMonth._meta.db_table] = rebuild_completion_months()
     ctx.log(f"    monthly completion figures {time.perf_counter() - clock:.1f} s")
+    # For a later step that adds procedures, schedules and records of its own (`long_log`).
+    ctx.maintenance = {
+        "sites": sites,
+        "state": state,
+        "procedures": procedures,
+        "schedules": len(plans),
+    }
 
 
 def _people(ctx: Build) -> dict:
@@ -362,18 +369,23 @@ def _event(ctx, state, at, action, actor, model_label, object_id, site_id, chang
     )  # fmt: skip
 
 
-def _procedures(ctx: Build, sites: dict, state: dict) -> dict:
-    """Every catalog procedure at every site (a site's own copy), version 1, with its checks.
+def _procedures(
+    ctx: Build, sites: dict, state: dict, templates: list[dict] = PROCEDURES, start=None
+) -> dict:
+    """Every procedure of `templates` (the catalog's) at every site of `sites` (a site's own
+    copy), version 1, with its checks, created shortly after `start` (before the first
+    equipment, by default); their ids follow those made before (`state["last_ids"]`).
     Returns {(site id, code): {"id", "version", "checks": [(Check, pools)], "template"}}."""
     rng = ctx.rng
-    start = min(e["created"] for e in _equipment(ctx)) - timedelta(hours=20)
+    if start is None:
+        start = min(e["created"] for e in _equipment(ctx)) - timedelta(hours=20)
     pools = {}
     procedures, versions, checks = [], [], []
     made = {}
-    procedure_id = version_id = check_id = 0
+    procedure_id, version_id, check_id = state.get("last_ids", (0, 0, 0))
     for site_id in sorted(sites):
         managers = state["by_role"][site_id][Role.MANAGER] or ctx.members[site_id][Role.MANAGER]
-        for template in PROCEDURES:
+        for template in templates:
             procedure_id += 1
             version_id += 1
             at = start + timedelta(seconds=rng.randint(60, 3000))
@@ -445,6 +457,7 @@ def _procedures(ctx: Build, sites: dict, state: dict) -> dict:
     ctx.copy(Procedure, ["id", "site_id", "code", "kind", "current_version_id"], tuple(procedures))
     ctx.copy(ProcedureVersion, ["id", *version.keys()], tuple(versions))
     ctx.copy(Check, ["id", "version_id", *fields.keys()], tuple(checks))
+    state["last_ids"] = (procedure_id, version_id, check_id)
     return made
 
 
@@ -521,30 +534,38 @@ def _plans(ctx: Build, sites: dict, procedures: dict, state: dict) -> list[Plan]
         if item["accepted_on"] is not None and item["accepted_on"] > first:
             first = item["accepted_on"] + timedelta(days=1)
         plan.start = min(first, today)
-        plan.performers = [
-            user for role in procedure["roles"] for user in state["by_role"][site_id][role]
-        ] or ctx.members[site_id][Role.MANAGER]
-        plan.created = max(
-            procedure["created"] + timedelta(minutes=rng.randint(5, 600)),
-            datetime.combine(plan.start - timedelta(days=1), datetime.min.time(), UTC)
-            + timedelta(hours=rng.uniform(8, 17)),
-        )
-        plan.created = min(plan.created, ctx.now - timedelta(minutes=30))
-        plan.baseline = None
-        if not plan.daily and item["status"] in SCHEDULED and rng.random() < 0.7:
-            # Moved in with its history: the last completion known at set-up.
-            back = timedelta(days=_interval_days(template) * rng.uniform(0.5, 0.95))
-            plan.baseline = min(
-                datetime.combine(plan.start, datetime.min.time(), UTC) - back, plan.created
-            ).replace(microsecond=0)
-        if rng.random() < 0.15 and plan.performers:
-            plan.assignee, plan.assignee_role = rng.choice(plan.performers), ""
-        else:
-            plan.assignee, plan.assignee_role = None, procedure["roles"][0]
-        plan.last_done, plan.satisfied = plan.baseline, None
-        plan.end = _end(ctx, plan)
+        fill_plan(ctx, plan, state)
         plans.append(plan)
     return plans
+
+
+def fill_plan(ctx: Build, plan: Plan, state: dict) -> None:
+    """A plan's performers, creation, known last completion, assignee and end, from its
+    site, equipment, procedure, template, fate and start."""
+    rng = ctx.rng
+    item, template, procedure, site_id = plan.equipment, plan.template, plan.procedure, plan.site
+    plan.performers = [
+        user for role in procedure["roles"] for user in state["by_role"][site_id][role]
+    ] or ctx.members[site_id][Role.MANAGER]
+    plan.created = max(
+        procedure["created"] + timedelta(minutes=rng.randint(5, 600)),
+        datetime.combine(plan.start - timedelta(days=1), datetime.min.time(), UTC)
+        + timedelta(hours=rng.uniform(8, 17)),
+    )
+    plan.created = min(plan.created, ctx.now - timedelta(minutes=30))
+    plan.baseline = None
+    if not plan.daily and item["status"] in SCHEDULED and rng.random() < 0.7:
+        # Moved in with its history: the last completion known at set-up.
+        back = timedelta(days=_interval_days(template) * rng.uniform(0.5, 0.95))
+        plan.baseline = min(
+            datetime.combine(plan.start, datetime.min.time(), UTC) - back, plan.created
+        ).replace(microsecond=0)
+    if rng.random() < 0.15 and plan.performers:
+        plan.assignee, plan.assignee_role = rng.choice(plan.performers), ""
+    else:
+        plan.assignee, plan.assignee_role = None, procedure["roles"][0]
+    plan.last_done, plan.satisfied = plan.baseline, None
+    plan.end = _end(ctx, plan)
 
 
 def _span(rates: list[tuple[float, int]], target: int) -> float:
@@ -621,9 +642,90 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
+def _clinical(sites: dict) -> dict:
+    return {site_id: frozenset(site.clinical_days) for site_id, site in sites.items()}  # weekdays
+
+
+def record_writers(cursor) -> dict:
+    """The COPY writers of the records' five tables."""
+    return {
+        "record": Writer(cursor, ServiceRecord, [
+            "id", "equipment", "schedule", "procedure", "current_version", "performed_at",
+            "outcome", "counts", "voided_at", "voided_by", "void_reason", "review_reasons",
+            "awaiting_review", "qualification_review"]),
+        "version": Writer(cursor, ServiceRecordVersion, [
+            "id", "record", "number", "created_at", "created_by", "amendment_reason",
+            "procedure_version", "performed_at", "recorded_at", "late_entry",
+            "due_satisfied", "timeliness", "outcome", "action_confirmed", "comments",
+            "external_name", "external_organisation", "external_credentials",
+            "valid_until", "report_received_on"]),
+        "measurement": Writer(cursor, Measurement, [
+            "id", "version", "procedure_check", "position", "value_text", "value_number",
+            "reference", "band", "result", "crossed", "limit"]),
+        "signature": Writer(cursor, Signature, [
+            "id", "content_type", "object_id", "site", "signer", "printed_name",
+            "credentials", "meaning", "signed_at", "content_hash"]),
+        "missed": Writer(cursor, MissedOccurrence, [
+            "id", "schedule", "day", "annotation", "annotated_at", "annotated_by"]),
+    }  # fmt: skip
+
+
 def _records(ctx: Build, sites: dict, plans: list[Plan], state: dict, rng) -> None:
     """The records of every schedule, day by day from the oldest, streamed to COPY."""
     today = ctx.now.date()
+    daily = [p for p in plans if p.daily and p.equipment["status"] in SCHEDULED]
+    clinical = _clinical(sites)
+    # The newest days' records have their events in the trail, within its budget.
+    events_per_day = sum(
+        (len(p.template["checks"]) + 5) * len(clinical[p.site]) / 7 for p in daily
+    ) + sum((len(p.template["checks"]) + 5) / _interval_days(p.template) for p in plans
+            if not p.daily)  # fmt: skip
+    budget = ctx.sizes["audit_events"] * RECORD_EVENTS_SHARE
+    audited_days = max(1, math.floor(budget / max(events_per_day, 1)))
+    audited_from = datetime.combine(today - timedelta(days=audited_days), datetime.min.time(), UTC)
+    state["audited_days"] = audited_days
+    content_type = ContentType.objects.get_for_model(ServiceRecordVersion).pk
+    tables = [ServiceRecord, ServiceRecordVersion, Measurement, Signature, MissedOccurrence]
+    timings = defaultdict(float)
+    with without_indexes(ctx.cursor, [m._meta.db_table for m in tables], timings, foreign=True):
+        writers = record_writers(ctx.cursor)
+        counter = {"record": 0, "measurement": 0, "missed": 0}
+        writing = _RecordWriter(ctx, state, writers, counter, content_type, audited_from, rng)
+        # What a later step writing records of its own continues from.
+        state["writing"] = writing
+        write_history(ctx, sites, plans, writing)
+        load_records(ctx, writers, timings)
+        # The schedules, whose clocks follow from the records, before the keys come back.
+        clock = time.perf_counter()
+        _write_schedules(ctx, sites, plans, state)
+        timings["schedules' clocks (move_clock)"] = time.perf_counter() - clock
+    for model in tables:
+        if model not in ctx.models:
+            ctx.models.append(model)
+    ctx.log(
+        f"    records' events for the last {audited_days} days; "
+        + ", ".join(
+            f"{k} {v:.1f} s" if isinstance(v, float) else f"{k} {v:,}" for k, v in timings.items()
+        )
+    )
+    _acknowledgements(ctx, state)
+
+
+def load_records(ctx: Build, writers: dict, timings: dict) -> None:
+    """COPY what the writers spooled into their tables, and count the rows."""
+    for name, writer in writers.items():
+        clock = time.perf_counter()
+        writer.load()
+        timings[f"COPY {name}"] = time.perf_counter() - clock
+        ctx.counts[writer.table] = ctx.counts.get(writer.table, 0) + writer.count
+
+
+def write_history(ctx: Build, sites: dict, plans: list[Plan], writing: "_RecordWriter") -> None:
+    """The records (and missed days) of `plans`, day by day from the oldest start to today,
+    as `writing` writes them."""
+    rng = ctx.rng
+    today = ctx.now.date()
+    counter = writing.counter
     first_day = min(plan.start for plan in plans)
     # Non-daily occurrences, walked with the scheduling rules, bucketed by their record's day.
     buckets = defaultdict(list)
@@ -632,9 +734,7 @@ def _records(ctx: Build, sites: dict, plans: list[Plan], state: dict, rng) -> No
             for occurrence in _walk(plan, sites[plan.site], rng):
                 buckets[occurrence[0].date()].append((plan, occurrence))
     daily = [p for p in plans if p.daily and p.equipment["status"] in SCHEDULED]
-    clinical = {
-        site_id: frozenset(site.clinical_days) for site_id, site in sites.items()
-    }  # weekdays
+    clinical = _clinical(sites)
     occurrence_cache = {}
 
     def daily_timeline(site_id: int, day: date):
@@ -651,105 +751,51 @@ def _records(ctx: Build, sites: dict, plans: list[Plan], state: dict, rng) -> No
             occurrence_cache[key] = timeline(due, calendar=site)
         return occurrence_cache[key]
 
-    # The newest days' records have their events in the trail, within its budget.
-    events_per_day = sum(
-        (len(p.template["checks"]) + 5) * len(clinical[p.site]) / 7 for p in daily
-    ) + sum((len(p.template["checks"]) + 5) / _interval_days(p.template) for p in plans
-            if not p.daily)  # fmt: skip
-    budget = ctx.sizes["audit_events"] * RECORD_EVENTS_SHARE
-    audited_days = max(1, math.floor(budget / max(events_per_day, 1)))
-    audited_from = datetime.combine(today - timedelta(days=audited_days), datetime.min.time(), UTC)
-    state["audited_days"] = audited_days
-    content_type = ContentType.objects.get_for_model(ServiceRecordVersion).pk
-    tables = [ServiceRecord, ServiceRecordVersion, Measurement, Signature, MissedOccurrence]
-    timings = defaultdict(float)
-    with without_indexes(ctx.cursor, [m._meta.db_table for m in tables], timings, foreign=True):
-        writers = {
-            "record": Writer(ctx.cursor, ServiceRecord, [
-                "id", "equipment", "schedule", "procedure", "current_version", "performed_at",
-                "outcome", "counts", "voided_at", "voided_by", "void_reason", "review_reasons",
-                "awaiting_review", "qualification_review"]),
-            "version": Writer(ctx.cursor, ServiceRecordVersion, [
-                "id", "record", "number", "created_at", "created_by", "amendment_reason",
-                "procedure_version", "performed_at", "recorded_at", "late_entry",
-                "due_satisfied", "timeliness", "outcome", "action_confirmed", "comments",
-                "external_name", "external_organisation", "external_credentials",
-                "valid_until", "report_received_on"]),
-            "measurement": Writer(ctx.cursor, Measurement, [
-                "id", "version", "procedure_check", "position", "value_text", "value_number",
-                "reference", "band", "result", "crossed", "limit"]),
-            "signature": Writer(ctx.cursor, Signature, [
-                "id", "content_type", "object_id", "site", "signer", "printed_name",
-                "credentials", "meaning", "signed_at", "content_hash"]),
-            "missed": Writer(ctx.cursor, MissedOccurrence, [
-                "id", "schedule", "day", "annotation", "annotated_at", "annotated_by"]),
-        }  # fmt: skip
-        counter = {"record": 0, "measurement": 0, "missed": 0}
-        writing = _RecordWriter(ctx, state, writers, counter, content_type, audited_from, rng)
-        day = first_day
-        start = time.perf_counter()
-        while day <= today:
-            for plan in daily:
-                if day < plan.start:
-                    continue
-                if day > plan.end.date():
-                    continue
-                if day.weekday() not in clinical[plan.site]:
-                    continue
-                line = daily_timeline(plan.site, day)
-                roll = rng.random()
-                if roll < SKIPPED:
-                    if day < today:
-                        writing.missed(plan, day, line)
-                    continue
-                if roll < SKIPPED + 0.04:  # after opening: late
-                    performed = line.due + timedelta(minutes=rng.randint(5, 150))
-                else:
-                    performed = line.due - timedelta(minutes=rng.randint(5, 90))
-                performed = performed.replace(microsecond=0)
-                if performed > plan.end - timedelta(minutes=5):
-                    continue  # not done yet today
-                writing.record(plan, performed, line, timeliness(performed, timeline=line))
-            for plan, occurrence in buckets.pop(day, ()):
-                writing.record(plan, *occurrence)
-            day += timedelta(days=1)
-            if day.day == 1:
-                ctx.log(
-                    f"      {day:%Y-%m}: {counter['record']:,} records, "
-                    f"{counter['measurement']:,} measurements "
-                    f"({time.perf_counter() - start:.0f} s)"
-                )
-        # Daily work owed since each schedule's last record (the roll-over's missed days).
+    day = first_day
+    start = time.perf_counter()
+    while day <= today:
         for plan in daily:
-            if plan.equipment["status"] != EquipmentStatus.IN_SERVICE:
+            if day < plan.start:
                 continue
-            after = plan.last_done.date() if plan.last_done else plan.start - timedelta(days=1)
-            after = max(after, writing.missed_until.get(plan.id, after))
-            day = after + timedelta(days=1)
-            while day < today:
-                if day.weekday() in clinical[plan.site]:
-                    writing.missed(plan, day, daily_timeline(plan.site, day))
-                day += timedelta(days=1)
-        ctx.log(f"      generated in {time.perf_counter() - start:.0f} s; loading")
-        for name, writer in writers.items():
-            clock = time.perf_counter()
-            writer.load()
-            timings[f"COPY {name}"] = time.perf_counter() - clock
-            ctx.counts[writer.table] = writer.count
-        # The schedules, whose clocks follow from the records, before the keys come back.
-        clock = time.perf_counter()
-        _write_schedules(ctx, sites, plans, state)
-        timings["schedules' clocks (move_clock)"] = time.perf_counter() - clock
-    for model in tables:
-        if model not in ctx.models:
-            ctx.models.append(model)
-    ctx.log(
-        f"    records' events for the last {audited_days} days; "
-        + ", ".join(
-            f"{k} {v:.1f} s" if isinstance(v, float) else f"{k} {v:,}" for k, v in timings.items()
-        )
-    )
-    _acknowledgements(ctx, state)
+            if day > plan.end.date():
+                continue
+            if day.weekday() not in clinical[plan.site]:
+                continue
+            line = daily_timeline(plan.site, day)
+            roll = rng.random()
+            if roll < SKIPPED:
+                if day < today:
+                    writing.missed(plan, day, line)
+                continue
+            if roll < SKIPPED + 0.04:  # after opening: late
+                performed = line.due + timedelta(minutes=rng.randint(5, 150))
+            else:
+                performed = line.due - timedelta(minutes=rng.randint(5, 90))
+            performed = performed.replace(microsecond=0)
+            if performed > plan.end - timedelta(minutes=5):
+                continue  # not done yet today
+            writing.record(plan, performed, line, timeliness(performed, timeline=line))
+        for plan, occurrence in buckets.pop(day, ()):
+            writing.record(plan, *occurrence)
+        day += timedelta(days=1)
+        if day.day == 1 and len(plans) > 100:
+            ctx.log(
+                f"      {day:%Y-%m}: {counter['record']:,} records, "
+                f"{counter['measurement']:,} measurements "
+                f"({time.perf_counter() - start:.0f} s)"
+            )
+    # Daily work owed since each schedule's last record (the roll-over's missed days).
+    for plan in daily:
+        if plan.equipment["status"] != EquipmentStatus.IN_SERVICE:
+            continue
+        after = plan.last_done.date() if plan.last_done else plan.start - timedelta(days=1)
+        after = max(after, writing.missed_until.get(plan.id, after))
+        day = after + timedelta(days=1)
+        while day < today:
+            if day.weekday() in clinical[plan.site]:
+                writing.missed(plan, day, daily_timeline(plan.site, day))
+            day += timedelta(days=1)
+    ctx.log(f"      generated in {time.perf_counter() - start:.0f} s; loading")
 
 
 def _walk(plan: Plan, site, rng):
@@ -812,6 +858,8 @@ class _RecordWriter:
         self.ctx, self.state, self.writers, self.counter = ctx, state, writers, counter
         self.content_type, self.audited_from, self.rng = content_type, audited_from, rng
         self.missed_until = {}  # schedule id: the last missed day written
+        # A signature's id is its record's, past the signatures written before (by later steps).
+        self.signature_offset = 0
         self.mix = (OUTCOME_MIX["action"], OUTCOME_MIX["action"] + OUTCOME_MIX["tolerance"])
 
     def missed(self, plan: Plan, day: date, line) -> None:
@@ -909,8 +957,9 @@ class _RecordWriter:
         content_hash = hashlib.sha256(signed.encode()).hexdigest()
         _username, full_name = self.state["names"][signer]
         credentials = self.state["credentials"][signer]
+        signature_id = record_id + self.signature_offset
         writers["signature"].add(
-            f"{record_id}\t{self.content_type}\t{version_id}\t{site_id}\t{signer}\t"
+            f"{signature_id}\t{self.content_type}\t{version_id}\t{site_id}\t{signer}\t"
             f"{_copy_text(full_name)}\t{_copy_text(credentials)}\t{Meaning.PERFORMED}\t"
             f"{recorded_text}\t{content_hash}\n"
         )
@@ -995,7 +1044,7 @@ class _RecordWriter:
             AuditAction.CREATE,
             signer,
             Signature._meta.label_lower,
-            record_id,
+            signature_id,
             site_id,
             created_changes(
                 Signature,
@@ -1014,7 +1063,7 @@ class _RecordWriter:
             origin,
         )
         event(AuditAction.SIGN, signer, version_label, version_id, site_id,
-              {"meaning": Meaning.PERFORMED, "signature_id": record_id,
+              {"meaning": Meaning.PERFORMED, "signature_id": signature_id,
                "content_hash": content_hash}, origin)  # fmt: skip
 
     def _event_at(self, at: datetime):
@@ -1029,10 +1078,15 @@ class _RecordWriter:
 
 
 def _acknowledgements(ctx: Build, state: dict) -> None:
-    """Each signer's acknowledgement of the e-signature policy, made at their first signing."""
+    """Each signer's acknowledgement of the e-signature policy, made at their first signing
+    (those not written yet: a later step's new signers)."""
     rows = []
     rng = ctx.rng
-    for n, (user_id, (at, site_id)) in enumerate(sorted(state["acknowledged"].items()), start=1):
+    written = state.setdefault("acknowledgements", {})  # user id: the row's id
+    for user_id, (at, site_id) in sorted(state["acknowledged"].items()):
+        if user_id in written:
+            continue  # acknowledged at their first signing, written by an earlier call
+        n = written[user_id] = len(written) + 1
         moment = at - timedelta(seconds=1)
         address = address_at(rng, site_id)
         rows.append((n, user_id, POLICY_VERSION, moment, address))

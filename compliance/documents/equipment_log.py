@@ -12,8 +12,9 @@ from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
 from compliance.documents.log_pages import (
     LogStamp,
+    Row,
+    RowTable,
     build_log_pdf,
-    cell,
     facility_lines,
     lines,
     make_styles,
@@ -93,69 +94,69 @@ def _schedules(snapshot: dict, styles) -> list:
     ]
 
 
+RECORD_HEADER = [
+    "Performed",
+    "Procedure (citation)",
+    "Performer; instruments",
+    "Results against limits",
+    "Outcome",
+    "Signatures",
+]
+RECORD_SHARES = [1.5, 2, 1.9, 4.2, 0.9, 2.5]
+
+
+def record_rows(r: dict) -> list[Row]:
+    """A service record's rows in the log: its own, then one spanning row per amendment."""
+    procedure = [
+        r["procedure"],
+        r["citation"],
+        r["kind"],
+        f"Record #{r['id']}, version {r['version']}",
+    ]
+    if r["report_received_on"]:
+        procedure.append(f"Report received {r['report_received_on']}")
+    outcome = [r["outcome"], r["timeliness"]]
+    if r["voided"]:
+        outcome.append(f"VOIDED: {r['voided']}")
+    rows = [
+        Row(
+            (
+                r["performed_at"],
+                procedure,
+                [r["performer"], *(f"Instrument: {i}" for i in r["instruments"])],
+                [
+                    *result_lines(r["results"]),
+                    *([f"Comments: {r['comments']}"] if r["comments"] else []),
+                ],
+                outcome,
+                signature_lines(r["signatures"]),
+            ),
+            shaded=r["outcome"] == "Action",
+        )
+    ]
+    for a in r["amendments"]:
+        old = a["superseded"]
+        text = [
+            f"Amendment: version {a['version']} made {a['at']}. Reason: {a['reason']}",
+            f"Superseded version {old['number']}: performed {old['performed_at']} by "
+            f"{old['performer']}, outcome {old['outcome']}.",
+            *(f"  was {line}" for line in result_lines(old["results"])),
+            *(f"  signed {line}" for line in signature_lines(old["signatures"])),
+        ]
+        rows.append(Row((text,)))
+    return rows
+
+
 def _records(snapshot: dict, styles) -> list:
+    """Every service record, drawn row by row as the pages are laid out (a log holds
+    thousands): nothing per record is made before its page is."""
     records = snapshot["records"]
     if not records:
         return [
             para("Service records", styles["h2"]),
             para("No service records in the period.", styles["body"]),
         ]
-    widths = width([1.5, 2, 1.9, 4.2, 0.9, 2.5])
-    header = [
-        "Performed",
-        "Procedure (citation)",
-        "Performer; instruments",
-        "Results against limits",
-        "Outcome",
-        "Signatures",
-    ]
-    rows, shaded, spans = [], [], []
-    for r in records:
-        procedure = [
-            r["procedure"],
-            r["citation"],
-            r["kind"],
-            f"Record #{r['id']}, version {r['version']}",
-        ]
-        if r["report_received_on"]:
-            procedure.append(f"Report received {r['report_received_on']}")
-        outcome = [r["outcome"], r["timeliness"]]
-        if r["voided"]:
-            outcome.append(f"VOIDED: {r['voided']}")
-        if r["outcome"] == "Action":
-            shaded.append(len(rows))
-        rows.append(
-            [
-                r["performed_at"],
-                cell(procedure, styles["cell"]),
-                cell(
-                    [r["performer"], *(f"Instrument: {i}" for i in r["instruments"])],
-                    styles["cell"],
-                ),
-                cell(
-                    [
-                        *result_lines(r["results"]),
-                        *([f"Comments: {r['comments']}"] if r["comments"] else []),
-                    ],
-                    styles["cell"],
-                ),
-                cell(outcome, styles["cell"]),
-                cell(signature_lines(r["signatures"]), styles["cell"]),
-            ]
-        )
-        for a in r["amendments"]:
-            old = a["superseded"]
-            text = [
-                f"Amendment: version {a['version']} made {a['at']}. Reason: {a['reason']}",
-                f"Superseded version {old['number']}: performed {old['performed_at']} by "
-                f"{old['performer']}, outcome {old['outcome']}.",
-                *(f"  was {line}" for line in result_lines(old["results"])),
-                *(f"  signed {line}" for line in signature_lines(old["signatures"])),
-            ]
-            spans.append(len(rows))
-            rows.append([cell(text, styles["cell"]), "", "", "", "", ""])
-    listed = table(header, rows, widths, styles, shaded)
-    listed.setStyle(TableStyle([("SPAN", (0, i + 1), (-1, i + 1)) for i in spans]))
+    listed = RowTable(RECORD_HEADER, width(RECORD_SHARES), styles, records, record_rows)
     return [para("Service records", styles["h2"]), listed]
 
 

@@ -15,15 +15,24 @@ laid out again until the numbers settle) and is an entry of the PDF's outline (b
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Table,
+    TableStyle,
+)
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from imaging_ops.pdf import LETTER, MUTED, draw_qr, mm, unicode_fonts
@@ -53,6 +62,7 @@ MARGIN = 14 * mm
 HEADER_HEIGHT = 16 * mm
 FOOTER_HEIGHT = 24 * mm
 QR_SIZE = 18 * mm
+QR_FORM = "VerificationCode"  # the page's QR code, one form drawn on every page
 GRID = colors.Color(0.75, 0.75, 0.75)
 HEAD_FILL = colors.Color(0.92, 0.92, 0.92)
 ACTION_FILL = colors.Color(1, 0.9, 0.9)
@@ -289,7 +299,13 @@ def page_decorations(running: str, stamp: LogStamp):
         canvas.drawRightString(
             page_width - MARGIN - QR_SIZE - 4 * mm, MARGIN + 7, f"Page {page} of {pages}"
         )
-        draw_qr(canvas, stamp.verify_url, x=page_width - MARGIN - QR_SIZE, y=MARGIN, size=QR_SIZE)
+        if not canvas.hasForm(QR_FORM):
+            # Drawn once and placed on every page: a log of a thousand pages holds one code.
+            canvas.beginForm(QR_FORM, 0, 0, QR_SIZE, QR_SIZE)
+            draw_qr(canvas, stamp.verify_url, x=0, y=0, size=QR_SIZE)
+            canvas.endForm()
+        canvas.translate(page_width - MARGIN - QR_SIZE, MARGIN)
+        canvas.doForm(QR_FORM)
         canvas.restoreState()
 
     return draw
@@ -306,21 +322,30 @@ def counting_canvas(decorate):
             self.outline_marks = []  # (key, title, level) of the headings on this page
 
         def showPage(self):
-            self._pages.append(dict(self.__dict__))
+            state = dict(self.__dict__)
+            # One string per page while the count is not known (as the page keeps it once
+            # shown), rather than its hundreds of operators one by one.
+            state["_code"] = ["\n".join(self._code)]
+            self._pages.append(state)
             self.outline_marks = []
             self._startPage()
 
         def save(self):
             total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
+            pages, self._pages = self._pages, None
+            pages.reverse()
+            outlined = False
+            for number in range(1, total + 1):
+                # Each page let go once shown: the document holds it from then on.
+                self.__dict__.update(pages.pop())
                 decorate(self, number, total)
                 # Bookmarks bind to the page being emitted, so they are placed only now.
                 for key, title, level in self.outline_marks:
                     self.bookmarkPage(key, fit="XYZ", left=0, top=PAGE[1])
                     self.addOutlineEntry(title, key, level=level)
+                    outlined = True
                 super().showPage()
-            if any(state["outline_marks"] for state in self._pages):
+            if outlined:
                 self.showOutline()
             super().save()
 
@@ -363,3 +388,278 @@ def build_log_pdf(*, story: list, running: str, title: str, stamp: LogStamp, sty
     else:
         document.build(full, canvasmaker=canvasmaker)
     return buffer.getvalue()
+
+
+# --- long tables drawn row by row ------------------------------------------------------------
+
+# Each cell's top and bottom padding (as ReportLab's tables pad by default).
+CELL_TOP, CELL_BOTTOM = 3, 3
+# The frame the story flows in: no more than a page of rows is ever laid out at once.
+FRAME_HEIGHT = PAGE[1] - (MARGIN + 6 * mm) - (MARGIN + QR_SIZE + 5 * mm) - 12
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a long table: a cell per column (each a `cell()`, a string or lines), or a
+    single cell spanning every column; shaded rows are drawn on the action colour."""
+
+    cells: tuple
+    shaded: bool = False
+
+    @property
+    def spans(self) -> bool:
+        return len(self.cells) == 1
+
+
+@lru_cache(maxsize=8192)
+def _broken(text: str, font: str, size: float, room: float) -> tuple[str, ...]:
+    """`text` broken into lines at most `room` wide (at spaces; a longer word is split). The
+    same lines recur from entry to entry (names, limits, kinds), so they are broken once."""
+    if stringWidth(text, font, size) <= room:
+        return (text,)
+    return tuple(simpleSplit(text, font, size, room)) or ("",)
+
+
+def _lines_of(value, font: str, size: float, column_width: float) -> list[str]:
+    """A cell's lines broken to its column (less the padding each side), as `_fitted` breaks
+    a table's cells."""
+    if isinstance(value, CellText):
+        items = value.items
+    elif isinstance(value, (list, tuple)):
+        items = [str(item) for item in value if item]  # as `cell()` takes them
+    else:
+        items = str(value or "").split("\n")
+    room = column_width - 2 * CELL_PADDING
+    lines = []
+    for item in items:
+        lines.extend(_broken(item, font, size, room))
+    return lines
+
+
+class _Laid:
+    """A row broken into the lines each of its columns draws, with its height."""
+
+    __slots__ = ("columns", "height", "shaded", "spans")
+
+    def __init__(self, columns, shaded, spans, leading):
+        self.columns, self.shaded, self.spans = columns, shaded, spans
+        self.height = CELL_TOP + CELL_BOTTOM + leading * max(1, *(len(c) for c in columns))
+
+    def cut(self, lines: int, leading: float) -> tuple["_Laid", "_Laid"]:
+        """The first `lines` lines of every column, and what is left of them."""
+        top = [c[:lines] for c in self.columns]
+        rest = [c[lines:] for c in self.columns]
+        return (
+            _Laid(top, self.shaded, self.spans, leading),
+            _Laid(rest, self.shaded, self.spans, leading),
+        )
+
+
+class RowTable(Flowable):
+    """A long table drawn straight on the canvas, its header repeated on every page.
+
+    Made for logs of thousands of entries: the rows come from `rows_of(item)` for each of
+    `items` (the snapshot's own entries) only as a page is laid out, each cell's lines broken
+    to its column as plain text, and a page's rows are drawn as one text object with one path
+    for the grid. No more than a page of rows is held at a time, whatever the number of
+    entries. A row never breaks across pages unless it is taller than a whole page.
+    """
+
+    def __init__(
+        self, header, widths, styles, items, rows_of, *, _start=(0, 0), _rows=None, _pending=()
+    ):
+        super().__init__()
+        self.header, self.widths, self.styles = header, list(widths), styles
+        self.items, self.rows_of = items, rows_of
+        body, head = styles["cell"], styles["head"]
+        self.font, self.size, self.leading = body.fontName, body.fontSize, body.leading
+        self.head_font, self.head_size, self.head_leading = (
+            head.fontName,
+            head.fontSize,
+            head.leading,
+        )
+        self._start = _start  # (item, row of the item) this part's new rows begin at
+        self._rows = _rows  # a part split off: the rows it draws, laid out
+        self._pending = _pending  # rows laid out already (and not drawn) that come first
+        self._measured = None  # (rows laid out from the start, position after them, done)
+        self._head = _Laid(
+            [
+                _lines_of(h, self.head_font, self.head_size, w)
+                for h, w in zip(header, self.widths, strict=True)
+            ],
+            False,
+            False,
+            self.head_leading,
+        )
+
+    # -- layout
+
+    def _lay(self, row: Row) -> _Laid:
+        if row.spans:
+            room = sum(self.widths)
+            columns = [_lines_of(row.cells[0], self.font, self.size, room)]
+        else:
+            columns = [
+                _lines_of(value, self.font, self.size, w)
+                for value, w in zip(row.cells, self.widths, strict=True)
+            ]
+        return _Laid(columns, row.shaded, row.spans, self.leading)
+
+    def _measure(self) -> tuple[list, tuple, bool]:
+        """The rows from this part's start, laid out until they fill a whole frame."""
+        if self._measured is None:
+            laid = list(self._pending)
+            total = self._head.height + sum(r.height for r in laid)
+            item, index = self._start
+            done = True
+            while item < len(self.items):
+                rows = self.rows_of(self.items[item])
+                while index < len(rows):
+                    if total > FRAME_HEIGHT:
+                        done = False
+                        break
+                    row = self._lay(rows[index])
+                    laid.append(row)
+                    total += row.height
+                    index += 1
+                if not done:
+                    break
+                item, index = item + 1, 0
+            self._measured = (laid, (item, index), done)
+        return self._measured
+
+    def wrap(self, available_width, available_height):
+        rows = self._rows if self._rows is not None else self._measure()[0]
+        self.width = sum(self.widths)
+        self.height = self._head.height + sum(r.height for r in rows)
+        return self.width, self.height
+
+    def split(self, available_width, available_height):
+        if self._rows is not None:
+            return []
+        laid, after, done = self._measure()
+        room = available_height - self._head.height
+        taken, used = 0, 0.0
+        while taken < len(laid) and used + laid[taken].height <= room:
+            used += laid[taken].height
+            taken += 1
+        carry = None
+        if taken == 0:
+            if not laid or available_height < FRAME_HEIGHT - 1:
+                return []  # on the next page
+            # A row taller than a whole page: its lines run on over the next.
+            fits = max(1, int((room - CELL_TOP - CELL_BOTTOM) // self.leading))
+            first, carry = laid[0].cut(fits, self.leading)
+            part_rows, rest_rows = [first], laid[1:]
+        else:
+            part_rows, rest_rows = laid[:taken], laid[taken:]
+        part = RowTable(self.header, self.widths, self.styles, self.items, self.rows_of,
+                        _rows=part_rows)  # fmt: skip
+        if done and not rest_rows and carry is None:
+            return [part]
+        # What is left: the rows laid out and not drawn here, then the rows after them.
+        pending = (*([carry] if carry else ()), *rest_rows)
+        rest = RowTable(self.header, self.widths, self.styles, self.items, self.rows_of,
+                        _start=after, _pending=pending)  # fmt: skip
+        return [part, rest]
+
+    # -- drawing
+
+    def draw(self):
+        rows = self._rows if self._rows is not None else self._measure()[0]
+        canvas = self.canv
+        xs = [0.0]
+        for w in self.widths:
+            xs.append(xs[-1] + w)
+        width = xs[-1]
+        top = self.height
+        canvas.saveState()
+        # Fills: the header, then shaded rows.
+        canvas.setFillColor(HEAD_FILL)
+        canvas.rect(0, top - self._head.height, width, self._head.height, stroke=0, fill=1)
+        y = top - self._head.height
+        bounds = []
+        for row in rows:
+            bounds.append((y, y - row.height))
+            y -= row.height
+        canvas.setFillColor(ACTION_FILL)
+        for row, (upper, lower) in zip(rows, bounds, strict=True):
+            if row.shaded:
+                canvas.rect(0, lower, width, upper - lower, stroke=0, fill=1)
+        # The grid: every row's top and the outline, column rules except across spans.
+        canvas.setStrokeColor(GRID)
+        canvas.setLineWidth(0.4)
+        path = canvas.beginPath()
+        path.rect(0, 0, width, top)
+        for upper, _lower in bounds:
+            path.moveTo(0, upper)
+            path.lineTo(width, upper)
+        segments = [(top, top - self._head.height)]
+        for row, (upper, lower) in zip(rows, bounds, strict=True):
+            if row.spans:
+                continue
+            if segments[-1][1] == upper:
+                segments[-1] = (segments[-1][0], lower)
+            else:
+                segments.append((upper, lower))
+        for x in xs[1:-1]:
+            for upper, lower in segments:
+                path.moveTo(x, upper)
+                path.lineTo(x, lower)
+        canvas.drawPath(path, stroke=1, fill=0)
+        # The text: one text object for the page's cells.
+        canvas.setFillColor(colors.black)
+        text = canvas.beginText()
+        text.setFont(self.head_font, self.head_size, self.head_leading)
+        self._cells(text, self._head, top, xs)
+        text.setFont(self.font, self.size, self.leading)
+        for row, (upper, _lower) in zip(rows, bounds, strict=True):
+            self._cells(text, row, upper, xs)
+        canvas.drawText(text)
+        canvas.restoreState()
+
+    def _cells(self, text, row: _Laid, upper: float, xs: list[float]) -> None:
+        baseline = upper - CELL_TOP - (self.size if row is not self._head else self.head_size)
+        show = _line_shower(self.canv, text)
+        for x, lines in zip(xs, row.columns, strict=False):
+            if not lines:
+                continue
+            text.setTextOrigin(x + CELL_PADDING, baseline)
+            for line in lines:
+                show(line)
+
+
+def _line_shower(canvas, text):
+    """What `text.textLine` does for a line, with each distinct line's glyph runs (its font
+    subsets and escaped bytes) made once per document: a log of thousands of entries repeats
+    the same few thousand lines (names, kinds, limits, results), and making the runs is most
+    of the cost of its text. The operators are ReportLab's own (`PDFTextObject._formatText`
+    for an embedded TrueType font): a font change where the subset changes, then the run."""
+    font = getFont(text._fontname)
+    if not font._dynamicFont:
+        return text.textLine
+    document = canvas._doc
+    runs_of = canvas.__dict__.setdefault("_line_runs", {})
+    size = f"{fp_str(text._fontsize)} Tf {fp_str(text._leading)} TL"
+    code = text._code
+    name = font.fontName
+
+    def show(line: str) -> None:
+        runs = runs_of.get((name, line))
+        if runs is None:
+            runs = runs_of[(name, line)] = [
+                (subset, f"({canvas._escape(part)}) Tj")
+                for subset, part in font.splitString(line, document)
+            ]
+        shown = []
+        for subset, run in runs:
+            if subset != text._curSubset:
+                shown.append(f"{font.getSubsetInternalName(subset, document)} {size}")
+                text._curSubset = subset
+            shown.append(run)
+        code.append(" ".join(shown) + " T*")
+        text._y -= text._leading
+        text._y0 = text._y
+        text._x = text._x0
+
+    return show

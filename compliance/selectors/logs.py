@@ -10,6 +10,7 @@ import bisect
 import hashlib
 import itertools
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -111,7 +112,7 @@ def _results(version: ServiceRecordVersion) -> list[dict]:
             "limits": limits_text(m.band),
             "result": m.get_result_display(),
         }
-        for m in version.measurements.all()
+        for m in version.log_measurements
     ]
 
 
@@ -123,7 +124,7 @@ def _signatures(version: ServiceRecordVersion, zone) -> list[dict]:
             "meaning": s.get_meaning_display(),
             "signed_at": local_time_text(s.signed_at, zone),
         }
-        for s in sorted(version.signatures.all(), key=lambda s: (s.signed_at, s.pk))
+        for s in sorted(version.log_signatures, key=lambda s: (s.signed_at, s.pk))
     ]
 
 
@@ -131,7 +132,7 @@ def _performer(version: ServiceRecordVersion) -> str:
     if version.external_name:
         parts = [version.external_name, version.external_credentials, version.external_organisation]
         return ", ".join(p for p in parts if p)
-    performed = [s for s in version.signatures.all() if s.meaning == "performed"]
+    performed = [s for s in version.log_signatures if s.meaning == "performed"]
     if performed:
         s = performed[0]
         return f"{s.printed_name}, {s.credentials}" if s.credentials else s.printed_name
@@ -144,7 +145,7 @@ class Calibrations:
     for each use, the instrument's last counting calibration at or before the work."""
 
     def __init__(self, records: list[ServiceRecord], end: datetime):
-        ids = {i.pk for r in records for v in r.versions.all() for i in v.instruments.all()}
+        ids = {i.pk for r in records for v in r.versions.all() for i in v.log_instruments}
         self._done: dict[int, list[datetime]] = {}
         if not ids:
             return
@@ -179,7 +180,7 @@ def _version(version: ServiceRecordVersion, zone, calibrations: Calibrations) ->
         "performer": _performer(version),
         "instruments": [
             f"{i.asset_tag} {i.name} ({calibrations.text(i, version.performed_at, zone)})"
-            for i in sorted(version.instruments.all(), key=lambda i: i.asset_tag)
+            for i in sorted(version.log_instruments, key=lambda i: i.asset_tag)
         ],
         "results": _results(version),
         "comments": version.comments,
@@ -221,28 +222,44 @@ def _procedure_name(procedure) -> str:
 
 def service_records(where: Q, start: datetime, end: datetime) -> list[ServiceRecord]:
     """The service records matching `where` performed in [start, end), in time order, with
-    their versions, measurements, instruments and signatures: a fixed number of queries."""
-    versions = ServiceRecordVersion.objects.select_related(
-        "created_by", "procedure_version"
-    ).prefetch_related(
-        Prefetch(
-            "measurements",
-            queryset=Measurement.objects.select_related("procedure_check").order_by("position"),
-        ),
-        "instruments",
-        Prefetch(
-            "signatures",
-            queryset=Signature.objects.filter(
-                content_type=ContentType.objects.get_for_model(ServiceRecordVersion)
-            ),
-        ),
-    )
-    return list(
+    their versions, and each version's measurements, instruments and signatures as lists
+    (`log_measurements`, `log_instruments`, `log_signatures`): a fixed number of queries.
+
+    The versions' own rows are read in one query each, and handed out by version, rather
+    than prefetched: a log of thousands of records would otherwise build a queryset for each
+    version and relation (Django's prefetching does), seconds of its reading."""
+    versions = ServiceRecordVersion.objects.select_related("created_by", "procedure_version")
+    records = list(
         ServiceRecord.objects.filter(where, performed_at__gte=start, performed_at__lt=end)
         .select_related("procedure", "equipment")
         .prefetch_related(Prefetch("versions", queryset=versions))
         .order_by("performed_at", "pk")
     )
+    every = [v for r in records for v in r.versions.all()]
+    ids = [v.pk for v in every]
+    measurements, instruments, signatures = defaultdict(list), defaultdict(list), defaultdict(list)
+    if ids:
+        for m in (
+            Measurement.objects.filter(version_id__in=ids)
+            .select_related("procedure_check")
+            .order_by("version_id", "position", "pk")
+        ):
+            measurements[m.version_id].append(m)
+        used = ServiceRecordVersion.instruments.through.objects.filter(
+            servicerecordversion_id__in=ids
+        ).select_related("equipment")
+        for link in used:
+            instruments[link.servicerecordversion_id].append(link.equipment)
+        for s in Signature.objects.filter(
+            content_type=ContentType.objects.get_for_model(ServiceRecordVersion),
+            object_id__in=ids,
+        ):
+            signatures[s.object_id].append(s)
+    for version in every:
+        version.log_measurements = measurements[version.pk]
+        version.log_instruments = instruments[version.pk]
+        version.log_signatures = signatures[version.pk]
+    return records
 
 
 def _schedules(ids, zone, now: datetime) -> dict[int, list[dict]]:
