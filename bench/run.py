@@ -187,6 +187,10 @@ def main(argv=None) -> int:
     warmup = cases.WARMUP if args.warmup is None else args.warmup
     repeat = cases.REPEAT if args.repeat is None else args.repeat
     case_list, facts = cases.build_cases(date.fromisoformat(marker["built_on"][:10]))
+    # As a gunicorn worker does once the app is loaded (imaging_ops.wsgi).
+    from imaging_ops.runtime import settle_garbage_collection
+
+    settle_garbage_collection()
     results = []
     for case in case_list:
         result = cases.measure(case, warmup=warmup, repeat=max(1, repeat))
