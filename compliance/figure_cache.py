@@ -36,8 +36,14 @@ def generation() -> int:
     return found
 
 
-def inputs_changed(**kwargs) -> None:
+# Saves that change nothing a figure counts: a sign-in stamps the account's last sign-in.
+IGNORED_UPDATES = frozenset({"last_login"})
+
+
+def inputs_changed(*, update_fields=None, **kwargs) -> None:
     """A training figure's input was saved: every cached figure is counted afresh."""
+    if update_fields and set(update_fields) <= IGNORED_UPDATES:
+        return
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not set yet (or evicted): nothing cached under it can be read

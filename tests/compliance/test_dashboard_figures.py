@@ -286,3 +286,16 @@ def test_the_training_figure_is_counted_afresh_once_an_input_is_saved(manager, p
     membership.is_active = False
     membership.save()
     assert training_by_site(scope_for(manager)) == []
+
+
+def test_a_sign_in_leaves_the_training_figure_cached(manager, person, site_a):
+    """A sign-in saves the account's last sign-in only: the cached figure stands."""
+    from compliance.figure_cache import generation
+
+    before = generation()
+    manager.last_login = NOW
+    manager.save(update_fields=["last_login"])
+    assert generation() == before
+    manager.is_active = False
+    manager.save()
+    assert generation() == before + 1
