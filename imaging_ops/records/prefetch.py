@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.db.models import Model, QuerySet
+from django.db.models.sql import Query
 
 
 def keep_prefetched(
@@ -30,12 +31,16 @@ def keep_prefetched(
     grouped = defaultdict(list)
     for row in rows:
         grouped[owner(row)].append(item(row))
+    # One query object for all of them: each cache is evaluated already, and a queryset made
+    # from one (a filter on it) works on a copy. Building one per instance cost more than the
+    # rest of the page's Python.
+    query = Query(model)
     for instance in instances:
         found = grouped.get(instance.pk, [])
         if back is not None:
             for related in found:
                 related._state.fields_cache[back] = instance
-        cached = QuerySet(model=model)
+        cached = QuerySet(model=model, query=query)
         cached._result_cache = found
         cached._prefetch_done = True
         instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = cached
