@@ -427,15 +427,16 @@ def section(c: Comparison) -> str:
     sizes = []
     for scale in (small, large):
         pg, copy = c.at(scale, "postgresql"), c.copies[scale]
-        how = (
-            f"copied in {copy.seconds:.0f} s"
-            if not copy.reused
-            else f"a copy reused (made in {copy.seconds:.0f} s)"
+        how = f"reused, made in {copy.seconds:.0f} s" if copy.reused else f"{copy.seconds:.0f} s"
+        stale = (
+            f"; its PostgreSQL data was built by other code than the one measured "
+            f"({', '.join(pg.stale)})"
+            if pg.stale
+            else ""
         )
-        stale = f"; built by other code than measured ({', '.join(pg.stale)})" if pg.stale else ""
         sizes.append(
             f"{pg.units:,} units, {pg.schedules:,} active schedules, "
-            f"{sum(copy.rows.values()):,} rows (SQLite: {how}){stale}"
+            f"{sum(copy.rows.values()):,} rows (the SQLite copy: {how}){stale}"
         )
     deep = c.at(large, "postgresql")
     return "\n".join(
@@ -451,11 +452,13 @@ def section(c: Comparison) -> str:
             "the larger size's median over the smaller's (flat is 1×); *Queries* per request "  # noqa: RUF001
             "(PostgreSQL small, large, SQLite small, large when they differ). The due-date "
             "overview is part of the dashboard page: its row is the whole page sorted by "
-            f"overdue time at page {deep.deep_page} of 25 rows; unpaginated, it is the schedule "
-            "list's CSV of every schedule with its due dates. Both engines gave the same "
-            "answers (figures, rows listed, the CSV's digest) with the clock stopped at the "
-            "run's start. The peer's figures are its published ones on this kind of machine "
-            "(its technicians' landing page runs one query per unit).",
+            f"overdue time at page {deep.deep_page:,} (of 25 rows) at {deep.units:,} units; "
+            "unpaginated, it is the schedule list's CSV of every schedule with its due dates. "
+            "Both engines gave the same answers (figures, rows listed, the CSV's digest) with "
+            "the clock stopped at the run's start. Sessions are kept in memory, so each page "
+            "runs one query fewer than in the table above. The peer's figures are its "
+            "published ones on this kind of machine (its technicians' landing page runs one "
+            "query per unit; it publishes none for a dashboard).",
             "",
             _markdown_table(header(c), table_rows(c)),
             "",
