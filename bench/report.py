@@ -380,3 +380,39 @@ def write_doc(section: str) -> Path:
         DOC.parent.mkdir(parents=True, exist_ok=True)
         DOC.write_text(INTRO + section + "\n")
     return DOC
+
+
+PEER_HEADING = "### Beside the nearest peer, on both engines"
+
+
+def _split_peer(generated: str) -> tuple[str, str, str]:
+    """The generated part as (before, the peer section, after); the section is empty if absent."""
+    if PEER_HEADING not in generated:
+        return generated, "", ""
+    before, rest = generated.split(PEER_HEADING, 1)
+    following = rest.find("\n### ")
+    if following == -1:
+        return before, PEER_HEADING + rest, ""
+    return before, PEER_HEADING + rest[: following + 1], rest[following + 1 :]
+
+
+def peer_section_in_doc() -> str:
+    """The peer section of the doc's generated part as last written, or ""."""
+    if not DOC.exists() or BEGIN not in (text := DOC.read_text()) or END not in text:
+        return ""
+    return _split_peer(text.split(BEGIN, 1)[1].split(END, 1)[0])[1]
+
+
+def write_peer_section(section: str) -> Path:
+    """Put the peer section (bench/peer.py) in the generated part, in place of the previous
+    one, else just before the end marker; the rest of the doc is kept."""
+    text = DOC.read_text() if DOC.exists() else ""
+    if BEGIN not in text or END not in text:
+        return write_doc(BEGIN + "\n\n" + section.rstrip("\n") + "\n\n" + END)
+    head, rest = text.split(BEGIN, 1)
+    generated, tail = rest.split(END, 1)
+    before, old, after = _split_peer(generated)
+    if not old:
+        before, after = generated.rstrip("\n") + "\n\n", ""
+    DOC.write_text(head + BEGIN + before + section.rstrip("\n") + "\n\n" + after + END + tail)
+    return DOC

@@ -1,7 +1,8 @@
 """`make bench`: build the scale data once, measure each case beside the baseline, report.
 
     python -m bench.run [--rebuild] [--scale F] [--explain] [--profile] [--repeat N]
-                        [--warmup N] [--chain-runs N] [--log-runs N] [--no-doc]
+                        [--warmup N] [--chain-runs N] [--log-runs N] [--no-peer]
+                        [--peer-runs N] [--no-doc]
 
 Prints the table and rewrites the generated part of docs/benchmarks.md. Exits non-zero when a
 case errors (a wrong answer, an exception), not when a case is slow: a slow case is followed by
@@ -55,6 +56,15 @@ def _arguments(argv):
         default=None,
         help="runs of the equipment log case (each renders and signs a 5,000-entry log and "
         "lays out its bare table; 0 skips the case)",
+    )
+    parser.add_argument(
+        "--no-peer",
+        action="store_true",
+        help="skip the comparison beside the nearest peer (bench/peer.py: 1,000 and 10,000 "
+        "units on PostgreSQL and SQLite; run at full scale only)",
+    )
+    parser.add_argument(
+        "--peer-runs", type=int, default=None, help="measured requests per case of the comparison"
     )
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
     return parser.parse_args(argv)
@@ -131,27 +141,22 @@ def _profile(case, requests: int = 5, lines: int = 8) -> str:
     return "\n".join(out)
 
 
-def main(argv=None) -> int:
-    args = _arguments(argv)
-    from bench import database
-
-    url = os.environ.get("BENCH_DATABASE_URL") or database.DEFAULT_URL
-    started = time.perf_counter()
-    fresh = database.ensure_database(url, drop=args.rebuild)
-    _setup(url)
-
+def prepare(url: str, scale: float, *, rebuild: bool = False, log=print) -> dict:
+    """The database at `url` migrated and holding the data of this generator at `scale`
+    (built when missing, stale or asked for); its marker. Django must be set up on `url`."""
     from django.core.management import call_command
 
-    from bench import cases, chain, report
+    from bench import database
     from bench.generator import builder
 
     try:
-        sizes = builder.sizes_at(args.scale)
+        sizes = builder.sizes_at(scale)
     except ValueError as exc:
         raise SystemExit(f"--scale: {exc}") from exc
+    fresh = database.ensure_database(url, drop=rebuild)
     marker = None if fresh else database.read_marker(url)
     if not fresh and (why := builder.changed(marker, sizes)):
-        print(f"Rebuilding {database.database_name(url)}: {', '.join(why)}.")
+        log(f"Rebuilding {database.database_name(url)}: {', '.join(why)}.")
         from django.db import connections
 
         connections.close_all()
@@ -159,24 +164,41 @@ def main(argv=None) -> int:
         fresh = True
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
-    print(f"Migrated {database.database_name(url)} in {time.perf_counter() - t0:.1f} s.")
+    log(f"Migrated {database.database_name(url)} in {time.perf_counter() - t0:.1f} s.")
     if fresh:
-        print(
+        log(
             "Building the data (generator version "
             f"{builder.GENERATOR_VERSION}, seed {builder.SEED}"
-            + ("" if args.scale == 1 else f", scale {args.scale:g}")
+            + ("" if scale == 1 else f", scale {scale:g}")
             + "):"
         )
-        marker = builder.build(sizes=sizes)
-        print(
+        marker = builder.build(log=log, sizes=sizes)
+        log(
             f"Built in {marker['seconds']} s: "
             + ", ".join(f"{n:,} {t}" for t, n in marker["rows"].items())
         )
     else:
-        print(
+        log(
             f"Reusing the data built {marker['built_on'][:10]} (same generator, seed, sizes and "
             "migrations; --rebuild to build again)."
         )
+    return marker
+
+
+def main(argv=None) -> int:
+    args = _arguments(argv)
+    from bench import database
+
+    url = os.environ.get("BENCH_DATABASE_URL") or database.DEFAULT_URL
+    started = time.perf_counter()
+    database.ensure_database(url, drop=False)
+    _setup(url)
+
+    from bench import cases, chain, report
+    from bench.generator import builder
+
+    marker = prepare(url, args.scale, rebuild=args.rebuild)
+    sizes = builder.sizes_at(args.scale)
 
     load = os.getloadavg()[0]
     if load > 0.5:
@@ -232,8 +254,22 @@ def main(argv=None) -> int:
         )
         print(f"  Equipment log, {log_run.entries:,} entries: {shown}")
 
+    comparison = None
+    if args.scale == 1 and not args.no_peer:
+        from bench import peer
+
+        print("  Beside the nearest peer: 1,000 and 10,000 units on PostgreSQL and SQLite:")
+        comparison = peer.compare(
+            url,
+            runs=peer.RUNS if args.peer_runs is None else args.peer_runs,
+            log=lambda line: print("    " + line),
+        )
+
     print()
     print(report.text_table(results))
+    if comparison:
+        print()
+        print(peer.text(comparison))
     if chain_run:
         print()
         print(report.chain_text(chain_run))
@@ -286,7 +322,12 @@ def main(argv=None) -> int:
             chain_run,
             log_run,
         )
-        print(f"\nWrote {report.write_doc(section).relative_to(os.getcwd())}.")
+        # The comparison's section is kept from the last run that made one, when skipped.
+        previous_peer = report.peer_section_in_doc()
+        report.write_doc(section)
+        if comparison or previous_peer:
+            report.write_peer_section(peer.section(comparison) if comparison else previous_peer)
+        print(f"\nWrote {report.DOC.relative_to(os.getcwd())}.")
     chain_results = chain_run.results if chain_run else []
     log_results = [log_run] if log_run else []
     errors = [r for r in [*results, *chain_results, *log_results] if r.error]
