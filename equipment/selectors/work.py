@@ -35,6 +35,7 @@ from equipment.models import (
     Equipment,
     EquipmentStatus,
     MissedOccurrence,
+    Procedure,
     Schedule,
 )
 from equipment.scheduling import DAILY_PRESETS, ScheduleStatus
@@ -217,15 +218,27 @@ def work_for(user, *, prefix: str = "") -> Q:
     sites_by_roles = defaultdict(list)
     for site_id in performs:
         sites_by_roles[roles_at(user, site_id) - {Role.INSPECTOR}].append(site_id)
-    performers = f"{prefix}procedure__current_version__performer_roles"
     for roles, site_ids in sites_by_roles.items():
         unassigned = Q(**{f"{prefix}assignee__isnull": True, f"{prefix}assignee_role": ""})
-        anyones = Q(**{performers: []}) | Q(**{f"{performers}__isnull": True})
+        theirs = _performed_by(roles, sorted(site_ids))
         mine |= Q(**{f"{prefix}site_id__in": sorted(site_ids)}) & (
             Q(**{f"{prefix}assignee_role__in": sorted(roles)})
-            | (unassigned & (anyones | _lists_any(performers, roles)))
+            | (unassigned & Q(**{f"{prefix}procedure_id__in": theirs}))
         )
     return mine
+
+
+def _performed_by(roles, site_ids):
+    """The procedures of these sites (and the library) whose current version names one of
+    `roles` among its performers, or names none, as a subquery: read once per query, so the
+    work queries need not join each schedule to its procedure's version."""
+    performers = "current_version__performer_roles"
+    anyones = Q(**{performers: []}) | Q(**{f"{performers}__isnull": True})
+    return (
+        Procedure.objects.filter(Q(site_id__in=site_ids) | Q(site__isnull=True))
+        .filter(anyones | _lists_any(performers, roles))
+        .values("pk")
+    )
 
 
 @dataclass(frozen=True)
