@@ -6,6 +6,8 @@ leaves the log to be made again; a small log is still approved in the request.""
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from compliance import tasks
 from compliance.models import LogState, RegulatoryLog
@@ -202,3 +204,23 @@ def test_the_task_refuses_a_log_that_no_longer_matches_its_signature(
         tasks.generate_log(large.pk)
     log.refresh_from_db()
     assert log.state == LogState.APPROVAL_FAILED and stored(log) == stored(large)
+
+
+def _approve_queries(api, manager, log) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post(f"/api/v1/logs/{log.pk}/approve/", _signature(manager), format="json")
+    assert response.status_code == 202
+    return len(queries)
+
+
+def test_approving_a_large_log_runs_the_same_queries_for_few_or_many_entries(
+    api, manager, large, zoe, daily, ct, queued
+):
+    api.force_authenticate(manager)
+    _approve_queries(api, manager, large)  # the first signature also records the policy
+    few = _approve_queries(api, manager, issue(manager, ct))
+    for days_ago in range(4, 12):
+        record(daily, zoe, days_ago=days_ago)
+    many = issue(manager, ct)
+    assert many.entries > large.entries
+    assert _approve_queries(api, manager, many) == few
