@@ -38,6 +38,11 @@ urlpatterns = [
     path("logs/equipment/<int:pk>/", logs.EquipmentLogView.as_view(), name="equipment_log"),
     path("logs/<int:pk>/", logs.LogDetailView.as_view(), name="log_detail"),
     path("logs/<int:pk>/approve/", logs.LogApproveView.as_view(), name="log_approve"),
+    path(
+        "logs/<int:pk>/approved-file/",
+        logs.LogRemakeApprovedFileView.as_view(),
+        name="log_remake_approved_file",
+    ),
     path("logs/<int:pk>/file/", logs.LogFileView.as_view(), name="log_file"),
     path("sites/<slug:site_code>/logs/", logs.SiteLogListView.as_view(), name="site_logs"),
     path("sites/<slug:site_code>/logs/issue/", logs.SiteLogView.as_view(), name="site_log"),

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from imaging_ops.web.charts import (
     GRID,
@@ -17,12 +18,13 @@ from imaging_ops.web.charts import (
     LINE,
     Chart,
     Scale,
-    number_text,
+    tick_texts,
     ticks,
     value_range,
 )
 
 LEFT, RIGHT, TOP, BOTTOM = 34, 6, 14, 16
+TICK_SIZE = 6
 MARKER = "#6f42c1"
 
 
@@ -36,11 +38,16 @@ def trend_drawing(chart: Chart, *, width: float, height: float, font: str) -> Dr
     points = sorted(chart.points, key=lambda p: p.at)
     moments = [p.at for p in points] + [m.at for m in chart.markers]
     low, high = value_range(chart)
+    values = ticks(low, high)
+    labels = tick_texts(values)
+    # The plot starts right of its widest tick label: a large value is never cut at the edge.
+    widest = max((stringWidth(label, font, TICK_SIZE) for label in labels), default=0)
+    plot_left = max(LEFT, widest + 5)
     # ReportLab's y grows upwards: the value scale maps low to the bottom of the plot.
     y = Scale(low, high, BOTTOM, height - TOP)
     t0, t1 = (min(moments).timestamp(), max(moments).timestamp()) if moments else (0.0, 0.0)
-    x_scale = Scale(t0, t1, LEFT + 4, width - RIGHT - 4)
-    plot_left, plot_right = LEFT, width - RIGHT
+    x_scale = Scale(t0, t1, plot_left + 4, width - RIGHT - 4)
+    plot_right = width - RIGHT
 
     def x(moment: datetime | None, default: float) -> float:
         return default if moment is None else x_scale(moment.timestamp())
@@ -56,11 +63,11 @@ def trend_drawing(chart: Chart, *, width: float, height: float, font: str) -> Dr
             Rect(left, bottom, right - left, top - bottom, fillColor=_colour(zone.colour),
                  strokeColor=None)
         )  # fmt: skip
-    for tick in ticks(low, high):
+    for tick, label in zip(values, labels, strict=True):
         ty = y(tick)
         drawing.add(Line(plot_left, ty, plot_right, ty, strokeColor=_colour(GRID), strokeWidth=0.4))
         drawing.add(
-            String(plot_left - 3, ty - 2.5, number_text(tick), fontName=font, fontSize=6,
+            String(plot_left - 3, ty - 2.5, label, fontName=font, fontSize=TICK_SIZE,
                    textAnchor="end", fillColor=_colour(INK))
         )  # fmt: skip
     ink = _colour(INK)

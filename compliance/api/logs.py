@@ -16,12 +16,8 @@ from compliance.log_kinds import KINDS, Covers, log_kind
 from compliance.models import LogState, RegulatoryLog
 from compliance.selectors.issued_logs import issued_logs
 from compliance.selectors.logs import Period, loggable_equipment
-from compliance.services.logs import (
-    approve_log,
-    log_file_bytes,
-    record_log_download,
-    request_log,
-)
+from compliance.services.log_approval import approve_log, remake_approved_file
+from compliance.services.logs import log_file_bytes, record_log_download, request_log
 from imaging_ops.access.permissions import Action, require
 from imaging_ops.access.scoping import ScopedRelatedField
 from imaging_ops.api.base import ScopedViewSetMixin
@@ -197,11 +193,17 @@ class LogViewSet(
         response["X-Content-SHA256"] = log.file_sha256
         return response
 
-    @extend_schema(request=ApproveRequestSerializer, responses={200: LogSerializer})
+    @extend_schema(
+        request=ApproveRequestSerializer, responses={200: LogSerializer, 202: LogSerializer}
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve the draft: the PDF is rendered again with your signature's manifestation and
-        signed. Your username and password go with every signature."""
+        signed (200 with the approved log). Your username and password go with every
+        signature. A log of more entries than are made at once answers 202: your signature is
+        recorded and the log is "approving" while its approved file is made (read it again for
+        its progress; you are notified when it is ready); the file downloaded meanwhile is the
+        draft."""
         log = self.get_object()
         payload = ApproveRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -216,4 +218,16 @@ class LogViewSet(
             via_api=True,
             now=timezone.now(),
         )
-        return self._read(approved)
+        later = approved.state == LogState.APPROVING
+        return self._read(approved, status.HTTP_202_ACCEPTED if later else status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={202: LogSerializer})
+    @action(detail=True, methods=["post"], url_path="approved-file")
+    def approved_file(self, request, pk=None):
+        """Make again the approved file of a large log whose making failed (state
+        "approval_failed"): 202 with the log "approving". The approval recorded stands and is
+        not signed again; 409 in any other state."""
+        log = self.get_object()
+        require(request.user, Action.VIEW_RECORDS, log.site_id)
+        remade = remake_approved_file(log=log, actor=request.user)
+        return self._read(remade, status.HTTP_202_ACCEPTED)

@@ -66,6 +66,7 @@ QR_FORM = "VerificationCode"  # the page's QR code, one form drawn on every page
 GRID = colors.Color(0.75, 0.75, 0.75)
 HEAD_FILL = colors.Color(0.92, 0.92, 0.92)
 ACTION_FILL = colors.Color(1, 0.9, 0.9)
+DRAFT_MARK = "DRAFT — NOT APPROVED"
 
 
 def make_styles():
@@ -148,6 +149,33 @@ def cell(items: Iterable[str], style) -> CellText:
 CELL_PADDING = 3
 
 
+def broken_lines(text: str, font: str, size: float, room: float) -> list[str]:
+    """`text` broken into lines at most `room` wide: at spaces, and a word wider than `room`
+    (a URL, a serial number, a file name) cut between its characters, so that no line runs
+    out of its cell or off the page."""
+    if stringWidth(text, font, size) <= room:
+        return [text]
+    out = []
+    for line in simpleSplit(text, font, size, room) or [""]:
+        while stringWidth(line, font, size) > room and len(line) > 1:
+            cut = len(line) - 1
+            while cut > 1 and stringWidth(line[:cut], font, size) > room:
+                cut -= 1
+            out.append(line[:cut])
+            line = line[cut:]
+        out.append(line)
+    return out
+
+
+def fitted_line(text: str, font: str, size: float, room: float) -> str:
+    """`text` on one line at most `room` wide, cut short with an ellipsis where it is wider."""
+    if stringWidth(text, font, size) <= room:
+        return text
+    while text and stringWidth(text + "…", font, size) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 def _fitted(value, column_width: float, style):
     """A cell as the table draws it: a paragraph as given, else its lines broken to the
     column's width (at spaces; a word longer than the column is split)."""
@@ -156,14 +184,11 @@ def _fitted(value, column_width: float, style):
     if isinstance(value, CellText):
         items, style = value.items, value.style
     else:
-        items = tuple(str(value or "").split("\n"))
+        items = tuple(("" if value is None else str(value)).split("\n"))
     room = column_width - 2 * CELL_PADDING
     wrapped = []
     for item in items:
-        if stringWidth(item, style.fontName, style.fontSize) <= room:
-            wrapped.append(item)
-        else:
-            wrapped.extend(simpleSplit(item, style.fontName, style.fontSize, room) or [""])
+        wrapped.extend(broken_lines(item, style.fontName, style.fontSize, room))
     return "\n".join(wrapped)
 
 
@@ -270,15 +295,20 @@ def closing(stamp: LogStamp, styles) -> list:
 def page_decorations(running: str, stamp: LogStamp):
     """What every page draws around the story: the running header and the footer."""
     regular, bold = unicode_fonts()
+    room = PAGE[0] - 2 * MARGIN
+    if stamp.draft:
+        room -= stringWidth(DRAFT_MARK, bold, 9) + 6 * mm
+    # A long equipment or site name is cut short here; the title prints it whole.
+    header = fitted_line(running, bold, 9, room)
 
     def draw(canvas: Canvas, page: int, pages: int) -> None:
         page_width, height = PAGE
         canvas.saveState()
         canvas.setFont(bold, 9)
-        canvas.drawString(MARGIN, height - MARGIN + 2, running)
+        canvas.drawString(MARGIN, height - MARGIN + 2, header)
         if stamp.draft:
             canvas.setFillColor(colors.Color(0.7, 0, 0))
-            canvas.drawRightString(page_width - MARGIN, height - MARGIN + 2, "DRAFT — NOT APPROVED")
+            canvas.drawRightString(page_width - MARGIN, height - MARGIN + 2, DRAFT_MARK)
         canvas.setStrokeColor(GRID)
         canvas.line(MARGIN, height - MARGIN - 3, page_width - MARGIN, height - MARGIN - 3)
         canvas.line(MARGIN, MARGIN + QR_SIZE + 2, page_width - MARGIN, MARGIN + QR_SIZE + 2)
@@ -352,8 +382,50 @@ def counting_canvas(decorate):
     return CountingCanvas
 
 
+# How much of what follows a heading must fit under it when that is not a table: a few lines.
+HEADING_LEAD_IN = 30 * mm
+
+
+def start_height(flowable, available_width: float, available_height: float, canv) -> float:
+    """The height of the start of `flowable` that a heading is kept with: a table's header and
+    first row, or a few lines of anything else (all of it when it is shorter)."""
+    _w, height = flowable.wrapOn(canv, available_width, available_height)
+    start = getattr(flowable, "start_height", None)
+    if start is not None:
+        return min(height, start())
+    rows = getattr(flowable, "_rowHeights", None)
+    if isinstance(flowable, Table) and rows:
+        return min(height, sum(rows[: (flowable.repeatRows or 0) + 1]))
+    return min(height, HEADING_LEAD_IN)
+
+
+class KeepWithStart(KeepTogether):
+    """Headings kept with the start of what follows them rather than all of it (ReportLab's
+    `keepWithNext` keeps all of it, so a heading over a long table left the rest of its page
+    blank): they move to the next page only when the table's header and first row, or a few
+    lines, do not fit under them."""
+
+    def split(self, available_width, available_height):
+        *lead, last = self._content
+        frame = getattr(self, "_frame", None)
+        at_top = frame is not None and getattr(frame, "_atTop", False)
+        needed = 0.0
+        for flowable in lead:
+            needed += flowable.wrapOn(self.canv, available_width, available_height)[1]
+            needed += flowable.getSpaceBefore() + flowable.getSpaceAfter()
+        needed += last.getSpaceBefore()
+        needed += start_height(last, available_width, available_height - needed, self.canv)
+        if needed > available_height and not at_top:
+            return [self.FrameBreak(), *self._content]
+        return list(self._content)
+
+
 class _LogDocument(SimpleDocTemplate):
-    """Tells the table of contents and the outline of each heading as it is laid out."""
+    """Tells the table of contents and the outline of each heading as it is laid out; keeps
+    each heading with the start of what follows it (`KeepWithStart`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, keepTogetherClass=KeepWithStart, **kwargs)
 
     def afterFlowable(self, flowable):
         entry = getattr(flowable, "toc_entry", None)
@@ -415,9 +487,7 @@ class Row:
 def _broken(text: str, font: str, size: float, room: float) -> tuple[str, ...]:
     """`text` broken into lines at most `room` wide (at spaces; a longer word is split). The
     same lines recur from entry to entry (names, limits, kinds), so they are broken once."""
-    if stringWidth(text, font, size) <= room:
-        return (text,)
-    return tuple(simpleSplit(text, font, size, room)) or ("",)
+    return tuple(broken_lines(text, font, size, room))
 
 
 def _lines_of(value, font: str, size: float, column_width: float) -> list[str]:
@@ -428,7 +498,7 @@ def _lines_of(value, font: str, size: float, column_width: float) -> list[str]:
     elif isinstance(value, (list, tuple)):
         items = [str(item) for item in value if item]  # as `cell()` takes them
     else:
-        items = str(value or "").split("\n")
+        items = ("" if value is None else str(value)).split("\n")
     room = column_width - 2 * CELL_PADDING
     lines = []
     for item in items:
@@ -469,6 +539,9 @@ class RowTable(Flowable):
         self, header, widths, styles, items, rows_of, *, _start=(0, 0), _rows=None, _pending=()
     ):
         super().__init__()
+        # Centred in the frame as ReportLab centres a Table: the columns span the page's
+        # margins, a little wider than the frame's padded width.
+        self.hAlign = "CENTER"
         self.header, self.widths, self.styles = header, list(widths), styles
         self.items, self.rows_of = items, rows_of
         body, head = styles["cell"], styles["head"]
@@ -527,6 +600,11 @@ class RowTable(Flowable):
                 item, index = item + 1, 0
             self._measured = (laid, (item, index), done)
         return self._measured
+
+    def start_height(self) -> float:
+        """Its header and first row: what a heading above it is kept with."""
+        rows = self._rows if self._rows is not None else self._measure()[0]
+        return self._head.height + (rows[0].height if rows else 0)
 
     def wrap(self, available_width, available_height):
         rows = self._rows if self._rows is not None else self._measure()[0]

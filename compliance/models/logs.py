@@ -40,8 +40,18 @@ PACK_KINDS = (
 class LogState(models.TextChoices):
     GENERATING = "generating", "Being generated"
     DRAFT = "draft", "Draft (not approved)"
+    # A large log's approval: the signature is recorded at once, the approved file made by the
+    # task; until it is ready the file issued is still the draft.
+    APPROVING = "approving", "Approved; the approved file is being made"
+    APPROVAL_FAILED = "approval_failed", "Approved; making the approved file failed"
     APPROVED = "approved", "Approved"
     FAILED = "failed", "Generation failed"
+
+
+# The states in which the task has work to do on the log (and its progress moves).
+IN_PROGRESS = (LogState.GENERATING, LogState.APPROVING)
+# The states in which the log has a file to download (the draft until the approved one is made).
+DOWNLOADABLE = (LogState.DRAFT, LogState.APPROVING, LogState.APPROVAL_FAILED, LogState.APPROVED)
 
 
 # The file in hand is one of the two a log has had: as issued, or as approved.

@@ -12,7 +12,8 @@ from urllib.parse import unquote, urlparse
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from compliance.models import PACK_KINDS, LogState, RegulatoryLog
+from compliance.models import PACK_KINDS, RegulatoryLog
+from compliance.models.logs import DOWNLOADABLE
 from compliance.selectors.issued_logs import issued_logs
 from equipment.models import Equipment
 from imaging_ops.access.permissions import ALL_SITES, Action, sites_where
@@ -104,15 +105,13 @@ def find_equipment(user, text: str) -> tuple[list[Equipment], bool]:
 def latest_packs(user, limit: int = LATEST_LOGS) -> list[RegulatoryLog]:
     """The newest inspection packs issued at the person's sites that can be downloaded: one
     query."""
-    ready = scope(issued_logs(), user).filter(
-        kind__in=PACK_KINDS, state__in=(LogState.DRAFT, LogState.APPROVED)
-    )
+    ready = scope(issued_logs(), user).filter(kind__in=PACK_KINDS, state__in=DOWNLOADABLE)
     return list(ready[:limit])
 
 
 def latest_logs(user, limit: int = LATEST_LOGS) -> list[RegulatoryLog]:
     """The newest logs issued at the person's sites that can be downloaded: one query."""
-    ready = scope(issued_logs(), user).filter(state__in=(LogState.DRAFT, LogState.APPROVED))
+    ready = scope(issued_logs(), user).filter(state__in=DOWNLOADABLE)
     return list(ready[:limit])
 
 

@@ -1,15 +1,14 @@
 """Issuing regulatory logs: the snapshot read, the PDF built, digitally signed and stored with
 its hashes and a verification code, in one regulated transaction (a large log by a Celery
 task, with its progress on the row and a notification when it is ready); approval with an electronic
-signature, which re-renders the stored snapshot with the signature block and signs it again;
-and each download recorded as an audit event."""
+signature (compliance.services.log_approval), whose approved file a large log's task makes
+too; and each download recorded as an audit event."""
 
 import hashlib
 import secrets
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
@@ -17,20 +16,13 @@ from django.urls import reverse
 from compliance.documents.log_pages import LogStamp
 from compliance.log_kinds import LogKindSpec, log_kind
 from compliance.models import LogKind, LogState, RegulatoryLog
+from compliance.models.logs import IN_PROGRESS
 from compliance.selectors.logs import Period, snapshot_sha256
-from imaging_ops.access.permissions import FULL, NONE, Action, grant_for, grants
 from imaging_ops.audit.selectors import chain_head
 from imaging_ops.audit.trail import AuditAction, record_event, regulated_transaction
 from imaging_ops.errors import Conflict
-from imaging_ops.models import Meaning, Signature
 from imaging_ops.notifications.services import notify
 from imaging_ops.pdf_signing import DEVELOPMENT_NOTE, sign_pdf, signing_identity
-from imaging_ops.records.signatures import (
-    check_document_signature,
-    manifestation,
-    printed_name,
-    write_document_signature,
-)
 from imaging_ops.sites.local_time import local_time_text
 
 # Crockford's base 32 without I, L, O and U: nothing read aloud or typed is ambiguous.
@@ -49,7 +41,7 @@ def verify_url(code: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}{reverse('verify_log', args=[code])}"
 
 
-def _signed_pdf(spec: LogKindSpec, log_snapshot: dict, stamp: dict, *, approval="") -> bytes:
+def signed_log_pdf(spec: LogKindSpec, log_snapshot: dict, stamp: dict, *, approval="") -> bytes:
     """Render the snapshot with its stamp and sign the PDF; the development certificate is
     named on every page of what it signs."""
     identity = signing_identity()
@@ -83,7 +75,7 @@ def _render(
         "chain_seq": head.seq,
         "chain_hash": head.last_hash,
     }
-    pdf = _signed_pdf(spec, log_snapshot, stamp)
+    pdf = signed_log_pdf(spec, log_snapshot, stamp)
     if progress:
         progress(90)
     file_sha256 = hashlib.sha256(pdf).hexdigest()
@@ -140,7 +132,8 @@ def issue_equipment_log(*, actor, equipment, period: Period, now: datetime) -> R
     return issue_log(actor=actor, kind=LogKind.EQUIPMENT, subject=equipment, period=period, now=now)
 
 
-def _queue_generation(log_id: int) -> None:
+def queue_log_work(log_id: int) -> None:
+    """Queue the task's work on the log (generation, or a large log's approved file)."""
     from compliance.tasks import generate_log
 
     generate_log.delay(log_id)
@@ -157,7 +150,7 @@ def request_log(
     entries = spec.count(subject=subject, period=period)
     if entries <= settings.LOG_ASYNC_ENTRIES:
         return issue_log(actor=actor, kind=kind, subject=subject, period=period, now=now)
-    queue = _queue_generation if queue is None else queue
+    queue = queue_log_work if queue is None else queue
     log = _new_log(
         spec,
         subject=subject,
@@ -189,26 +182,31 @@ def request_equipment_log(
     )
 
 
-def _set_progress(log_id: int, percent: int) -> None:
+def set_log_progress(log_id: int, percent: int) -> None:
     # Its own short write, seen by the page while the work goes on; progress is audit-exempt.
-    RegulatoryLog.objects.filter(pk=log_id, state=LogState.GENERATING).update(progress=percent)
+    RegulatoryLog.objects.filter(pk=log_id, state__in=IN_PROGRESS).update(progress=percent)
 
 
 def complete_log(*, log_id: int, now: datetime) -> RegulatoryLog | None:
-    """Generate a log asked for as "being generated": the snapshot as of `now`, the signed PDF,
-    then the row, claimed under a lock so that a second run of the task changes nothing; the
-    requester is told it is ready. None when the row is gone or no longer being generated."""
+    """The task's work on a log: generate one asked for as "being generated" (the snapshot as
+    of `now`, the signed PDF, then the row, claimed under a lock so that a second run of the
+    task changes nothing; the requester is told it is ready), or make the approved file of one
+    approved as a large log (`complete_approval`). None when the row is gone or has no work."""
     log = (
-        RegulatoryLog.objects.select_related("requested_by", "site")
-        .filter(pk=log_id, state=LogState.GENERATING)
+        RegulatoryLog.objects.select_related("requested_by", "approved_by", "site")
+        .filter(pk=log_id, state__in=IN_PROGRESS)
         .first()
     )
     if log is None:
         return None
+    if log.state == LogState.APPROVING:
+        from compliance.services.log_approval import complete_approval
+
+        return complete_approval(log=log, now=now)
     spec = log_kind(log.kind)
     subject = spec.subject_of(log)
     period = Period(start=log.period_start, end=log.period_end)
-    _set_progress(log.pk, 10)
+    set_log_progress(log.pk, 10)
     fields, pdf = _render(
         spec=spec,
         actor=log.requested_by,
@@ -216,7 +214,7 @@ def complete_log(*, log_id: int, now: datetime) -> RegulatoryLog | None:
         period=period,
         code=log.code,
         now=now,
-        progress=lambda percent: _set_progress(log.pk, percent),
+        progress=lambda percent: set_log_progress(log.pk, percent),
     )
     with regulated_transaction(actor=log.requested_by):
         locked = RegulatoryLog.objects.select_for_update().get(pk=log.pk)
@@ -242,15 +240,21 @@ def complete_log(*, log_id: int, now: datetime) -> RegulatoryLog | None:
 
 
 def fail_log(*, log_id: int, reason: str, now: datetime) -> None:
-    """Mark a log whose generation failed, and tell the requester to ask for it again."""
+    """Mark a log whose generation failed, and tell the requester to ask for it again; or one
+    whose approved file could not be made, its approval kept, and tell the approver."""
     with regulated_transaction():
         log = (
             RegulatoryLog.objects.select_for_update()
-            .select_related("requested_by", "site")
-            .filter(pk=log_id, state=LogState.GENERATING)
+            .select_related("requested_by", "approved_by", "site")
+            .filter(pk=log_id, state__in=IN_PROGRESS)
             .first()
         )
         if log is None:
+            return
+        if log.state == LogState.APPROVING:
+            from compliance.services.log_approval import fail_approval
+
+            fail_approval(log, reason=reason, now=now)
             return
         log.state = LogState.FAILED
         log.failure = reason[:2000]
@@ -267,115 +271,9 @@ def fail_log(*, log_id: int, reason: str, now: datetime) -> None:
         )
 
 
-def approval_refusal(user, log: RegulatoryLog) -> str | None:
-    """Why `user` may not approve `log`, or None where they may: the matrix's "approve
-    regulatory logs" at the log's site, for the kind of log their grant covers."""
-    grant = grant_for(user, Action.APPROVE_LOGS, log.site_id)
-    if grant is NONE:
-        return f"You are not allowed to {Action.APPROVE_LOGS.label.lower()} here."
-    if grant is FULL:
-        return None
-    approvers = log_kind(log.kind).approvers
-    if approvers is None or not grants(grant, approvers):
-        return (
-            f"You may approve only {grant} at this site, not the {log.get_kind_display().lower()}."
-        )
-    return None
-
-
-def approval_conflict(log: RegulatoryLog) -> str | None:
-    """Why `log` cannot be approved as it stands, or None."""
-    if log.state == LogState.APPROVED:
-        return "This log is already approved; its approved file is the one issued."
-    if log.state == LogState.FAILED:
-        return "This log could not be generated; issue it again."
-    if log.state != LogState.DRAFT:
-        return "This log is not ready yet; approve it once it has been generated."
-    if not log.snapshot or snapshot_sha256(log.snapshot) != log.snapshot_sha256:
-        return (
-            "This log was issued without the snapshot it was rendered from, so it cannot be "
-            "re-rendered exactly; issue a new log for the period and approve that one."
-        )
-    return None
-
-
-def approve_log(
-    *,
-    log: RegulatoryLog,
-    signer,
-    password: str,
-    username: str | None = None,
-    meaning: str = Meaning.APPROVED,
-    session=None,
-    via_api: bool = False,
-    acknowledge_policy: bool = False,
-    now: datetime,
-) -> RegulatoryLog:
-    """Approve a draft log with the signer's electronic signature (meaning "approved"): the
-    stored snapshot is rendered again with the signature's manifestation in place of the draft
-    mark, signed, and stored as the log's file; the draft's SHA-256 stays on the row.
-
-    Raises PermissionDenied (not an approver of this kind of log here), Conflict (approved
-    already, or no snapshot to re-render) or ValidationError (the signature's fields, a wrong
-    password). Nothing changes unless all pass."""
-    refusal = approval_refusal(signer, log)
-    if refusal:
-        raise PermissionDenied(refusal)
-    conflict = approval_conflict(log)
-    if conflict:
-        raise Conflict(conflict)
-    check_document_signature(
-        document=log,
-        signer=signer,
-        meaning=meaning,
-        password=password,
-        username=username,
-        session=session,
-        via_api=via_api,
-        acknowledge_policy=acknowledge_policy,
-        now=now,
-    )
-    # Rendered and signed before the lock is taken (a large log takes seconds): the
-    # manifestation is known before the signature is written, from what it will store.
-    approval = manifestation(
-        Signature(
-            site=log.site,
-            printed_name=printed_name(signer),
-            credentials=signer.credentials,
-            meaning=meaning,
-            signed_at=now,
-        )
-    )
-    pdf = _signed_pdf(log_kind(log.kind), log.snapshot, log.stamp, approval=approval)
-    with regulated_transaction(actor=signer):
-        locked = RegulatoryLog.objects.select_for_update().select_related("site").get(pk=log.pk)
-        conflict = approval_conflict(locked)
-        if conflict:
-            raise Conflict(conflict)
-        signature = write_document_signature(
-            document=locked,
-            site_id=locked.site_id,
-            signer=signer,
-            meaning=meaning,
-            acknowledge_policy=acknowledge_policy,
-            now=now,
-            session=session,
-            via_api=via_api,
-        )
-        if manifestation(signature) != approval:
-            raise Conflict("Your name or credentials changed while signing; approve again.")
-        locked.file.save(f"{locked.code}-approved.pdf", ContentFile(pdf), save=False)
-        locked.file_sha256 = hashlib.sha256(pdf).hexdigest()
-        locked.size = len(pdf)
-        locked.state = LogState.APPROVED
-        locked.approved_by = signer
-        locked.approved_at = now
-        locked.save()
-    return locked
-
-
 def log_file_bytes(log: RegulatoryLog) -> bytes:
-    """The file as issued (as approved, once approved); Conflict while there is none yet."""
+    """The file as issued (as approved, once approved; the draft while the approved file of a
+    large log is being made or could not be made); Conflict while there is none yet."""
     if not log.file:
         if log.state == LogState.FAILED:
             raise Conflict("This log could not be generated; issue it again.")

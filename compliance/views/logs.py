@@ -5,10 +5,11 @@ log downloaded again with the very bytes issued, and the public verification pag
 
 import hashlib
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
@@ -19,10 +20,13 @@ from compliance.log_kinds import log_kind
 from compliance.models import LogFile, LogState, RegulatoryLog
 from compliance.selectors.issued_logs import issued_logs, logs_of_site
 from compliance.selectors.logs import loggable_equipment
-from compliance.services.logs import (
+from compliance.services.log_approval import (
     approval_conflict,
     approval_refusal,
     approve_log,
+    remake_approved_file,
+)
+from compliance.services.logs import (
     log_file_bytes,
     record_log_download,
     request_equipment_log,
@@ -130,6 +134,7 @@ def _log_page_context(request, log: RegulatoryLog) -> dict:
         "generated_at": local_time_text(log.generated_at, zone),
         "approved_at": local_time_text(log.approved_at, zone) if log.approved_at else "",
         "may_approve": refusal is None and approval_conflict(log) is None,
+        "may_remake": refusal is None and log.state == LogState.APPROVAL_FAILED,
         "approvers": log_kind(log.kind).approvers_text,
         "policy_text": POLICY_TEXT,
     }
@@ -206,10 +211,36 @@ class LogApproveView(ServiceFormView):
         )
 
     def get_success_message(self, log):
+        if log.state == LogState.APPROVING:
+            return (
+                f"Log {log.code} approved: your signature is recorded. It holds {log.entries} "
+                "entries, so its approved file is being made and signed; you will be notified "
+                "when it is ready. Until then the file issued is the draft."
+            )
         return f"Log {log.code} approved: the approved file is signed and ready to download."
 
     def get_success_url(self, log):
         return reverse("compliance:log_detail", args=[log.pk])
+
+
+class LogRemakeApprovedFileView(LoginRequiredMixin, View):
+    """POST: make again the approved file of a large log whose making failed; the approval
+    recorded stands and is not signed again. Refused (403) to who may not approve it, 409 in
+    any other state."""
+
+    def post(self, request, pk):
+        log = get_object_or_404(scope(issued_logs(), request.user), pk=pk)
+        require(request.user, Action.VIEW_RECORDS, log.site_id)
+        try:
+            remake_approved_file(log=log, actor=request.user)
+        except Conflict as exc:
+            return render(request, "409.html", {"message": str(exc)}, status=409)
+        messages.success(
+            request,
+            f"The approved file of log {log.code} is being made again; you will be notified "
+            "when it is ready.",
+        )
+        return redirect("compliance:log_detail", pk=log.pk)
 
 
 class LogFileView(LoginRequiredMixin, View):

@@ -77,14 +77,33 @@ class Scale:
         return self.start + share * (self.end - self.start)
 
 
-def number_text(value: float) -> str:
-    """A tick label: no trailing zeros, a true minus sign."""
-    text = f"{value:.6g}"
-    if "e" not in text and "." in text:
+def _plain(text: str) -> str:
+    if "." in text:
         text = text.rstrip("0").rstrip(".")
     if text in ("-0", ""):
         text = "0"
     return text.replace("-", MINUS)
+
+
+def number_text(value: float) -> str:
+    """A value as read: six significant digits, never an exponent (a frequency of 63.86 MHz
+    in Hz reads 63861420, not 6.38614e+07), no trailing zeros, a true minus sign."""
+    text = f"{value:.6g}"
+    if "e" in text:
+        magnitude = abs(value)
+        decimals = 0 if magnitude >= 1 else 5 - math.floor(math.log10(magnitude))
+        text = f"{value:.{decimals}f}"
+    return _plain(text)
+
+
+def tick_texts(values: list[float]) -> list[str]:
+    """The labels of evenly spaced ticks, with as many decimals as their step needs and no
+    exponent, so that neighbouring ticks never read the same."""
+    if len(values) < 2:
+        return [number_text(v) for v in values]
+    step = abs(values[1] - values[0])
+    decimals = next((d for d in range(12) if abs(round(step, d) - step) <= step * 1e-6), 12)
+    return [_plain(f"{v:.{decimals}f}") for v in values]
 
 
 def value_range(chart: Chart) -> tuple[float, float]:
@@ -203,7 +222,8 @@ def trend_svg(chart: Chart, *, dom_id: str) -> SafeString:
             + (f"<title>{escape(zone.label)}</title>" if zone.label else "")
             + "</rect>"
         )
-    for tick in ticks(low, high):
+    values = ticks(low, high)
+    for tick, label in zip(values, tick_texts(values), strict=True):
         ty = y(tick)
         parts.append(
             f'<line x1="{plot_left}" y1="{_fmt(ty)}" x2="{plot_right}" y2="{_fmt(ty)}" '
@@ -211,7 +231,7 @@ def trend_svg(chart: Chart, *, dom_id: str) -> SafeString:
         )
         parts.append(
             f'<text x="{plot_left - 4}" y="{_fmt(ty + 4)}" text-anchor="end" fill="{INK}">'
-            f"{escape(number_text(tick))}</text>"
+            f"{escape(label)}</text>"
         )
     parts.append(
         f'<line x1="{plot_left}" y1="{TOP}" x2="{plot_left}" y2="{HEIGHT - BOTTOM}" '

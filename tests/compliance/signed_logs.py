@@ -6,7 +6,8 @@ import subprocess
 from django.utils import timezone
 
 from compliance.selectors.logs import loggable_equipment
-from compliance.services.logs import approve_log, issue_equipment_log
+from compliance.services.log_approval import approve_log
+from compliance.services.logs import issue_equipment_log
 from tests.compliance.logs_support import PERIOD
 from tests.factories import PASSWORD
 

@@ -26,7 +26,7 @@ def _small_threshold(settings, tmp_path):
 @pytest.fixture
 def queued(monkeypatch):
     ids = []
-    monkeypatch.setattr(log_services, "_queue_generation", ids.append)
+    monkeypatch.setattr(log_services, "queue_log_work", ids.append)
     return ids
 
 
