@@ -391,7 +391,8 @@ def table_rows(c: Comparison) -> list[list[str]]:
                 _seconds(b.median(key)),
                 f"{b.median(key) / a.median(key):.1f}×",  # noqa: RUF001
             ]
-        units = (c.at(small, "postgresql").units, c.at(large, "postgresql").units)
+        # The peer's sizes are round; the generator's long-history CT adds one unit to each.
+        units = tuple(round(c.at(scale, "postgresql").units, -3) for scale in (small, large))
         figure = PEER_FIGURE.get(key)
         if figure is not None and all(u in PEER for u in units):
             p_small, p_large = PEER[units[0]][figure], PEER[units[1]][figure]
