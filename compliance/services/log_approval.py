@@ -153,7 +153,9 @@ def approve_log(
 def _locked_for_approval(log: RegulatoryLog, signing: dict) -> tuple[RegulatoryLog, Signature]:
     """Inside the caller's regulated transaction: the log locked, still approvable, and the
     approval signature written on it."""
-    locked = RegulatoryLog.objects.select_for_update().select_related("site").get(pk=log.pk)
+    locked = (
+        RegulatoryLog.objects.select_for_update(of=("self",)).select_related("site").get(pk=log.pk)
+    )
     conflict = approval_conflict(locked)
     if conflict:
         raise Conflict(conflict)

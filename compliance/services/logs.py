@@ -244,7 +244,9 @@ def fail_log(*, log_id: int, reason: str, now: datetime) -> None:
     whose approved file could not be made, its approval kept, and tell the approver."""
     with regulated_transaction():
         log = (
-            RegulatoryLog.objects.select_for_update()
+            # Only the log's row is locked: its people and site are joined to read them, and
+            # PostgreSQL refuses to lock the nullable side of an outer join.
+            RegulatoryLog.objects.select_for_update(of=("self",))
             .select_related("requested_by", "approved_by", "site")
             .filter(pk=log_id, state__in=IN_PROGRESS)
             .first()
